@@ -1,0 +1,140 @@
+//! Errors and warnings as data: what is wrong, where, and how to fix it.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A 1-based line and column in the input text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    /// The location of byte `offset` in `text` (clamped to the text's end).
+    pub fn of_offset(text: &str, offset: usize) -> Location {
+        let mut end = offset.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &text[..end];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Location {
+            line,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding about an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Field path inside the document (`spec.server.externalProviders.inference[1].providerId`);
+    /// empty for problems with the document as a whole (syntax errors).
+    pub path: String,
+    /// Where in the text, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// What is wrong.
+    pub problem: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl Diagnostic {
+    pub fn error(path: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            path: path.into(),
+            location: None,
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    pub fn warning(
+        path: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, problem, fix)
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// `ERROR spec.x (line 3, column 5): problem\n  fix: …`
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+        };
+        write!(f, "{label}")?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        if let Some(location) = self.location {
+            write!(f, " ({location})")?;
+        }
+        write!(f, ": {}", self.problem)?;
+        if !self.fix.is_empty() {
+            write!(f, "\n  fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_one_based_line_and_column() {
+        let text = "a: 1\nbé: 2\n";
+        assert_eq!(Location::of_offset(text, 0), Location { line: 1, column: 1 });
+        assert_eq!(Location::of_offset(text, 5), Location { line: 2, column: 1 });
+        // column counts characters, not bytes
+        assert_eq!(Location::of_offset(text, 8), Location { line: 2, column: 3 });
+        assert_eq!(Location::of_offset(text, 999), Location { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn display_names_path_location_problem_and_fix() {
+        let d = Diagnostic::error("spec.x", "is wrong", "make it right").at(Location {
+            line: 3,
+            column: 5,
+        });
+        assert_eq!(
+            d.to_string(),
+            "ERROR spec.x (line 3, column 5): is wrong\n  fix: make it right"
+        );
+        let w = Diagnostic::warning("", "odd", "");
+        assert_eq!(w.to_string(), "WARNING: odd");
+    }
+}

@@ -1,0 +1,14 @@
+//! llsd-providers: deploy-time external providers for Llama Stack on Kubernetes.
+//!
+//! The core is pure (no I/O): it validates `LlamaStackDistribution`s and
+//! provider metadata, and later merges providers into run.yaml and wires the
+//! operator's Deployment. Hosts (the CLI, the Kubewarden policy, the web
+//! playground) only read input and print results.
+
+pub mod api;
+pub mod crd;
+pub mod diagnostic;
+pub mod llsd;
+pub mod provider_package;
+pub mod validate;
+pub mod yaml_input;

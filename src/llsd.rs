@@ -1,0 +1,292 @@
+//! The subset of the `LlamaStackDistribution` custom resource
+//! (`llamastack.io/v1alpha1`) this project reads and writes.
+//!
+//! Fields this project does not own are kept in `rest` maps so that a
+//! round trip through these types loses nothing.
+
+use crate::api::{self, Api};
+use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub const API_VERSION: &str = "llamastack.io/v1alpha1";
+pub const KIND: &str = "LlamaStackDistribution";
+
+/// Longest providerId: `install-provider-` (17 characters) + id must fit the
+/// 63-character container name limit.
+pub const MAX_PROVIDER_ID_LEN: usize = 46;
+
+/// DNS-1123 label, as Kubernetes spells it.
+pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlamaStackDistribution {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: LlsdSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<LlsdStatus>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlsdSpec {
+    #[serde(default)]
+    pub server: ServerSpec,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_spec: Option<ContainerSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_config: Option<UserConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_providers: Option<ExternalProviders>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// `spec.server.distribution`: a named distribution or an image.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Distribution {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+/// `spec.server.containerSpec`, the server container's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<EnvVar>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// `spec.server.userConfig`: the ConfigMap holding the user's run.yaml.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_namespace: Option<String>,
+}
+
+/// `spec.server.externalProviders`: CRD field name → providers of that API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExternalProviders {
+    pub sections: BTreeMap<String, Vec<ExternalProviderRef>>,
+}
+
+impl ExternalProviders {
+    /// Every provider with its API, in CRD order (section order of the API
+    /// table, then list order). Sections unknown to the table are skipped;
+    /// validation reports them.
+    pub fn in_crd_order(&self) -> Vec<(&'static Api, &ExternalProviderRef)> {
+        api::APIS
+            .iter()
+            .flat_map(|api| {
+                self.sections
+                    .get(api.crd_field)
+                    .into_iter()
+                    .flatten()
+                    .map(move |provider| (api, provider))
+            })
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sections.values().all(Vec::is_empty)
+    }
+}
+
+/// One entry of an `externalProviders` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(description = "An external provider: a container image holding Python wheels and /lls-provider/lls-provider-spec.yaml.")]
+pub struct ExternalProviderRef {
+    /// Unique id of this provider across all sections; becomes the run.yaml provider_id
+    /// and names the init container install-provider-{providerId}.
+    #[schemars(length(min = 1, max = 46), regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    pub provider_id: String,
+    /// Provider image reference, tag and/or digest (registry.example.com/org/provider@sha256:…).
+    #[schemars(length(min = 1))]
+    pub image: String,
+    /// Pull policy of the install init container; IfNotPresent when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<ImagePullPolicy>,
+    /// Provider configuration, written as the provider's `config` in run.yaml.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+    pub config: Option<Map<String, Value>>,
+}
+
+impl ExternalProviderRef {
+    pub fn pull_policy(&self) -> ImagePullPolicy {
+        self.image_pull_policy.unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ImagePullPolicy {
+    Always,
+    Never,
+    #[default]
+    IfNotPresent,
+}
+
+impl ImagePullPolicy {
+    pub const ALL: [&'static str; 3] = ["Always", "Never", "IfNotPresent"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullPolicy::Always => "Always",
+            ImagePullPolicy::Never => "Never",
+            ImagePullPolicy::IfNotPresent => "IfNotPresent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlsdStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_providers: Option<Vec<ExternalProviderStatus>>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// `status.externalProviders[]`: what became of one provider in the pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(description = "Install state of one external provider.")]
+pub struct ExternalProviderStatus {
+    pub provider_id: String,
+    pub image: String,
+    pub phase: ProviderPhase,
+    /// What happened, and how to fix it when it failed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The init container that installs this provider.
+    pub init_container_name: String,
+    /// When the phase last changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub last_transition_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ProviderPhase {
+    Pending,
+    Installing,
+    Ready,
+    Failed,
+}
+
+/// Name of the init container installing `provider_id`.
+pub fn install_container_name(provider_id: &str) -> String {
+    format!("install-provider-{provider_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+apiVersion: llamastack.io/v1alpha1
+kind: LlamaStackDistribution
+metadata: {name: demo, namespace: ai}
+spec:
+  replicas: 1
+  server:
+    distribution: {name: starter}
+    containerSpec:
+      port: 8321
+      env: [{name: A, value: b}]
+    userConfig: {configMapName: run-config}
+    podOverrides: {volumes: []}
+    externalProviders:
+      vectorIo:
+      - {providerId: vec, image: "r.io/v:1"}
+      inference:
+      - {providerId: inf-a, image: "r.io/a:1", imagePullPolicy: Always, config: {url: "http://x"}}
+      - {providerId: inf-b, image: "r.io/b:1"}
+"#;
+
+    fn sample() -> LlamaStackDistribution {
+        serde_yaml::from_str(SAMPLE).unwrap()
+    }
+
+    #[test]
+    fn crd_order_is_section_order_then_list_order() {
+        let llsd = sample();
+        let order: Vec<_> = llsd
+            .spec
+            .server
+            .external_providers
+            .as_ref()
+            .unwrap()
+            .in_crd_order()
+            .into_iter()
+            .map(|(api, p)| (api.crd_field, p.provider_id.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [("inference", "inf-a"), ("inference", "inf-b"), ("vectorIo", "vec")]
+        );
+    }
+
+    #[test]
+    fn round_trip_keeps_fields_this_project_does_not_own() {
+        let llsd = sample();
+        let value = serde_json::to_value(&llsd).unwrap();
+        assert_eq!(value["spec"]["replicas"], 1);
+        assert_eq!(value["spec"]["server"]["podOverrides"]["volumes"], Value::Array(vec![]));
+        assert_eq!(value["spec"]["server"]["containerSpec"]["env"][0]["value"], "b");
+        let again: LlamaStackDistribution = serde_json::from_value(value).unwrap();
+        assert_eq!(again, llsd);
+    }
+
+    #[test]
+    fn pull_policy_defaults_to_if_not_present() {
+        let llsd = sample();
+        let providers = llsd.spec.server.external_providers.unwrap();
+        let order = providers.in_crd_order();
+        assert_eq!(order[0].1.pull_policy(), ImagePullPolicy::Always);
+        assert_eq!(order[1].1.pull_policy(), ImagePullPolicy::IfNotPresent);
+    }
+
+    #[test]
+    fn install_container_name_fits_for_longest_id() {
+        let id = "a".repeat(MAX_PROVIDER_ID_LEN);
+        assert_eq!(install_container_name(&id).len(), 63);
+    }
+}

@@ -1,0 +1,199 @@
+//! Walking an untyped JSON value while collecting every type error with its
+//! field path, so that one pass reports all violations at once.
+
+use crate::diagnostic::Diagnostic;
+use serde_json::{Map, Value};
+
+/// `spec.server` + `userConfig` → `spec.server.userConfig`.
+pub fn field(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `…inference` + 1 → `…inference[1]`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// JSON type name for messages: "a string", "a list", …
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Collects diagnostics while reading fields of an untyped document.
+#[derive(Debug, Default)]
+pub struct Collector {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Collector {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn error(&mut self, path: &str, problem: impl Into<String>, fix: impl Into<String>) {
+        self.push(Diagnostic::error(path, problem, fix));
+    }
+
+    /// `value` as a mapping, or an error naming what it is instead.
+    pub fn mapping<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+        match value {
+            Value::Object(map) => Some(map),
+            other => {
+                self.error(
+                    path,
+                    format!("must be a mapping, found {}", type_name(other)),
+                    format!("write `{}` as `key: value` pairs", last_segment(path)),
+                );
+                None
+            }
+        }
+    }
+
+    /// `value` as a list, or an error. `null` (an empty YAML value) reads as an empty list.
+    pub fn list<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v [Value]> {
+        match value {
+            Value::Array(items) => Some(items),
+            Value::Null => Some(&[]),
+            other => {
+                self.error(
+                    path,
+                    format!("must be a list, found {}", type_name(other)),
+                    format!("write `{}` as a YAML list of `- ` items", last_segment(path)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A required non-empty string field.
+    pub fn required_string<'v>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+        what: &str,
+    ) -> Option<&'v str> {
+        let path = field(path, key);
+        match map.get(key) {
+            None | Some(Value::Null) => {
+                self.error(&path, format!("is required ({what})"), format!("add `{key}: …`"));
+                None
+            }
+            Some(value) => self.non_empty_string(value, &path, what),
+        }
+    }
+
+    /// An optional string field: absent is fine, present must be a non-empty string.
+    pub fn optional_string<'v>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+        what: &str,
+    ) -> Option<&'v str> {
+        let value = map.get(key)?;
+        self.non_empty_string(value, &field(path, key), what)
+    }
+
+    fn non_empty_string<'v>(&mut self, value: &'v Value, path: &str, what: &str) -> Option<&'v str> {
+        match value {
+            Value::String(text) if !text.trim().is_empty() => Some(text),
+            Value::String(_) => {
+                self.error(path, "is empty", format!("set it to {what}"));
+                None
+            }
+            other => {
+                self.error(
+                    path,
+                    format!("must be a string, found {}", type_name(other)),
+                    format!("set it to {what}; quote it if YAML reads it as another type"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports keys of `map` not in `known`, suggesting the closest known one.
+    pub fn unknown_fields(&mut self, map: &Map<String, Value>, known: &[&str], path: &str) {
+        for key in map.keys().filter(|key| !known.contains(&key.as_str())) {
+            let fix = match closest(key, known) {
+                Some(suggestion) => format!("did you mean `{suggestion}`? Known fields: {}", known.join(", ")),
+                None => format!("remove it; known fields: {}", known.join(", ")),
+            };
+            self.error(&field(path, key), "is not a known field", fix);
+        }
+    }
+}
+
+/// The known name closest to `key`, when it is plausibly a typo of it.
+pub fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(&key.to_lowercase(), &candidate.to_lowercase());
+            (distance, *candidate)
+        })
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_compose() {
+        assert_eq!(field("", "spec"), "spec");
+        assert_eq!(index(&field("spec", "items"), 2), "spec.items[2]");
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let mut c = Collector::default();
+        assert!(c.mapping(&json!([1]), "spec").is_none());
+        assert!(c.list(&json!("x"), "spec.list").is_none());
+        assert_eq!(c.list(&Value::Null, "spec.list"), Some(&[][..]));
+        assert_eq!(c.diagnostics[0].problem, "must be a mapping, found a list");
+        assert_eq!(c.diagnostics[1].problem, "must be a list, found a string");
+    }
+
+    #[test]
+    fn required_and_optional_strings() {
+        let map = json!({"a": "x", "b": "", "c": 3}).as_object().unwrap().clone();
+        let mut c = Collector::default();
+        assert_eq!(c.required_string(&map, "a", "m", "a name"), Some("x"));
+        assert_eq!(c.required_string(&map, "b", "m", "a name"), None);
+        assert_eq!(c.required_string(&map, "c", "m", "a name"), None);
+        assert_eq!(c.required_string(&map, "d", "m", "a name"), None);
+        assert_eq!(c.optional_string(&map, "e", "m", "a name"), None);
+        let paths: Vec<_> = c.diagnostics.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["m.b", "m.c", "m.d"]);
+        assert_eq!(c.diagnostics[2].problem, "is required (a name)");
+    }
+
+    #[test]
+    fn unknown_fields_suggest_the_closest_known_one() {
+        let map = json!({"imagePullpolicy": "Always", "zzz": 1}).as_object().unwrap().clone();
+        let mut c = Collector::default();
+        c.unknown_fields(&map, &["providerId", "image", "imagePullPolicy", "config"], "p");
+        assert!(c.diagnostics[0].fix.starts_with("did you mean `imagePullPolicy`?"));
+        assert!(c.diagnostics[1].fix.starts_with("remove it"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Validation of user documents by kind: every violation at once, each with
+//! its field path, what is wrong and how to fix it.
+
+mod fields;
+mod llsd;
+mod provider_package;
+pub mod rules;
+
+pub use llsd::{EXTERNAL_PROVIDERS_PATH, check_llsd};
+pub use provider_package::check_provider_package;
+
+use crate::diagnostic::Diagnostic;
+use crate::llsd::LlamaStackDistribution;
+use crate::provider_package::ProviderPackage;
+use fields::Collector;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A typed document and its warnings, or every error found.
+pub type Checked<T> = Result<(T, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Finishes a check: on no errors, reads the typed value (reporting a type
+/// mismatch in a field the walk did not cover, with its path).
+fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked<T> {
+    let mut diagnostics = collector.diagnostics;
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    match serde_path_to_error::deserialize::<_, T>(document) {
+        Ok(value) => Ok((value, diagnostics)),
+        Err(err) => {
+            let path = err.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            diagnostics.push(Diagnostic::error(
+                path,
+                err.inner().to_string(),
+                "give the field the type the LlamaStackDistribution CRD defines",
+            ));
+            Err(diagnostics)
+        }
+    }
+}
+
+/// A validated document of a kind this project reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    Llsd(Box<LlamaStackDistribution>),
+    ProviderPackage(Box<ProviderPackage>),
+}
+
+/// Result of validating one document: its kind and name when readable, and
+/// every diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentReport {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub document: Option<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl DocumentReport {
+    pub fn is_valid(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Validates a document by its `kind`.
+pub fn validate_document(value: &Value) -> DocumentReport {
+    let kind = value.get("kind").and_then(Value::as_str).map(str::to_string);
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let (document, diagnostics) = match kind.as_deref() {
+        Some(crate::llsd::KIND) => split(check_llsd(value), |v| Document::Llsd(Box::new(v))),
+        Some(crate::provider_package::KIND) => {
+            split(check_provider_package(value), |v| Document::ProviderPackage(Box::new(v)))
+        }
+        Some(other) => (
+            None,
+            vec![Diagnostic::error(
+                "kind",
+                format!("'{other}' is not a kind this tool validates"),
+                "pass a LlamaStackDistribution or a ProviderPackage (lls-provider-spec.yaml)",
+            )],
+        ),
+        None => (
+            None,
+            vec![Diagnostic::error(
+                "kind",
+                "is missing, so the document's kind is unknown",
+                "add `kind: LlamaStackDistribution` or `kind: ProviderPackage`",
+            )],
+        ),
+    };
+    DocumentReport {
+        kind,
+        name,
+        document,
+        diagnostics,
+    }
+}
+
+fn split<T>(checked: Checked<T>, wrap: impl FnOnce(T) -> Document) -> (Option<Document>, Vec<Diagnostic>) {
+    match checked {
+        Ok((value, warnings)) => (Some(wrap(value)), warnings),
+        Err(errors) => (None, errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn documents_are_dispatched_by_kind() {
+        let report = validate_document(&json!({"kind": "ConfigMap", "metadata": {"name": "x"}}));
+        assert!(!report.is_valid());
+        assert_eq!(report.name.as_deref(), Some("x"));
+        assert!(report.diagnostics[0].problem.contains("'ConfigMap'"));
+        let report = validate_document(&json!({"a": 1}));
+        assert_eq!(report.diagnostics[0].path, "kind");
+        let report = validate_document(&json!({"kind": "ProviderPackage"}));
+        assert!(!report.is_valid());
+        assert_eq!(report.kind.as_deref(), Some("ProviderPackage"));
+    }
+}

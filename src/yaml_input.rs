@@ -1,0 +1,206 @@
+//! Reading user YAML (LLSDs, provider metadata) into JSON values, with every
+//! failure turned into a [`Diagnostic`] carrying line and column.
+//!
+//! `serde_yaml` does the parsing: it bounds nesting depth (128) and alias
+//! expansion (billion-laughs), rejects duplicate keys, and reports positions.
+
+use crate::diagnostic::{Diagnostic, Location};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Inputs larger than this are refused before parsing. Kubernetes stores
+/// objects of at most 1.5 MiB; provider metadata is a few hundred bytes.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// One non-empty YAML document of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 1-based position of the document in its file (`---` separated).
+    pub number: usize,
+    pub value: Value,
+}
+
+/// Refuses inputs over [`MAX_INPUT_BYTES`].
+pub fn check_size(len: usize) -> Result<(), Diagnostic> {
+    if len > MAX_INPUT_BYTES {
+        return Err(Diagnostic::error(
+            "",
+            format!(
+                "input is {} bytes, over the {} byte limit for LLSDs and provider metadata",
+                len, MAX_INPUT_BYTES
+            ),
+            "pass the LlamaStackDistribution or lls-provider-spec.yaml itself; \
+             Kubernetes objects are at most 1.5 MiB",
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes UTF-8, naming the line and column of the first invalid byte.
+pub fn decode_utf8(bytes: &[u8]) -> Result<&str, Diagnostic> {
+    check_size(bytes.len())?;
+    std::str::from_utf8(bytes).map_err(|err| {
+        let valid = err.valid_up_to();
+        // `valid` is a char boundary of the valid prefix.
+        let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        Diagnostic::error(
+            "",
+            format!("input is not valid UTF-8 (byte 0x{:02x})", bytes[valid]),
+            "save the file as UTF-8; YAML files must be Unicode text",
+        )
+        .at(Location::of_offset(prefix, prefix.len()))
+    })
+}
+
+/// Parses every document of `text`. Empty documents (a lone `---`) are
+/// skipped; a file with none is an error.
+pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
+    check_size(text.len())?;
+    let mut documents = Vec::new();
+    for (index, deserializer) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let number = index + 1;
+        let yaml = serde_yaml::Value::deserialize(deserializer)
+            .map_err(|err| yaml_error(&err, number))?;
+        if yaml.is_null() {
+            continue;
+        }
+        let value = serde_json::to_value(&yaml).map_err(|err| {
+            Diagnostic::error(
+                "",
+                format!("document {number} cannot be read as JSON-compatible data: {err}"),
+                "use string keys and plain values; Kubernetes objects are JSON",
+            )
+        })?;
+        documents.push(Document { number, value });
+    }
+    if documents.is_empty() {
+        return Err(Diagnostic::error(
+            "",
+            "input is empty: no YAML document found",
+            "pass a LlamaStackDistribution or a ProviderPackage (lls-provider-spec.yaml)",
+        ));
+    }
+    Ok(documents)
+}
+
+fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
+    let message = err.to_string();
+    let (problem, fix) = if message.starts_with("duplicate entry with key") {
+        (
+            message.replacen("duplicate entry with key", "duplicate key", 1)
+                + " in the mapping that starts here",
+            "remove or rename one of the two keys; YAML mappings need unique keys",
+        )
+    } else if message.contains("recursion limit exceeded") {
+        (
+            "nesting is deeper than 128 levels".to_string(),
+            "flatten the document; no LLSD or provider metadata nests this deep",
+        )
+    } else if message.contains("repetition limit exceeded") {
+        (
+            "aliases expand to too many nodes (an alias bomb)".to_string(),
+            "remove the nested `*alias` references and write the values out",
+        )
+    } else {
+        (
+            format!("invalid YAML: {}", strip_position(&message)),
+            "fix the YAML syntax at this position (indentation, quotes, brackets)",
+        )
+    };
+    let diagnostic = Diagnostic::error("", format!("document {number}: {problem}"), fix);
+    match err.location() {
+        Some(location) => diagnostic.at(Location {
+            line: location.line(),
+            column: location.column(),
+        }),
+        None => diagnostic,
+    }
+}
+
+/// serde_yaml appends " at line L column C" which the location already carries.
+fn strip_position(message: &str) -> &str {
+    match message.find(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> Diagnostic {
+        load_documents(text).unwrap_err()
+    }
+
+    #[test]
+    fn multi_document_files_keep_document_numbers() {
+        let docs = load_documents("a: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].number, 1);
+        assert_eq!(docs[1].number, 3);
+        assert_eq!(docs[1].value["b"], 2);
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = error_of("a: 1\nb: [1, 2\n");
+        assert!(err.problem.starts_with("document 1: invalid YAML"), "{err}");
+        assert_eq!(err.location.map(|l| l.line), Some(3));
+        let err = error_of("a: 1\n---\nb: 2\n  c: x\n");
+        assert_eq!(err.location, Some(Location { line: 4, column: 4 }));
+        assert!(err.problem.starts_with("document 2:"), "{err}");
+    }
+
+    #[test]
+    fn empty_inputs_are_errors() {
+        for text in ["", "\n", "---\n", "# only a comment\n", "---\n...\n"] {
+            assert!(error_of(text).problem.contains("empty"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = error_of("kind: A\nkind: B\n");
+        assert!(err.problem.contains("duplicate key \"kind\""), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let err = error_of(&"[".repeat(10_000));
+        assert!(err.problem.contains("deeper than 128"), "{err}");
+        let err = error_of(&"a:\n".repeat(10_000).replace("a:\n", "- "));
+        assert!(err.problem.contains("deeper"), "{err}");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let prev = format!("*a{}", level - 1);
+            let items = vec![prev.as_str(); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let err = error_of(&text);
+        assert!(err.problem.contains("alias bomb"), "{err}");
+    }
+
+    #[test]
+    fn non_string_keys_are_refused() {
+        let err = error_of("? [1, 2]\n: x\n");
+        assert!(err.problem.contains("JSON-compatible"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = decode_utf8(b"a: 1\nb: \xff\n").unwrap_err();
+        assert!(err.problem.contains("not valid UTF-8"), "{err}");
+        assert_eq!(err.location, Some(Location { line: 2, column: 4 }));
+    }
+
+    #[test]
+    fn oversized_inputs_are_refused_before_parsing() {
+        let big = vec![b' '; MAX_INPUT_BYTES + 1];
+        assert!(decode_utf8(&big).unwrap_err().problem.contains("byte limit"));
+    }
+}

@@ -19,6 +19,10 @@ pub const KIND: &str = "LlamaStackDistribution";
 /// 63-character container name limit.
 pub const MAX_PROVIDER_ID_LEN: usize = 46;
 
+/// Most providers one section may list. The CRD's CEL uniqueness rule needs
+/// a bound to fit the API server's cost budget; real deployments list a few.
+pub const MAX_PROVIDERS_PER_SECTION: usize = 16;
+
 /// DNS-1123 label, as Kubernetes spells it.
 pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 

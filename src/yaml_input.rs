@@ -85,9 +85,10 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
 
 fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
     let message = err.to_string();
-    let (problem, fix) = if message.starts_with("duplicate entry with key") {
+    let (problem, fix) = if message.contains("duplicate entry with key") {
         (
-            message.replacen("duplicate entry with key", "duplicate key", 1)
+            strip_own_position(&message, err.location())
+                .replacen("duplicate entry with key", "duplicate key", 1)
                 + " in the mapping that starts here",
             "remove or rename one of the two keys; YAML mappings need unique keys",
         )
@@ -103,7 +104,7 @@ fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
         )
     } else {
         (
-            format!("invalid YAML: {}", strip_position(&message)),
+            format!("invalid YAML: {}", strip_own_position(&message, err.location())),
             "fix the YAML syntax at this position (indentation, quotes, brackets)",
         )
     };
@@ -117,11 +118,13 @@ fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
     }
 }
 
-/// serde_yaml appends " at line L column C" which the location already carries.
-fn strip_position(message: &str) -> &str {
-    match message.find(" at line ") {
-        Some(index) => &message[..index],
-        None => message,
+/// serde_yaml writes " at line L column C" for the error's own position,
+/// which the location already carries; other positions ("while scanning a
+/// quoted scalar at line 9 column 17") are context worth keeping.
+fn strip_own_position(message: &str, location: Option<serde_yaml::Location>) -> String {
+    match location {
+        Some(l) => message.replacen(&format!(" at line {} column {}", l.line(), l.column()), "", 1),
+        None => message.to_string(),
     }
 }
 
@@ -153,6 +156,16 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_keep_the_context_position() {
+        let err = error_of("a: \"x\n");
+        assert_eq!(
+            err.problem,
+            "document 1: invalid YAML: found unexpected end of stream, while scanning a quoted scalar at line 1 column 4"
+        );
+        assert_eq!(err.location, Some(Location { line: 2, column: 1 }));
+    }
+
+    #[test]
     fn empty_inputs_are_errors() {
         for text in ["", "\n", "---\n", "# only a comment\n", "---\n...\n"] {
             assert!(error_of(text).problem.contains("empty"), "{text:?}");
@@ -163,6 +176,9 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let err = error_of("kind: A\nkind: B\n");
         assert!(err.problem.contains("duplicate key \"kind\""), "{err}");
+        let err = error_of("spec:\n  api: a\n  api: b\n");
+        assert_eq!(err.problem, "document 1: spec: duplicate key \"api\" in the mapping that starts here");
+        assert!(err.fix.starts_with("remove or rename"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::rules;
 use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
-use crate::llsd::{API_VERSION, ImagePullPolicy, KIND, LlamaStackDistribution};
+use crate::llsd::{API_VERSION, ImagePullPolicy, KIND, LlamaStackDistribution, MAX_PROVIDERS_PER_SECTION};
 use serde_json::{Map, Value};
 
 const REF_FIELDS: &[&str] = &["providerId", "image", "imagePullPolicy", "config"];
@@ -124,6 +124,13 @@ fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
             continue;
         };
         let Some(items) = c.list(items, &section_path) else { continue };
+        if items.len() > MAX_PROVIDERS_PER_SECTION {
+            c.error(
+                &section_path,
+                format!("lists {} providers; at most {MAX_PROVIDERS_PER_SECTION} are allowed per section", items.len()),
+                "split the providers into fewer images or drop unused ones",
+            );
+        }
         if !items.is_empty() && api.until.is_some() {
             c.push(Diagnostic::warning(
                 &section_path,
@@ -362,6 +369,14 @@ mod tests {
         let doc = json!({"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "x"},
             "spec": {"server": {"distribution": {"name": "a", "image": "b"}, "externalProviders": []}}});
         assert_eq!(paths(&doc), ["spec.server.distribution", "spec.server.externalProviders"]);
+    }
+
+    #[test]
+    fn sections_are_bounded() {
+        let mut doc = valid();
+        let many: Vec<Value> = (0..17).map(|i| json!({"providerId": format!("p{i}"), "image": "r.io/p:1"})).collect();
+        doc["spec"]["server"]["externalProviders"]["inference"] = Value::Array(many);
+        assert_eq!(paths(&doc), ["spec.server.externalProviders.inference"]);
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! its field path, what is wrong and how to fix it.
 
 mod fields;
+mod file;
 mod llsd;
 mod provider_package;
 pub mod rules;
 
+pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes};
 pub use llsd::{EXTERNAL_PROVIDERS_PATH, check_llsd};
 pub use provider_package::check_provider_package;
 

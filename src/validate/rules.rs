@@ -68,6 +68,21 @@ pub fn image_reference(image: &str) -> Result<Reference, Problem> {
             "remove the whitespace around the image reference",
         ));
     }
+    if let Some((_, digest)) = image.split_once('@') {
+        let (algorithm, hex) = digest.split_once(':').unwrap_or((digest, ""));
+        let expected = match algorithm {
+            "sha256" => 64,
+            "sha384" => 96,
+            "sha512" => 128,
+            _ => 0,
+        };
+        if expected == 0 || hex.len() != expected || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(problem(
+                format!("'{image}' has an invalid digest '{digest}'"),
+                "pin the image as …@sha256:<64 hex digits>, e.g. the digest `crane digest` or `skopeo inspect` prints",
+            ));
+        }
+    }
     Reference::try_from(image).map_err(|err| {
         let what = match err {
             ParseError::NameContainsUppercase => "repository names must be lowercase".to_string(),
@@ -217,6 +232,7 @@ mod tests {
             assert!(image_reference(bad).is_err(), "{bad}");
         }
         assert!(image_reference("quay.io/Org/p").unwrap_err().problem.contains("uppercase"));
+        assert!(image_reference("p@sha256:abc").unwrap_err().problem.contains("invalid digest 'sha256:abc'"));
     }
 
     #[test]

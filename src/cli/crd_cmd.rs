@@ -1,0 +1,8 @@
+//! `llsd-providers crd`
+
+use super::Outcome;
+
+pub fn run() -> Outcome {
+    print!("{}", llsd_providers::crd::crd_patch_yaml());
+    Outcome::Success
+}

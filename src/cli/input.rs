@@ -1,0 +1,35 @@
+//! Reading input files and standard input, bounded in size.
+
+use llsd_providers::yaml_input::MAX_INPUT_BYTES;
+use std::io::Read;
+use std::path::Path;
+
+/// The display name of an input path (`-` is standard input).
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads at most one byte more than `MAX_INPUT_BYTES`, so that an oversized
+/// input is reported without reading it whole. The error is the sentence to
+/// print.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    let name = display_name(path);
+    let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX) + 1;
+    let mut bytes = Vec::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        if path.is_dir() {
+            return Err(format!("cannot read {name}: it is a directory; pass a YAML file"));
+        }
+        std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))
+    };
+    match result {
+        Ok(_) => Ok(bytes),
+        Err(err) => Err(format!("cannot read {name}: {err}")),
+    }
+}

@@ -1,0 +1,73 @@
+//! Argument parsing and dispatch. Exit codes: 0 success, 1 the input has
+//! problems (violations, merge errors), 2 usage errors or unreadable input.
+
+mod crd_cmd;
+mod input;
+mod validate_cmd;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Deploy-time external providers for Llama Stack on Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "llsd-providers", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate LlamaStackDistributions and provider metadata (lls-provider-spec.yaml), by kind.
+    Validate {
+        /// Files to validate; `-` reads standard input. Multi-document YAML is accepted.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
+    Crd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Outcome of a command, mapped onto the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Problems,
+    UsageOrUnreadable,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        match outcome {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+            Outcome::UsageOrUnreadable => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    let outcome = match cli.command {
+        Command::Validate { files, output } => validate_cmd::run(&files, output),
+        Command::Crd => crd_cmd::run(),
+    };
+    outcome.into()
+}

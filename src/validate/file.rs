@@ -1,0 +1,182 @@
+//! Validating a whole input file (any number of YAML documents) and
+//! rendering the result for people or machines.
+
+use super::{DocumentReport, validate_document};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::yaml_input;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// The findings for one input file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub valid: bool,
+    /// Problems with the file as a whole (unreadable, not YAML, empty).
+    pub diagnostics: Vec<Diagnostic>,
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// The findings for one document of a file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentSummary {
+    /// 1-based position in the file.
+    pub document: usize,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub valid: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl DocumentSummary {
+    fn new(document: usize, report: DocumentReport) -> Self {
+        DocumentSummary {
+            document,
+            valid: report.is_valid(),
+            kind: report.kind,
+            name: report.name,
+            diagnostics: report.diagnostics,
+        }
+    }
+}
+
+/// Validates every document in `bytes`, read from `file`.
+pub fn validate_bytes(file: &str, bytes: &[u8]) -> FileReport {
+    let documents = yaml_input::decode_utf8(bytes).and_then(yaml_input::load_documents);
+    match documents {
+        Err(diagnostic) => FileReport::broken(file, diagnostic),
+        Ok(documents) => {
+            let documents: Vec<DocumentSummary> = documents
+                .iter()
+                .map(|doc| DocumentSummary::new(doc.number, validate_document(&doc.value)))
+                .collect();
+            FileReport {
+                file: file.to_string(),
+                valid: documents.iter().all(|d| d.valid),
+                diagnostics: Vec::new(),
+                documents,
+            }
+        }
+    }
+}
+
+impl FileReport {
+    /// A file that could not be read or parsed at all.
+    pub fn broken(file: &str, diagnostic: Diagnostic) -> Self {
+        FileReport {
+            file: file.to_string(),
+            valid: false,
+            diagnostics: vec![diagnostic],
+            documents: Vec::new(),
+        }
+    }
+
+    fn all_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .chain(self.documents.iter().flat_map(|d| d.diagnostics.iter()))
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.all_diagnostics().filter(|d| d.severity == severity).count()
+    }
+
+    /// Human-readable report: one heading per document, then its findings.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for diagnostic in &self.diagnostics {
+            let _ = writeln!(out, "{}: {}", self.file, indent(&diagnostic.to_string()));
+        }
+        let several = self.documents.len() > 1;
+        for doc in &self.documents {
+            let place = if several {
+                format!("{} (document {})", self.file, doc.document)
+            } else {
+                self.file.clone()
+            };
+            let what = match (&doc.kind, &doc.name) {
+                (Some(kind), Some(name)) => format!("{kind} '{name}'"),
+                (Some(kind), None) => kind.clone(),
+                _ => "document".to_string(),
+            };
+            let verdict = if doc.valid { "valid" } else { "invalid" };
+            let _ = writeln!(out, "{place}: {what} is {verdict}");
+            for diagnostic in &doc.diagnostics {
+                let _ = writeln!(out, "  {}", indent(&diagnostic.to_string()));
+            }
+        }
+        out
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.replace('\n', "\n  ")
+}
+
+/// The closing line of a text report over several files.
+pub fn summary_line(reports: &[FileReport]) -> String {
+    let documents: usize = reports.iter().map(|r| r.documents.len().max(1)).sum();
+    let invalid = reports
+        .iter()
+        .map(|r| {
+            if r.documents.is_empty() {
+                usize::from(!r.valid)
+            } else {
+                r.documents.iter().filter(|d| !d.valid).count()
+            }
+        })
+        .sum::<usize>();
+    let errors: usize = reports.iter().map(|r| r.count(Severity::Error)).sum();
+    let warnings: usize = reports.iter().map(|r| r.count(Severity::Warning)).sum();
+    format!(
+        "{} file(s), {documents} document(s): {} valid, {invalid} invalid; {errors} error(s), {warnings} warning(s)",
+        reports.len(),
+        documents - invalid
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LLSD: &str = "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\n\
+        metadata: {name: demo}\nspec: {server: {distribution: {name: starter}}}\n";
+
+    #[test]
+    fn multi_document_files_report_each_document() {
+        let text = format!("{LLSD}---\nkind: LlamaStackDistribution\n");
+        let report = validate_bytes("x.yaml", text.as_bytes());
+        assert!(!report.valid);
+        assert_eq!(report.documents.len(), 2);
+        assert!(report.documents[0].valid);
+        assert!(!report.documents[1].valid);
+        let text = report.render_text();
+        assert!(text.starts_with("x.yaml (document 1): LlamaStackDistribution 'demo' is valid\n"), "{text}");
+        assert!(text.contains("x.yaml (document 2): LlamaStackDistribution is invalid\n  ERROR apiVersion"), "{text}");
+        assert_eq!(
+            summary_line(&[report]),
+            "1 file(s), 2 document(s): 1 valid, 1 invalid; 3 error(s), 0 warning(s)"
+        );
+    }
+
+    #[test]
+    fn broken_files_report_the_syntax_error() {
+        let report = validate_bytes("bad.yaml", b"a: [\n");
+        assert!(!report.valid);
+        let text = report.render_text();
+        assert!(text.starts_with("bad.yaml: ERROR (line 2, column 1): document 1: invalid YAML"), "{text}");
+        assert_eq!(
+            summary_line(&[report]),
+            "1 file(s), 1 document(s): 0 valid, 1 invalid; 1 error(s), 0 warning(s)"
+        );
+    }
+
+    #[test]
+    fn json_shape_is_stable() {
+        let report = validate_bytes("x.yaml", LLSD.as_bytes());
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["valid"], true);
+        assert_eq!(json["documents"][0]["kind"], "LlamaStackDistribution");
+        assert_eq!(json["documents"][0]["diagnostics"], serde_json::json!([]));
+    }
+}

@@ -104,11 +104,21 @@ pub const APIS: &[Api] = &[
     api("scoring", "scoring", V0_1, Some(Release::new(0, 8, 0))),
     api("eval", "eval", V0_1, Some(Release::new(0, 8, 0))),
     api("toolRuntime", "tool_runtime", V0_1, None),
-    api("postTraining", "post_training", V0_1, Some(Release::new(0, 7, 0))),
+    api(
+        "postTraining",
+        "post_training",
+        V0_1,
+        Some(Release::new(0, 7, 0)),
+    ),
     api("files", "files", Release::new(0, 2, 11), None),
     api("batches", "batches", Release::new(0, 2, 20), None),
     api("responses", "responses", Release::new(0, 7, 0), None),
-    api("fileProcessors", "file_processors", Release::new(0, 7, 0), None),
+    api(
+        "fileProcessors",
+        "file_processors",
+        Release::new(0, 7, 0),
+        None,
+    ),
 ];
 
 /// The API whose CRD field is `crd_field` (`vectorIo`).
@@ -179,7 +189,10 @@ mod tests {
         }
         assert_eq!(by_crd_field("vector_io"), None);
         assert_eq!(by_run_yaml_key("vectorIo"), None);
-        assert_eq!(by_crd_field("vectorIo").map(|a| a.run_yaml_key), Some("vector_io"));
+        assert_eq!(
+            by_crd_field("vectorIo").map(|a| a.run_yaml_key),
+            Some("vector_io")
+        );
     }
 
     #[test]
@@ -190,7 +203,11 @@ mod tests {
         let responses = by_crd_field("responses").unwrap();
         assert!(!responses.served_by(Release::new(0, 3, 0)));
         assert!(responses.served_by(Release::new(0, 7, 3)));
-        assert!(!by_crd_field("eval").unwrap().served_by(Release::new(0, 8, 0)));
+        assert!(
+            !by_crd_field("eval")
+                .unwrap()
+                .served_by(Release::new(0, 8, 0))
+        );
     }
 
     #[test]

@@ -170,7 +170,10 @@ mod tests {
                 "{map:?}"
             );
             if let Some(Value::String(t)) = map.get("type") {
-                assert!(["object", "array", "string", "integer", "number", "boolean"].contains(&t.as_str()));
+                assert!(
+                    ["object", "array", "string", "integer", "number", "boolean"]
+                        .contains(&t.as_str())
+                );
             }
         });
     }
@@ -182,8 +185,14 @@ mod tests {
         let id = &entry["properties"]["providerId"];
         assert_eq!(id["maxLength"], 46);
         assert_eq!(id["pattern"], crate::llsd::PROVIDER_ID_PATTERN);
-        assert_eq!(entry["properties"]["imagePullPolicy"]["enum"], json!(["Always", "Never", "IfNotPresent"]));
-        assert_eq!(entry["properties"]["config"]["x-kubernetes-preserve-unknown-fields"], true);
+        assert_eq!(
+            entry["properties"]["imagePullPolicy"]["enum"],
+            json!(["Always", "Never", "IfNotPresent"])
+        );
+        assert_eq!(
+            entry["properties"]["config"]["x-kubernetes-preserve-unknown-fields"],
+            true
+        );
         assert_eq!(entry["properties"]["config"]["type"], "object");
         assert_eq!(entry["required"], json!(["providerId", "image"]));
         let sections: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
@@ -194,7 +203,11 @@ mod tests {
     fn cel_rule_names_every_section() {
         let rule = unique_ids_rule();
         for api in APIS {
-            assert_eq!(rule.matches(&format!("has(self.{})", api.crd_field)).count(), 2);
+            assert_eq!(
+                rule.matches(&format!("has(self.{})", api.crd_field))
+                    .count(),
+                2
+            );
         }
     }
 }

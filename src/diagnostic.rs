@@ -57,7 +57,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(path: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn error(
+        path: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             path: path.into(),
@@ -117,19 +121,29 @@ mod tests {
     #[test]
     fn offsets_become_one_based_line_and_column() {
         let text = "a: 1\nbé: 2\n";
-        assert_eq!(Location::of_offset(text, 0), Location { line: 1, column: 1 });
-        assert_eq!(Location::of_offset(text, 5), Location { line: 2, column: 1 });
+        assert_eq!(
+            Location::of_offset(text, 0),
+            Location { line: 1, column: 1 }
+        );
+        assert_eq!(
+            Location::of_offset(text, 5),
+            Location { line: 2, column: 1 }
+        );
         // column counts characters, not bytes
-        assert_eq!(Location::of_offset(text, 8), Location { line: 2, column: 3 });
-        assert_eq!(Location::of_offset(text, 999), Location { line: 3, column: 1 });
+        assert_eq!(
+            Location::of_offset(text, 8),
+            Location { line: 2, column: 3 }
+        );
+        assert_eq!(
+            Location::of_offset(text, 999),
+            Location { line: 3, column: 1 }
+        );
     }
 
     #[test]
     fn display_names_path_location_problem_and_fix() {
-        let d = Diagnostic::error("spec.x", "is wrong", "make it right").at(Location {
-            line: 3,
-            column: 5,
-        });
+        let d = Diagnostic::error("spec.x", "is wrong", "make it right")
+            .at(Location { line: 3, column: 5 });
         assert_eq!(
             d.to_string(),
             "ERROR spec.x (line 3, column 5): is wrong\n  fix: make it right"

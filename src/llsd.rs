@@ -135,11 +135,16 @@ impl ExternalProviders {
 /// One entry of an `externalProviders` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(description = "An external provider: a container image holding Python wheels and /lls-provider/lls-provider-spec.yaml.")]
+#[schemars(
+    description = "An external provider: a container image holding Python wheels and /lls-provider/lls-provider-spec.yaml."
+)]
 pub struct ExternalProviderRef {
     /// Unique id of this provider across all sections; becomes the run.yaml provider_id
     /// and names the init container install-provider-{providerId}.
-    #[schemars(length(min = 1, max = 46), regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    #[schemars(
+        length(min = 1, max = 46),
+        regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    )]
     pub provider_id: String,
     /// Provider image reference, tag and/or digest (registry.example.com/org/provider@sha256:…).
     #[schemars(length(min = 1))]
@@ -264,7 +269,11 @@ spec:
             .collect();
         assert_eq!(
             order,
-            [("inference", "inf-a"), ("inference", "inf-b"), ("vectorIo", "vec")]
+            [
+                ("inference", "inf-a"),
+                ("inference", "inf-b"),
+                ("vectorIo", "vec")
+            ]
         );
     }
 
@@ -273,8 +282,14 @@ spec:
         let llsd = sample();
         let value = serde_json::to_value(&llsd).unwrap();
         assert_eq!(value["spec"]["replicas"], 1);
-        assert_eq!(value["spec"]["server"]["podOverrides"]["volumes"], Value::Array(vec![]));
-        assert_eq!(value["spec"]["server"]["containerSpec"]["env"][0]["value"], "b");
+        assert_eq!(
+            value["spec"]["server"]["podOverrides"]["volumes"],
+            Value::Array(vec![])
+        );
+        assert_eq!(
+            value["spec"]["server"]["containerSpec"]["env"][0]["value"],
+            "b"
+        );
         let again: LlamaStackDistribution = serde_json::from_value(value).unwrap();
         assert_eq!(again, llsd);
     }

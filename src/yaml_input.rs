@@ -59,8 +59,8 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
     let mut documents = Vec::new();
     for (index, deserializer) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let number = index + 1;
-        let yaml = serde_yaml::Value::deserialize(deserializer)
-            .map_err(|err| yaml_error(&err, number))?;
+        let yaml =
+            serde_yaml::Value::deserialize(deserializer).map_err(|err| yaml_error(&err, number))?;
         if yaml.is_null() {
             continue;
         }
@@ -87,9 +87,11 @@ fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
     let message = err.to_string();
     let (problem, fix) = if message.contains("duplicate entry with key") {
         (
-            strip_own_position(&message, err.location())
-                .replacen("duplicate entry with key", "duplicate key", 1)
-                + " in the mapping that starts here",
+            strip_own_position(&message, err.location()).replacen(
+                "duplicate entry with key",
+                "duplicate key",
+                1,
+            ) + " in the mapping that starts here",
             "remove or rename one of the two keys; YAML mappings need unique keys",
         )
     } else if message.contains("recursion limit exceeded") {
@@ -104,7 +106,10 @@ fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
         )
     } else {
         (
-            format!("invalid YAML: {}", strip_own_position(&message, err.location())),
+            format!(
+                "invalid YAML: {}",
+                strip_own_position(&message, err.location())
+            ),
             "fix the YAML syntax at this position (indentation, quotes, brackets)",
         )
     };
@@ -123,7 +128,11 @@ fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
 /// quoted scalar at line 9 column 17") are context worth keeping.
 fn strip_own_position(message: &str, location: Option<serde_yaml::Location>) -> String {
     match location {
-        Some(l) => message.replacen(&format!(" at line {} column {}", l.line(), l.column()), "", 1),
+        Some(l) => message.replacen(
+            &format!(" at line {} column {}", l.line(), l.column()),
+            "",
+            1,
+        ),
         None => message.to_string(),
     }
 }
@@ -177,7 +186,10 @@ mod tests {
         let err = error_of("kind: A\nkind: B\n");
         assert!(err.problem.contains("duplicate key \"kind\""), "{err}");
         let err = error_of("spec:\n  api: a\n  api: b\n");
-        assert_eq!(err.problem, "document 1: spec: duplicate key \"api\" in the mapping that starts here");
+        assert_eq!(
+            err.problem,
+            "document 1: spec: duplicate key \"api\" in the mapping that starts here"
+        );
         assert!(err.fix.starts_with("remove or rename"), "{err}");
     }
 
@@ -194,7 +206,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..10 {
             let prev = format!("*a{}", level - 1);
-            let items = vec![prev.as_str(); 10].join(", ");
+            let items = [prev.as_str(); 10].join(", ");
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         let err = error_of(&text);
@@ -217,6 +229,11 @@ mod tests {
     #[test]
     fn oversized_inputs_are_refused_before_parsing() {
         let big = vec![b' '; MAX_INPUT_BYTES + 1];
-        assert!(decode_utf8(&big).unwrap_err().problem.contains("byte limit"));
+        assert!(
+            decode_utf8(&big)
+                .unwrap_err()
+                .problem
+                .contains("byte limit")
+        );
     }
 }

@@ -24,7 +24,9 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
         if path.is_dir() {
-            return Err(format!("cannot read {name}: it is a directory; pass a YAML file"));
+            return Err(format!(
+                "cannot read {name}: it is a directory; pass a YAML file"
+            ));
         }
         std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))
     };

@@ -1,7 +1,7 @@
 //! `llsd-providers validate FILE...`
 
 use super::input::{display_name, read_bounded};
-use super::{OutputFormat, Outcome};
+use super::{Outcome, OutputFormat};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::validate::{FileReport, summary_line, validate_bytes};
 use std::path::PathBuf;
@@ -29,7 +29,10 @@ pub fn run(files: &[PathBuf], output: OutputFormat) -> Outcome {
         OutputFormat::Json => {
             let valid = reports.iter().all(|r| r.valid);
             let json = serde_json::json!({"valid": valid, "files": reports});
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         }
     }
     if unreadable {

@@ -69,7 +69,10 @@ impl Collector {
                 self.error(
                     path,
                     format!("must be a list, found {}", type_name(other)),
-                    format!("write `{}` as a YAML list of `- ` items", last_segment(path)),
+                    format!(
+                        "write `{}` as a YAML list of `- ` items",
+                        last_segment(path)
+                    ),
                 );
                 None
             }
@@ -87,7 +90,11 @@ impl Collector {
         let path = field(path, key);
         match map.get(key) {
             None | Some(Value::Null) => {
-                self.error(&path, format!("is required ({what})"), format!("add `{key}: …`"));
+                self.error(
+                    &path,
+                    format!("is required ({what})"),
+                    format!("add `{key}: …`"),
+                );
                 None
             }
             Some(value) => self.non_empty_string(value, &path, what),
@@ -106,7 +113,12 @@ impl Collector {
         self.non_empty_string(value, &field(path, key), what)
     }
 
-    fn non_empty_string<'v>(&mut self, value: &'v Value, path: &str, what: &str) -> Option<&'v str> {
+    fn non_empty_string<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        what: &str,
+    ) -> Option<&'v str> {
         match value {
             Value::String(text) if !text.trim().is_empty() => Some(text),
             Value::String(_) => {
@@ -128,7 +140,10 @@ impl Collector {
     pub fn unknown_fields(&mut self, map: &Map<String, Value>, known: &[&str], path: &str) {
         for key in map.keys().filter(|key| !known.contains(&key.as_str())) {
             let fix = match closest(key, known) {
-                Some(suggestion) => format!("did you mean `{suggestion}`? Known fields: {}", known.join(", ")),
+                Some(suggestion) => format!(
+                    "did you mean `{suggestion}`? Known fields: {}",
+                    known.join(", ")
+                ),
                 None => format!("remove it; known fields: {}", known.join(", ")),
             };
             self.error(&field(path, key), "is not a known field", fix);
@@ -141,7 +156,8 @@ pub fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|candidate| {
-            let distance = strsim::damerau_levenshtein(&key.to_lowercase(), &candidate.to_lowercase());
+            let distance =
+                strsim::damerau_levenshtein(&key.to_lowercase(), &candidate.to_lowercase());
             (distance, *candidate)
         })
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
@@ -176,7 +192,10 @@ mod tests {
 
     #[test]
     fn required_and_optional_strings() {
-        let map = json!({"a": "x", "b": "", "c": 3}).as_object().unwrap().clone();
+        let map = json!({"a": "x", "b": "", "c": 3})
+            .as_object()
+            .unwrap()
+            .clone();
         let mut c = Collector::default();
         assert_eq!(c.required_string(&map, "a", "m", "a name"), Some("x"));
         assert_eq!(c.required_string(&map, "b", "m", "a name"), None);
@@ -190,10 +209,21 @@ mod tests {
 
     #[test]
     fn unknown_fields_suggest_the_closest_known_one() {
-        let map = json!({"imagePullpolicy": "Always", "zzz": 1}).as_object().unwrap().clone();
+        let map = json!({"imagePullpolicy": "Always", "zzz": 1})
+            .as_object()
+            .unwrap()
+            .clone();
         let mut c = Collector::default();
-        c.unknown_fields(&map, &["providerId", "image", "imagePullPolicy", "config"], "p");
-        assert!(c.diagnostics[0].fix.starts_with("did you mean `imagePullPolicy`?"));
+        c.unknown_fields(
+            &map,
+            &["providerId", "image", "imagePullPolicy", "config"],
+            "p",
+        );
+        assert!(
+            c.diagnostics[0]
+                .fix
+                .starts_with("did you mean `imagePullPolicy`?")
+        );
         assert!(c.diagnostics[1].fix.starts_with("remove it"));
     }
 }

@@ -78,14 +78,16 @@ impl FileReport {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.all_diagnostics().filter(|d| d.severity == severity).count()
+        self.all_diagnostics()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 
     /// Human-readable report: one heading per document, then its findings.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         for diagnostic in &self.diagnostics {
-            let _ = writeln!(out, "{}: {}", self.file, indent(&diagnostic.to_string()));
+            let _ = writeln!(out, "{}: {diagnostic}", self.file);
         }
         let several = self.documents.len() > 1;
         for doc in &self.documents {
@@ -151,8 +153,16 @@ mod tests {
         assert!(report.documents[0].valid);
         assert!(!report.documents[1].valid);
         let text = report.render_text();
-        assert!(text.starts_with("x.yaml (document 1): LlamaStackDistribution 'demo' is valid\n"), "{text}");
-        assert!(text.contains("x.yaml (document 2): LlamaStackDistribution is invalid\n  ERROR apiVersion"), "{text}");
+        assert!(
+            text.starts_with("x.yaml (document 1): LlamaStackDistribution 'demo' is valid\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "x.yaml (document 2): LlamaStackDistribution is invalid\n  ERROR apiVersion"
+            ),
+            "{text}"
+        );
         assert_eq!(
             summary_line(&[report]),
             "1 file(s), 2 document(s): 1 valid, 1 invalid; 3 error(s), 0 warning(s)"
@@ -164,7 +174,10 @@ mod tests {
         let report = validate_bytes("bad.yaml", b"a: [\n");
         assert!(!report.valid);
         let text = report.render_text();
-        assert!(text.starts_with("bad.yaml: ERROR (line 2, column 1): document 1: invalid YAML"), "{text}");
+        assert!(
+            text.starts_with("bad.yaml: ERROR (line 2, column 1): document 1: invalid YAML"),
+            "{text}"
+        );
         assert_eq!(
             summary_line(&[report]),
             "1 file(s), 1 document(s): 0 valid, 1 invalid; 1 error(s), 0 warning(s)"

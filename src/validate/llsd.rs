@@ -6,7 +6,9 @@ use super::rules;
 use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
-use crate::llsd::{API_VERSION, ImagePullPolicy, KIND, LlamaStackDistribution, MAX_PROVIDERS_PER_SECTION};
+use crate::llsd::{
+    API_VERSION, ImagePullPolicy, KIND, LlamaStackDistribution, MAX_PROVIDERS_PER_SECTION,
+};
 use serde_json::{Map, Value};
 
 const REF_FIELDS: &[&str] = &["providerId", "image", "imagePullPolicy", "config"];
@@ -49,7 +51,11 @@ fn check_header(c: &mut Collector, root: &Map<String, Value>) {
     }
     if let Some(kind) = c.required_string(root, "kind", "", KIND) {
         if kind != KIND {
-            c.error("kind", format!("is '{kind}', expected '{KIND}'"), format!("set `kind: {KIND}`"));
+            c.error(
+                "kind",
+                format!("is '{kind}', expected '{KIND}'"),
+                format!("set `kind: {KIND}`"),
+            );
         }
     }
     match root.get("metadata") {
@@ -63,18 +69,33 @@ fn check_header(c: &mut Collector, root: &Map<String, Value>) {
 }
 
 fn check_spec(c: &mut Collector, value: &Value) {
-    let Some(spec) = c.mapping(value, "spec") else { return };
-    let Some(value) = spec.get("server") else {
-        c.error("spec.server", "is required", "add spec.server.distribution (name or image)");
+    let Some(spec) = c.mapping(value, "spec") else {
         return;
     };
-    let Some(server) = c.mapping(value, "spec.server") else { return };
+    let Some(value) = spec.get("server") else {
+        c.error(
+            "spec.server",
+            "is required",
+            "add spec.server.distribution (name or image)",
+        );
+        return;
+    };
+    let Some(server) = c.mapping(value, "spec.server") else {
+        return;
+    };
     check_distribution(c, server);
     let config_map = server.get("userConfig").and_then(|value| {
         let user_config = c.mapping(value, "spec.server.userConfig")?;
-        c.optional_string(user_config, "configMapName", "spec.server.userConfig", "the ConfigMap's name")
+        c.optional_string(
+            user_config,
+            "configMapName",
+            "spec.server.userConfig",
+            "the ConfigMap's name",
+        )
     });
-    let Some(value) = server.get("externalProviders") else { return };
+    let Some(value) = server.get("externalProviders") else {
+        return;
+    };
     let provider_count = check_external_providers(c, value);
     if provider_count > 0 && config_map.is_none() {
         c.error(
@@ -92,17 +113,38 @@ fn check_spec(c: &mut Collector, value: &Value) {
 fn check_distribution(c: &mut Collector, server: &Map<String, Value>) {
     let path = "spec.server.distribution";
     let Some(value) = server.get("distribution") else {
-        c.error(path, "is required", "set spec.server.distribution.name (e.g. starter) or .image");
+        c.error(
+            path,
+            "is required",
+            "set spec.server.distribution.name (e.g. starter) or .image",
+        );
         return;
     };
-    let Some(distribution) = c.mapping(value, path) else { return };
-    let name = c.optional_string(distribution, "name", path, "a distribution name such as starter");
+    let Some(distribution) = c.mapping(value, path) else {
+        return;
+    };
+    let name = c.optional_string(
+        distribution,
+        "name",
+        path,
+        "a distribution name such as starter",
+    );
     let image = c.optional_string(distribution, "image", path, "a distribution image");
     match (name, image) {
-        (None, None) if !distribution.contains_key("name") && !distribution.contains_key("image") => {
-            c.error(path, "names neither a distribution nor an image", "set `name: starter` or `image: …`")
+        (None, None)
+            if !distribution.contains_key("name") && !distribution.contains_key("image") =>
+        {
+            c.error(
+                path,
+                "names neither a distribution nor an image",
+                "set `name: starter` or `image: …`",
+            )
         }
-        (Some(_), Some(_)) => c.error(path, "sets both name and image", "keep only one of name and image"),
+        (Some(_), Some(_)) => c.error(
+            path,
+            "sets both name and image",
+            "keep only one of name and image",
+        ),
         _ => {}
     }
     if let Some(image) = image {
@@ -114,16 +156,24 @@ fn check_distribution(c: &mut Collector, server: &Map<String, Value>) {
 
 /// Checks every section and entry; returns how many entries there are.
 fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
-    let Some(sections) = c.mapping(value, EXTERNAL_PROVIDERS_PATH) else { return 0 };
+    let Some(sections) = c.mapping(value, EXTERNAL_PROVIDERS_PATH) else {
+        return 0;
+    };
     let mut seen: Vec<SeenId> = Vec::new();
     let mut count = 0;
     for (section, items) in sections {
         let section_path = field(EXTERNAL_PROVIDERS_PATH, section);
         let Some(api) = api::by_crd_field(section) else {
-            c.error(&section_path, format!("'{section}' is not a known API section"), unknown_section_fix(section));
+            c.error(
+                &section_path,
+                format!("'{section}' is not a known API section"),
+                unknown_section_fix(section),
+            );
             continue;
         };
-        let Some(items) = c.list(items, &section_path) else { continue };
+        let Some(items) = c.list(items, &section_path) else {
+            continue;
+        };
         if items.len() > MAX_PROVIDERS_PER_SECTION {
             c.error(
                 &section_path,
@@ -134,7 +184,11 @@ fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
         if !items.is_empty() && api.until.is_some() {
             c.push(Diagnostic::warning(
                 &section_path,
-                format!("llama-stack serves `{}` only in releases {}", api.run_yaml_key, api.releases()),
+                format!(
+                    "llama-stack serves `{}` only in releases {}",
+                    api.run_yaml_key,
+                    api.releases()
+                ),
                 "make sure the distribution image runs one of those releases",
             ));
         }
@@ -155,7 +209,10 @@ fn unknown_section_fix(section: &str) -> String {
     }
     let fields: Vec<&str> = api::APIS.iter().map(|api| api.crd_field).collect();
     match closest(section, &fields) {
-        Some(suggestion) => format!("did you mean `{suggestion}`? Sections: {}", api::crd_field_list()),
+        Some(suggestion) => format!(
+            "did you mean `{suggestion}`? Sections: {}",
+            api::crd_field_list()
+        ),
         None => format!("use one of: {}", api::crd_field_list()),
     }
 }
@@ -167,10 +224,22 @@ struct SeenId {
 }
 
 fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mut Vec<SeenId>) {
-    let Some(entry) = c.mapping(value, path) else { return };
+    let Some(entry) = c.mapping(value, path) else {
+        return;
+    };
     c.unknown_fields(entry, REF_FIELDS, path);
-    let id = c.required_string(entry, "providerId", path, "a unique DNS-1123 label such as custom-vllm");
-    let image = c.required_string(entry, "image", path, "the provider image, e.g. registry.example.com/org/provider:1.0");
+    let id = c.required_string(
+        entry,
+        "providerId",
+        path,
+        "a unique DNS-1123 label such as custom-vllm",
+    );
+    let image = c.required_string(
+        entry,
+        "image",
+        path,
+        "the provider image, e.g. registry.example.com/org/provider:1.0",
+    );
     if let Some(id) = id {
         if let Err(p) = rules::provider_id(id) {
             c.error(&field(path, "providerId"), p.problem, p.fix);
@@ -182,14 +251,27 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
         }
     }
     if let Some(policy) = entry.get("imagePullPolicy") {
-        let valid = policy.as_str().is_some_and(|p| ImagePullPolicy::ALL.contains(&p));
+        let valid = policy
+            .as_str()
+            .is_some_and(|p| ImagePullPolicy::ALL.contains(&p));
         if !valid {
-            let shown = policy.as_str().map_or_else(|| type_name(policy).to_string(), |p| format!("'{p}'"));
-            let fix = match policy.as_str().and_then(|p| closest(p, &ImagePullPolicy::ALL)) {
-                Some(suggestion) => format!("did you mean `{suggestion}`? Use Always, Never or IfNotPresent"),
+            let shown = policy
+                .as_str()
+                .map_or_else(|| type_name(policy).to_string(), |p| format!("'{p}'"));
+            let fix = match policy
+                .as_str()
+                .and_then(|p| closest(p, &ImagePullPolicy::ALL))
+            {
+                Some(suggestion) => {
+                    format!("did you mean `{suggestion}`? Use Always, Never or IfNotPresent")
+                }
                 None => "use Always, Never or IfNotPresent (default IfNotPresent)".to_string(),
             };
-            c.error(&field(path, "imagePullPolicy"), format!("is {shown}, not a pull policy"), fix);
+            c.error(
+                &field(path, "imagePullPolicy"),
+                format!("is {shown}, not a pull policy"),
+                fix,
+            );
         }
     }
     if let Some(config) = entry.get("config") {
@@ -224,18 +306,35 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
 }
 
 fn check_status(c: &mut Collector, value: &Value) {
-    let Some(status) = c.mapping(value, "status") else { return };
-    let Some(value) = status.get("externalProviders") else { return };
+    let Some(status) = c.mapping(value, "status") else {
+        return;
+    };
+    let Some(value) = status.get("externalProviders") else {
+        return;
+    };
     let path = "status.externalProviders";
-    let Some(items) = c.list(value, path) else { return };
+    let Some(items) = c.list(value, path) else {
+        return;
+    };
     for (i, item) in items.iter().enumerate() {
         let path = index(path, i);
-        let Some(entry) = c.mapping(item, &path) else { continue };
+        let Some(entry) = c.mapping(item, &path) else {
+            continue;
+        };
         c.unknown_fields(entry, STATUS_FIELDS, &path);
         c.required_string(entry, "providerId", &path, "the provider's id");
-        if let Some(phase) = c.required_string(entry, "phase", &path, "Pending, Installing, Ready or Failed") {
+        if let Some(phase) = c.required_string(
+            entry,
+            "phase",
+            &path,
+            "Pending, Installing, Ready or Failed",
+        ) {
             if !PHASES.contains(&phase) {
-                c.error(&field(&path, "phase"), format!("'{phase}' is not a phase"), "use Pending, Installing, Ready or Failed");
+                c.error(
+                    &field(&path, "phase"),
+                    format!("'{phase}' is not a phase"),
+                    "use Pending, Installing, Ready or Failed",
+                );
             }
         }
     }
@@ -275,7 +374,11 @@ mod tests {
     }
 
     fn paths(value: &Value) -> Vec<String> {
-        diagnostics(value).into_iter().filter(Diagnostic::is_error).map(|d| d.path).collect()
+        diagnostics(value)
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .map(|d| d.path)
+            .collect()
     }
 
     #[test]
@@ -308,16 +411,24 @@ mod tests {
             ]
         );
         let diags = diagnostics(&doc);
-        assert!(diags[2].fix.contains("did you mean `Always`"), "{}", diags[2].fix);
+        assert!(
+            diags[2].fix.contains("did you mean `Always`"),
+            "{}",
+            diags[2].fix
+        );
     }
 
     #[test]
     fn duplicate_ids_across_sections_name_both_places_and_images() {
         let mut doc = valid();
-        doc["spec"]["server"]["externalProviders"]["vectorIo"][0]["providerId"] = json!("custom-vllm");
+        doc["spec"]["server"]["externalProviders"]["vectorIo"][0]["providerId"] =
+            json!("custom-vllm");
         let diags = diagnostics(&doc);
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags[0].path, "spec.server.externalProviders.vectorIo[0].providerId");
+        assert_eq!(
+            diags[0].path,
+            "spec.server.externalProviders.vectorIo[0].providerId"
+        );
         assert_eq!(
             diags[0].problem,
             "'custom-vllm' is used twice: by spec.server.externalProviders.inference[0] \
@@ -334,19 +445,45 @@ mod tests {
         doc["spec"]["server"]["externalProviders"]["weather"] = json!([]);
         let diags = diagnostics(&doc);
         let fixes: Vec<&str> = diags.iter().map(|d| d.fix.as_str()).collect();
-        assert!(fixes.iter().any(|f| f.contains("rename `vector_io` to `vectorIo`")), "{fixes:?}");
-        assert!(fixes.iter().any(|f| f.starts_with("did you mean `inference`")), "{fixes:?}");
-        assert!(fixes.iter().any(|f| f.starts_with("use one of: inference, safety")), "{fixes:?}");
+        assert!(
+            fixes
+                .iter()
+                .any(|f| f.contains("rename `vector_io` to `vectorIo`")),
+            "{fixes:?}"
+        );
+        assert!(
+            fixes
+                .iter()
+                .any(|f| f.starts_with("did you mean `inference`")),
+            "{fixes:?}"
+        );
+        assert!(
+            fixes
+                .iter()
+                .any(|f| f.starts_with("use one of: inference, safety")),
+            "{fixes:?}"
+        );
     }
 
     #[test]
     fn providers_need_a_user_config_map() {
         let mut doc = valid();
-        doc["spec"]["server"].as_object_mut().unwrap().remove("userConfig");
+        doc["spec"]["server"]
+            .as_object_mut()
+            .unwrap()
+            .remove("userConfig");
         let diags = diagnostics(&doc);
         assert_eq!(diags[0].path, "spec.server.userConfig.configMapName");
-        assert!(diags[0].problem.contains("merged into the run.yaml"), "{}", diags[0].problem);
-        assert!(diags[0].fix.contains("kubectl create configmap"), "{}", diags[0].fix);
+        assert!(
+            diags[0].problem.contains("merged into the run.yaml"),
+            "{}",
+            diags[0].problem
+        );
+        assert!(
+            diags[0].fix.contains("kubectl create configmap"),
+            "{}",
+            diags[0].fix
+        );
         // No providers, no requirement.
         doc["spec"]["server"]["externalProviders"] = json!({"inference": []});
         assert!(check_llsd(&doc).is_ok());
@@ -359,7 +496,11 @@ mod tests {
             json!([{"providerId": "ag", "image": "r.io/ag:1"}]);
         let (_, warnings) = check_llsd(&doc).unwrap();
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].problem.contains("0.7.0"), "{}", warnings[0].problem);
+        assert!(
+            warnings[0].problem.contains("0.7.0"),
+            "{}",
+            warnings[0].problem
+        );
     }
 
     #[test]
@@ -368,13 +509,18 @@ mod tests {
         assert_eq!(paths(&doc), ["apiVersion", "metadata.name", "spec.server"]);
         let doc = json!({"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "x"},
             "spec": {"server": {"distribution": {"name": "a", "image": "b"}, "externalProviders": []}}});
-        assert_eq!(paths(&doc), ["spec.server.distribution", "spec.server.externalProviders"]);
+        assert_eq!(
+            paths(&doc),
+            ["spec.server.distribution", "spec.server.externalProviders"]
+        );
     }
 
     #[test]
     fn sections_are_bounded() {
         let mut doc = valid();
-        let many: Vec<Value> = (0..17).map(|i| json!({"providerId": format!("p{i}"), "image": "r.io/p:1"})).collect();
+        let many: Vec<Value> = (0..17)
+            .map(|i| json!({"providerId": format!("p{i}"), "image": "r.io/p:1"}))
+            .collect();
         doc["spec"]["server"]["externalProviders"]["inference"] = Value::Array(many);
         assert_eq!(paths(&doc), ["spec.server.externalProviders.inference"]);
     }

@@ -68,16 +68,19 @@ impl DocumentReport {
 
 /// Validates a document by its `kind`.
 pub fn validate_document(value: &Value) -> DocumentReport {
-    let kind = value.get("kind").and_then(Value::as_str).map(str::to_string);
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .map(str::to_string);
     let (document, diagnostics) = match kind.as_deref() {
         Some(crate::llsd::KIND) => split(check_llsd(value), |v| Document::Llsd(Box::new(v))),
-        Some(crate::provider_package::KIND) => {
-            split(check_provider_package(value), |v| Document::ProviderPackage(Box::new(v)))
-        }
+        Some(crate::provider_package::KIND) => split(check_provider_package(value), |v| {
+            Document::ProviderPackage(Box::new(v))
+        }),
         Some(other) => (
             None,
             vec![Diagnostic::error(
@@ -103,7 +106,10 @@ pub fn validate_document(value: &Value) -> DocumentReport {
     }
 }
 
-fn split<T>(checked: Checked<T>, wrap: impl FnOnce(T) -> Document) -> (Option<Document>, Vec<Diagnostic>) {
+fn split<T>(
+    checked: Checked<T>,
+    wrap: impl FnOnce(T) -> Document,
+) -> (Option<Document>, Vec<Diagnostic>) {
     match checked {
         Ok((value, warnings)) => (Some(wrap(value)), warnings),
         Err(errors) => (None, errors),

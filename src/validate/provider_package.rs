@@ -9,7 +9,13 @@ use serde_json::Value;
 
 const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
 const METADATA_FIELDS: &[&str] = &["name", "version", "vendor", "description", "maintainer"];
-const SPEC_FIELDS: &[&str] = &["packageName", "providerType", "api", "wheelPath", "dependencyWheels"];
+const SPEC_FIELDS: &[&str] = &[
+    "packageName",
+    "providerType",
+    "api",
+    "wheelPath",
+    "dependencyWheels",
+];
 
 /// Validates provider metadata, reporting every violation with its field path.
 pub fn check_provider_package(document: &Value) -> Checked<ProviderPackage> {
@@ -18,7 +24,11 @@ pub fn check_provider_package(document: &Value) -> Checked<ProviderPackage> {
         c.unknown_fields(root, TOP_FIELDS, "");
         check_header(&mut c, root);
         match root.get("metadata") {
-            None => c.error("metadata", "is required", "add metadata with name, version and vendor"),
+            None => c.error(
+                "metadata",
+                "is required",
+                "add metadata with name, version and vendor",
+            ),
             Some(value) => check_metadata(&mut c, value),
         }
         match root.get("spec") {
@@ -45,39 +55,79 @@ fn check_header(c: &mut Collector, root: &serde_json::Map<String, Value>) {
     }
     if let Some(kind) = c.required_string(root, "kind", "", KIND) {
         if kind != KIND {
-            c.error("kind", format!("is '{kind}', expected '{KIND}'"), format!("set `kind: {KIND}`"));
+            c.error(
+                "kind",
+                format!("is '{kind}', expected '{KIND}'"),
+                format!("set `kind: {KIND}`"),
+            );
         }
     }
 }
 
 fn check_metadata(c: &mut Collector, value: &Value) {
-    let Some(metadata) = c.mapping(value, "metadata") else { return };
+    let Some(metadata) = c.mapping(value, "metadata") else {
+        return;
+    };
     c.unknown_fields(metadata, METADATA_FIELDS, "metadata");
     c.required_string(metadata, "name", "metadata", "the provider package's name");
-    c.required_string(metadata, "version", "metadata", "the package version, e.g. 1.0.0");
+    c.required_string(
+        metadata,
+        "version",
+        "metadata",
+        "the package version, e.g. 1.0.0",
+    );
     c.required_string(metadata, "vendor", "metadata", "who publishes the provider");
-    c.optional_string(metadata, "description", "metadata", "a one-line description");
-    c.optional_string(metadata, "maintainer", "metadata", "a contact, e.g. team@example.com");
+    c.optional_string(
+        metadata,
+        "description",
+        "metadata",
+        "a one-line description",
+    );
+    c.optional_string(
+        metadata,
+        "maintainer",
+        "metadata",
+        "a contact, e.g. team@example.com",
+    );
 }
 
 fn check_spec(c: &mut Collector, value: &Value) {
-    let Some(spec) = c.mapping(value, "spec") else { return };
+    let Some(spec) = c.mapping(value, "spec") else {
+        return;
+    };
     c.unknown_fields(spec, SPEC_FIELDS, "spec");
     let report = |c: &mut Collector, path: &str, result: Result<(), Problem>| {
         if let Err(p) = result {
             c.error(path, p.problem, p.fix);
         }
     };
-    if let Some(name) = c.required_string(spec, "packageName", "spec", "the provider's Python module path") {
+    if let Some(name) = c.required_string(
+        spec,
+        "packageName",
+        "spec",
+        "the provider's Python module path",
+    ) {
         report(c, "spec.packageName", rules::python_module(name));
     }
-    if let Some(kind) = c.required_string(spec, "providerType", "spec", "remote::<name> or inline::<name>") {
+    if let Some(kind) = c.required_string(
+        spec,
+        "providerType",
+        "spec",
+        "remote::<name> or inline::<name>",
+    ) {
         report(c, "spec.providerType", rules::provider_type(kind));
     }
-    if let Some(key) = c.required_string(spec, "api", "spec", "the run.yaml API key, e.g. inference") {
+    if let Some(key) =
+        c.required_string(spec, "api", "spec", "the run.yaml API key, e.g. inference")
+    {
         check_api(c, key);
     }
-    let main_wheel = c.required_string(spec, "wheelPath", "spec", "the main wheel, packages/<file>.whl");
+    let main_wheel = c.required_string(
+        spec,
+        "wheelPath",
+        "spec",
+        "the main wheel, packages/<file>.whl",
+    );
     if let Some(path) = main_wheel {
         report(c, "spec.wheelPath", rules::wheel_path(path));
     }
@@ -98,16 +148,25 @@ fn check_api(c: &mut Collector, key: &str) {
         None => {
             let keys: Vec<&str> = api::APIS.iter().map(|a| a.run_yaml_key).collect();
             match closest(key, &keys) {
-                Some(suggestion) => format!("did you mean `{suggestion}`? Known APIs: {}", api::run_yaml_key_list()),
+                Some(suggestion) => format!(
+                    "did you mean `{suggestion}`? Known APIs: {}",
+                    api::run_yaml_key_list()
+                ),
                 None => format!("use one of: {}", api::run_yaml_key_list()),
             }
         }
     };
-    c.error("spec.api", format!("'{key}' is not a Llama Stack API this project knows"), fix);
+    c.error(
+        "spec.api",
+        format!("'{key}' is not a Llama Stack API this project knows"),
+        fix,
+    );
 }
 
 fn check_dependency_wheels(c: &mut Collector, value: &Value, main_wheel: Option<&str>) {
-    let Some(items) = c.list(value, "spec.dependencyWheels") else { return };
+    let Some(items) = c.list(value, "spec.dependencyWheels") else {
+        return;
+    };
     let mut seen: Vec<&str> = main_wheel.into_iter().collect();
     for (i, item) in items.iter().enumerate() {
         let path = index("spec.dependencyWheels", i);
@@ -122,7 +181,11 @@ fn check_dependency_wheels(c: &mut Collector, value: &Value, main_wheel: Option<
         if let Err(p) = rules::wheel_path(wheel) {
             c.error(&path, p.problem, p.fix);
         } else if seen.contains(&wheel.as_str()) {
-            c.error(&path, format!("'{wheel}' is listed twice"), "list each wheel once");
+            c.error(
+                &path,
+                format!("'{wheel}' is listed twice"),
+                "list each wheel once",
+            );
         }
         seen.push(wheel);
     }
@@ -200,12 +263,18 @@ mod tests {
     fn duplicate_wheels_are_reported() {
         let mut doc = valid();
         doc["spec"]["dependencyWheels"] = json!(["packages/custom_vllm-1.0.0-py3-none-any.whl"]);
-        assert_eq!(errors(&doc)[0].1, "'packages/custom_vllm-1.0.0-py3-none-any.whl' is listed twice");
+        assert_eq!(
+            errors(&doc)[0].1,
+            "'packages/custom_vllm-1.0.0-py3-none-any.whl' is listed twice"
+        );
     }
 
     #[test]
     fn missing_sections_and_wrong_root() {
-        assert_eq!(errors(&json!("text"))[0].1, "must be a mapping, found a string");
+        assert_eq!(
+            errors(&json!("text"))[0].1,
+            "must be a mapping, found a string"
+        );
         let doc = json!({"apiVersion": "llamastack.io/v1alpha1", "kind": "ProviderPackage"});
         let paths: Vec<String> = errors(&doc).into_iter().map(|(p, _)| p).collect();
         assert_eq!(paths, ["metadata", "spec"]);

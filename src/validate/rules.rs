@@ -34,11 +34,13 @@ pub fn provider_id(id: &str) -> Result<(), Problem> {
     }
     let bytes = id.as_bytes();
     let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
-    let alphanumeric = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let alphanumeric =
+        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     if !bytes.iter().all(allowed) || !alphanumeric(bytes.first()) || !alphanumeric(bytes.last()) {
         let suggestion = dns_label_suggestion(id);
         let fix = if suggestion.is_empty() {
-            "use lowercase letters, digits and '-', starting and ending with a letter or digit".to_string()
+            "use lowercase letters, digits and '-', starting and ending with a letter or digit"
+                .to_string()
         } else {
             format!(
                 "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. '{suggestion}'"
@@ -53,15 +55,27 @@ fn dns_label_suggestion(id: &str) -> String {
     let mapped: String = id
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let trimmed = mapped.trim_matches('-');
-    trimmed.chars().take(MAX_PROVIDER_ID_LEN).collect::<String>().trim_end_matches('-').to_string()
+    trimmed
+        .chars()
+        .take(MAX_PROVIDER_ID_LEN)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// A container image reference: `[registry/]repository[:tag][@digest]`.
 pub fn image_reference(image: &str) -> Result<Reference, Problem> {
-    let example = "write it as registry.example.com/org/provider:1.0 or …/provider@sha256:<64 hex digits>";
+    let example =
+        "write it as registry.example.com/org/provider:1.0 or …/provider@sha256:<64 hex digits>";
     if image.trim() != image {
         return Err(problem(
             format!("'{image}' has leading or trailing whitespace"),
@@ -87,17 +101,26 @@ pub fn image_reference(image: &str) -> Result<Reference, Problem> {
         let what = match err {
             ParseError::NameContainsUppercase => "repository names must be lowercase".to_string(),
             ParseError::DigestInvalidLength => "the digest has the wrong length".to_string(),
-            ParseError::DigestUnsupported => "the digest algorithm is not sha256, sha384 or sha512".to_string(),
+            ParseError::DigestUnsupported => {
+                "the digest algorithm is not sha256, sha384 or sha512".to_string()
+            }
             ParseError::DigestInvalidFormat => "the digest is malformed".to_string(),
-            ParseError::NameTooLong => "the repository name is longer than 255 characters".to_string(),
+            ParseError::NameTooLong => {
+                "the repository name is longer than 255 characters".to_string()
+            }
             ParseError::TagInvalidFormat => "the tag is malformed".to_string(),
             ParseError::NameEmpty => "it is empty".to_string(),
             ParseError::ReferenceInvalidFormat if image.chars().any(|c| c.is_ascii_uppercase()) => {
                 "it contains uppercase letters, which repository names may not".to_string()
             }
-            ParseError::ReferenceInvalidFormat => "it does not follow the image reference grammar".to_string(),
+            ParseError::ReferenceInvalidFormat => {
+                "it does not follow the image reference grammar".to_string()
+            }
         };
-        problem(format!("'{image}' is not a valid image reference: {what}"), example)
+        problem(
+            format!("'{image}' is not a valid image reference: {what}"),
+            example,
+        )
     })
 }
 
@@ -113,7 +136,9 @@ pub fn python_module(name: &str) -> Result<(), Problem> {
                (letters, digits and '_', dot-separated, not starting with a digit)";
     for part in name.split('.') {
         let mut chars = part.chars();
-        let valid_start = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        let valid_start = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
         let valid_rest = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid_start || !valid_rest {
             let why = if part.is_empty() {
@@ -121,11 +146,16 @@ pub fn python_module(name: &str) -> Result<(), Problem> {
             } else {
                 format!("component '{part}' is not a Python identifier")
             };
-            return Err(problem(format!("'{name}' is not an importable Python module path: {why}"), fix));
+            return Err(problem(
+                format!("'{name}' is not an importable Python module path: {why}"),
+                fix,
+            ));
         }
         if KEYWORDS.contains(&part) {
             return Err(problem(
-                format!("'{name}' is not an importable Python module path: '{part}' is a Python keyword"),
+                format!(
+                    "'{name}' is not an importable Python module path: '{part}' is a Python keyword"
+                ),
                 fix,
             ));
         }
@@ -149,7 +179,10 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
     }
     let names: Vec<&str> = parts.collect();
     if names.is_empty() {
-        return Err(problem(format!("'{value}' has no provider name after '{kind}'"), fix));
+        return Err(problem(
+            format!("'{value}' has no provider name after '{kind}'"),
+            fix,
+        ));
     }
     for name in names {
         let mut chars = name.chars();
@@ -170,13 +203,19 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
 /// A wheel path inside the image, relative to `/lls-provider`:
 /// `packages/<name>-<version>-<python>-<abi>-<platform>.whl`.
 pub fn wheel_path(path: &str) -> Result<(), Problem> {
-    let fix = "give the path relative to /lls-provider, e.g. packages/my_provider-1.0.0-py3-none-any.whl";
+    let fix =
+        "give the path relative to /lls-provider, e.g. packages/my_provider-1.0.0-py3-none-any.whl";
     if path.starts_with('/') {
         return Err(problem(format!("'{path}' is absolute"), fix));
     }
-    if path.split('/').any(|part| part == ".." || part == "." || part.is_empty()) {
+    if path
+        .split('/')
+        .any(|part| part == ".." || part == "." || part.is_empty())
+    {
         return Err(problem(
-            format!("'{path}' has an empty, '.' or '..' component; wheels must stay inside /lls-provider/packages"),
+            format!(
+                "'{path}' has an empty, '.' or '..' component; wheels must stay inside /lls-provider/packages"
+            ),
             fix,
         ));
     }
@@ -208,12 +247,27 @@ mod tests {
         for ok in ["a", "custom-vllm", "x1", "1x", &"a".repeat(46)] {
             assert!(provider_id(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-a", "a-", "Custom", "a_b", "a.b", "a b", "ä", &"a".repeat(47)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "Custom",
+            "a_b",
+            "a.b",
+            "a b",
+            "ä",
+            &"a".repeat(47),
+        ] {
             assert!(provider_id(bad).is_err(), "{bad}");
         }
         let err = provider_id("Custom_VLLM").unwrap_err();
         assert!(err.fix.contains("'custom-vllm'"), "{}", err.fix);
-        assert!(provider_id(&"a".repeat(47)).unwrap_err().problem.contains("47 characters"));
+        assert!(
+            provider_id(&"a".repeat(47))
+                .unwrap_err()
+                .problem
+                .contains("47 characters")
+        );
     }
 
     #[test]
@@ -228,11 +282,30 @@ mod tests {
         ] {
             assert!(image_reference(&ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Quay.io/Org/P", "p:", "p@sha256:abc", "p::1", " p", "p:tag with space", "p@md5:abcd"] {
+        for bad in [
+            "",
+            "Quay.io/Org/P",
+            "p:",
+            "p@sha256:abc",
+            "p::1",
+            " p",
+            "p:tag with space",
+            "p@md5:abcd",
+        ] {
             assert!(image_reference(bad).is_err(), "{bad}");
         }
-        assert!(image_reference("quay.io/Org/p").unwrap_err().problem.contains("uppercase"));
-        assert!(image_reference("p@sha256:abc").unwrap_err().problem.contains("invalid digest 'sha256:abc'"));
+        assert!(
+            image_reference("quay.io/Org/p")
+                .unwrap_err()
+                .problem
+                .contains("uppercase")
+        );
+        assert!(
+            image_reference("p@sha256:abc")
+                .unwrap_err()
+                .problem
+                .contains("invalid digest 'sha256:abc'")
+        );
     }
 
     #[test]
@@ -259,8 +332,17 @@ mod tests {
             assert!(provider_type(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "vllm", "remote", "remote::", "remote:vllm", "cloud::vllm", "remote::a b",
-            "remote::hf::", "remote::-x", "REMOTE::x", "remote::x;rm -rf",
+            "",
+            "vllm",
+            "remote",
+            "remote::",
+            "remote:vllm",
+            "cloud::vllm",
+            "remote::a b",
+            "remote::hf::",
+            "remote::-x",
+            "REMOTE::x",
+            "remote::x;rm -rf",
         ] {
             assert!(provider_type(bad).is_err(), "{bad}");
         }

@@ -1,0 +1,131 @@
+//! Hostile and broken inputs: each gets a clear error and exit 1 or 2,
+//! never a panic, a hang or a stack overflow.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn validate_bytes(bytes: &[u8]) -> Output {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(bytes).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+        .args(["validate", "--output", "json"])
+        .arg(file.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    out
+}
+
+/// Asserts exit 1 and returns the first diagnostic of the file.
+fn first_error(bytes: &[u8]) -> serde_json::Value {
+    let out = validate_bytes(bytes);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let file = &json["files"][0];
+    let diag = file["diagnostics"]
+        .get(0)
+        .or_else(|| file["documents"][0]["diagnostics"].get(0))
+        .expect("a diagnostic")
+        .clone();
+    assert!(
+        !diag["fix"].as_str().unwrap_or_default().is_empty(),
+        "no fix in {diag}"
+    );
+    diag
+}
+
+fn problem(diag: &serde_json::Value) -> String {
+    diag["problem"].as_str().unwrap_or_default().to_string()
+}
+
+const LLSD_HEAD: &str =
+    "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata:\n  name: x\n";
+
+#[test]
+fn truncated_yaml_names_line_and_column() {
+    let text = format!(
+        "{LLSD_HEAD}spec:\n  server:\n    externalProviders:\n      inference: [{{providerId: a, image: \"r.io/a"
+    );
+    let diag = first_error(text.as_bytes());
+    assert!(problem(&diag).contains("invalid YAML"), "{diag}");
+    assert_eq!(diag["location"]["line"], 8);
+}
+
+#[test]
+fn wrong_types_are_reported_with_paths() {
+    let text = format!("{LLSD_HEAD}spec: [1, 2]\n");
+    let diag = first_error(text.as_bytes());
+    assert_eq!(diag["path"], "spec");
+    assert_eq!(problem(&diag), "must be a mapping, found a list");
+    let diag = first_error(b"- just\n- a list\n");
+    assert_eq!(diag["path"], "kind");
+}
+
+#[test]
+fn non_utf8_bytes_are_located() {
+    let mut bytes = LLSD_HEAD.as_bytes().to_vec();
+    bytes.extend_from_slice(b"spec: {server: \xc3\x28}\n");
+    let diag = first_error(&bytes);
+    assert!(problem(&diag).contains("not valid UTF-8"), "{diag}");
+    assert_eq!(diag["location"]["line"], 5);
+}
+
+#[test]
+fn a_50_mb_file_is_refused_quickly() {
+    let mut bytes = LLSD_HEAD.as_bytes().to_vec();
+    bytes.extend(std::iter::repeat_n(b'#', 50 * 1024 * 1024));
+    let diag = first_error(&bytes);
+    assert!(problem(&diag).contains("byte limit"), "{diag}");
+}
+
+#[test]
+fn ten_thousand_deep_nesting_does_not_overflow() {
+    let flow = format!(
+        "{LLSD_HEAD}spec: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(problem(&first_error(flow.as_bytes())).contains("deeper than 128"));
+    // Block sequences nest on one line: `spec: \n- - - - … x`.
+    let block = format!("{LLSD_HEAD}spec:\n{}x\n", "- ".repeat(10_000));
+    assert!(problem(&first_error(block.as_bytes())).contains("deeper than 128"));
+}
+
+#[test]
+fn alias_bombs_are_refused() {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..12 {
+        let items = vec![format!("*a{}", level - 1); 9].join(", ");
+        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    assert!(problem(&first_error(text.as_bytes())).contains("alias bomb"));
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    let text = format!("{LLSD_HEAD}spec:\n  server: {{}}\n  server: {{}}\n");
+    assert!(problem(&first_error(text.as_bytes())).contains("duplicate key \"server\""));
+}
+
+#[test]
+fn empty_files_are_refused() {
+    for bytes in [&b""[..], b"\n\n", b"---\n", b"# nothing\n"] {
+        assert!(problem(&first_error(bytes)).contains("empty"));
+    }
+}
+
+#[test]
+fn unknown_kinds_are_refused() {
+    let diag = first_error(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    assert_eq!(
+        problem(&diag),
+        "'ConfigMap' is not a kind this tool validates"
+    );
+}

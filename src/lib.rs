@@ -6,9 +6,11 @@
 //! playground) only read input and print results.
 
 pub mod api;
+pub mod assemble;
 pub mod crd;
 pub mod diagnostic;
 pub mod llsd;
+pub mod merge;
 pub mod provider_package;
 pub mod validate;
 pub mod yaml_input;

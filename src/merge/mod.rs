@@ -1,0 +1,27 @@
+//! Format-preserving merge of external providers into a llama-stack
+//! run.yaml, plus the `extra-providers.yaml` and minimal-config renderers.
+//! Pure code: no I/O, clock or randomness.
+
+mod anchors;
+mod apis;
+mod emit;
+mod engine;
+mod envid;
+mod error;
+mod event;
+mod idindex;
+mod layout;
+mod provider;
+mod regions;
+mod render;
+mod section;
+mod splice;
+mod text;
+mod tree;
+mod yaml11;
+
+pub use engine::{Merged, merge};
+pub use error::MergeError;
+pub use event::MergeEvent;
+pub use provider::ExternalProvider;
+pub use render::{render_extra_providers, render_minimal_config};

@@ -11,6 +11,7 @@ pub mod crd;
 pub mod diagnostic;
 pub mod llsd;
 pub mod merge;
+pub mod merge_step;
 pub mod provider_package;
 pub mod validate;
 pub mod yaml_input;

@@ -12,12 +12,19 @@ use crate::yaml_input;
 pub const SPEC_FILE: &str = "lls-provider-spec.yaml";
 pub const CRD_CONFIG_FILE: &str = "crd-config.yaml";
 
-/// One provider directory as the host found it (`None`: file missing).
+/// One provider directory as the host found it: file bytes, `None` when
+/// the file is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderDir {
     pub name: String,
-    pub spec: Option<String>,
-    pub crd_config: Option<String>,
+    pub spec: Option<Vec<u8>>,
+    pub crd_config: Option<Vec<u8>>,
+}
+
+fn decode(bytes: &[u8]) -> Result<&str, Vec<Diagnostic>> {
+    yaml_input::check_size(bytes.len())
+        .and_then(|()| yaml_input::decode_utf8(bytes))
+        .map_err(|d| vec![d])
 }
 
 /// Matches the directories against `order` (the `--providers` list, CRD
@@ -56,7 +63,9 @@ pub fn sources_from_dirs(
                 diagnostics,
             }
         };
-        let crd = parse_crd_config(crd_text).map_err(|d| invalid(CRD_CONFIG_FILE, "unknown", d))?;
+        let crd = decode(crd_text)
+            .and_then(parse_crd_config)
+            .map_err(|d| invalid(CRD_CONFIG_FILE, "unknown", d))?;
         let image = crd.image.clone().unwrap_or_else(|| "unknown".to_string());
         if &crd.provider_id != id {
             let problem = format!(
@@ -70,8 +79,8 @@ pub fn sources_from_dirs(
                 vec![Diagnostic::error("providerId", problem, fix)],
             ));
         }
-        let package = yaml_input::load_documents(spec_text)
-            .map_err(|d| vec![d])
+        let package = decode(spec_text)
+            .and_then(|text| yaml_input::load_documents(text).map_err(|d| vec![d]))
             .and_then(|docs| check_provider_package(&docs[0].value))
             .map_err(|d| invalid(SPEC_FILE, &image, d))?
             .0;
@@ -107,9 +116,10 @@ mod tests {
         ProviderDir {
             name: name.into(),
             spec: Some(SPEC.into()),
-            crd_config: Some(format!(
-                r#"{{"providerId":"{name}","api":"inference","image":"r.io/{name}:1"}}"#
-            )),
+            crd_config: Some(
+                format!(r#"{{"providerId":"{name}","api":"inference","image":"r.io/{name}:1"}}"#)
+                    .into_bytes(),
+            ),
         }
     }
 
@@ -151,13 +161,26 @@ mod tests {
     #[test]
     fn invalid_metadata_names_file_line_and_image() {
         let mut broken = dir("a");
-        broken.spec = Some("kind: ProviderPackage\nspec: [\n".into());
+        broken.spec = Some(b"kind: ProviderPackage\nspec: [\n".to_vec());
         let text = sources_from_dirs("/m", &ids(&["a"]), &[broken])
             .unwrap_err()
             .to_string();
         assert!(text.contains("Provider 'a' (image: r.io/a:1)"), "{text}");
         assert!(text.contains("File: /m/a/lls-provider-spec.yaml"), "{text}");
         assert!(text.contains("(line 3, column 1)"), "{text}");
+    }
+
+    #[test]
+    fn non_utf8_metadata_is_located() {
+        let mut broken = dir("a");
+        broken.spec = Some(b"kind: ProviderPackage\nname: \xff\n".to_vec());
+        let text = sources_from_dirs("/m", &ids(&["a"]), &[broken])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("(line 2, column 7): input is not valid UTF-8"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -169,7 +192,7 @@ mod tests {
     #[test]
     fn crd_config_must_match_its_directory() {
         let mut moved = dir("a");
-        moved.crd_config = Some(r#"{"providerId":"z","api":"inference"}"#.into());
+        moved.crd_config = Some(br#"{"providerId":"z","api":"inference"}"#.to_vec());
         let text = sources_from_dirs("/m", &ids(&["a"]), &[moved])
             .unwrap_err()
             .to_string();

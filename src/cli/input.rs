@@ -1,6 +1,5 @@
 //! Reading input files and standard input, bounded in size.
 
-use llsd_providers::yaml_input::MAX_INPUT_BYTES;
 use std::io::Read;
 use std::path::Path;
 
@@ -13,19 +12,19 @@ pub fn display_name(path: &Path) -> String {
     }
 }
 
-/// Reads at most one byte more than `MAX_INPUT_BYTES`, so that an oversized
-/// input is reported without reading it whole. The error is the sentence to
-/// print.
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+/// Reads at most `limit + 1` bytes, so that an oversized input is reported
+/// by the caller's size check without being read whole. The error is the
+/// sentence to print.
+pub fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
     let name = display_name(path);
-    let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX) + 1;
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut bytes = Vec::new();
     let result = if path == Path::new("-") {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
         if path.is_dir() {
             return Err(format!(
-                "cannot read {name}: it is a directory; pass a YAML file"
+                "cannot read {name}: it is a directory; pass a file"
             ));
         }
         std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))

@@ -3,6 +3,8 @@
 
 mod crd_cmd;
 mod input;
+mod merge_cmd;
+mod output;
 mod validate_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,6 +30,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
     },
+    /// Merge external providers into a run.yaml (what the merge-config init container runs).
+    Merge(merge_cmd::MergeArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
     Crd,
 }
@@ -67,6 +71,7 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Validate { files, output } => validate_cmd::run(&files, output),
+        Command::Merge(args) => merge_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
     };
     outcome.into()

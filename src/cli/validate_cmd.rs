@@ -4,13 +4,14 @@ use super::input::{display_name, read_bounded};
 use super::{Outcome, OutputFormat};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::validate::{FileReport, summary_line, validate_bytes};
+use llsd_providers::yaml_input::MAX_INPUT_BYTES;
 use std::path::PathBuf;
 
 pub fn run(files: &[PathBuf], output: OutputFormat) -> Outcome {
     let mut unreadable = false;
     let reports: Vec<FileReport> = files
         .iter()
-        .map(|path| match read_bounded(path) {
+        .map(|path| match read_bounded(path, MAX_INPUT_BYTES) {
             Ok(bytes) => validate_bytes(&display_name(path), &bytes),
             Err(message) => {
                 unreadable = true;

@@ -42,7 +42,9 @@ impl DocumentSummary {
 
 /// Validates every document in `bytes`, read from `file`.
 pub fn validate_bytes(file: &str, bytes: &[u8]) -> FileReport {
-    let documents = yaml_input::decode_utf8(bytes).and_then(yaml_input::load_documents);
+    let documents = yaml_input::check_size(bytes.len())
+        .and_then(|()| yaml_input::decode_utf8(bytes))
+        .and_then(yaml_input::load_documents);
     match documents {
         Err(diagnostic) => FileReport::broken(file, diagnostic),
         Ok(documents) => {

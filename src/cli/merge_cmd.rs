@@ -1,0 +1,155 @@
+//! `llsd-providers merge`: what the `merge-config` init container runs.
+//!
+//! ```text
+//! llsd-providers merge --metadata-dir DIR --providers ID[,ID...] --output FILE
+//!                      --extra-providers-output FILE --log FILE [--base FILE]
+//! ```
+
+use super::Outcome;
+use super::input::read_bounded;
+use super::output::write_all_or_nothing;
+use clap::Args;
+use llsd_providers::assemble::{self, CRD_CONFIG_FILE, MergeFailure, ProviderDir, SPEC_FILE};
+use llsd_providers::merge_step::{self, BaseConfig, MAX_BASE_BYTES};
+use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Directory holding {providerId}/lls-provider-spec.yaml and {providerId}/crd-config.yaml.
+    #[arg(long, value_name = "DIR")]
+    metadata_dir: PathBuf,
+    /// Provider ids in CRD order, comma separated.
+    #[arg(
+        long,
+        value_name = "ID[,ID...]",
+        value_delimiter = ',',
+        required = true
+    )]
+    providers: Vec<String>,
+    /// Where to write the merged config.
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
+    /// Where to write extra-providers.yaml.
+    #[arg(long, value_name = "FILE")]
+    extra_providers_output: PathBuf,
+    /// Where to write the merge log.
+    #[arg(long, value_name = "FILE")]
+    log: PathBuf,
+    /// The user's run.yaml; without it the output is a minimal config with only the external providers.
+    #[arg(long, value_name = "FILE")]
+    base: Option<PathBuf>,
+}
+
+pub fn run(args: &MergeArgs) -> Outcome {
+    let dirs = match read_metadata_dir(&args.metadata_dir) {
+        Ok(dirs) => dirs,
+        Err(message) => return usage_error(&message),
+    };
+    let base_text = match &args.base {
+        None => None,
+        Some(path) => match read_bounded(path, MAX_BASE_BYTES) {
+            Ok(bytes) => Some(bytes),
+            Err(message) => return usage_error(&message),
+        },
+    };
+    let base_name = args.base.as_ref().map(|p| p.display().to_string());
+    let root = args.metadata_dir.display().to_string();
+    let result = assemble::sources_from_dirs(&root, &args.providers, &dirs)
+        .and_then(|sources| assemble::assemble(&sources))
+        .and_then(|providers| {
+            let base = match (&base_name, &base_text) {
+                (Some(name), Some(bytes)) => Some(decode_base(name, bytes)?),
+                _ => None,
+            };
+            let base = base
+                .as_ref()
+                .zip(base_name.as_deref())
+                .map(|(text, name)| BaseConfig { name, text });
+            merge_step::run_merge_step(base, &providers)
+        });
+    match result {
+        Ok(out) => {
+            for warning in &out.warnings {
+                eprintln!("{warning}");
+            }
+            let files = [
+                (args.output.as_path(), out.config.as_str()),
+                (
+                    args.extra_providers_output.as_path(),
+                    out.extra_providers.as_str(),
+                ),
+                (args.log.as_path(), out.log.as_str()),
+            ];
+            match write_all_or_nothing(&files) {
+                Ok(()) => Outcome::Success,
+                Err(message) => usage_error(&message),
+            }
+        }
+        Err(failure) => {
+            eprintln!("{failure}");
+            // The log explains the failure too; the outputs stay unwritten.
+            let _ = write_all_or_nothing(&[(
+                &args.log,
+                &merge_step::failure_log(base_name.as_deref(), &failure),
+            )]);
+            Outcome::Problems
+        }
+    }
+}
+
+fn usage_error(message: &str) -> Outcome {
+    eprintln!("ERROR: {message}");
+    Outcome::UsageOrUnreadable
+}
+
+fn decode_base(name: &str, bytes: &[u8]) -> Result<String, MergeFailure> {
+    let invalid = |message: String| MergeFailure::InvalidBase {
+        file: name.to_string(),
+        message,
+    };
+    if bytes.len() > MAX_BASE_BYTES {
+        return Err(invalid(format!(
+            "the file is larger than {MAX_BASE_BYTES} bytes; a run.yaml is a few KB"
+        )));
+    }
+    yaml_input::decode_utf8(bytes)
+        .map(str::to_string)
+        .map_err(|d| {
+            invalid(format!(
+                "{} at {}",
+                d.problem,
+                d.location.map(|l| l.to_string()).unwrap_or_default()
+            ))
+        })
+}
+
+/// Every non-hidden subdirectory of `dir`, with its two files (`None` when absent).
+fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|err| format!("cannot read metadata directory {}: {err}", dir.display()))?;
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let entry = entry
+            .map_err(|err| format!("cannot read metadata directory {}: {err}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.path().is_dir() {
+            continue;
+        }
+        dirs.push(ProviderDir {
+            spec: read_optional(&entry.path().join(SPEC_FILE))?,
+            crd_config: read_optional(&entry.path().join(CRD_CONFIG_FILE))?,
+            name,
+        });
+    }
+    dirs.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(dirs)
+}
+
+/// A provider file's bytes; `None` when it does not exist.
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    read_bounded(path, MAX_INPUT_BYTES).map(Some)
+}

@@ -1,0 +1,183 @@
+//! The `merge-config` step as one pure function: the checked providers and
+//! the user's base config in, the merged config, `extra-providers.yaml`,
+//! the log and the warnings out.
+
+use crate::assemble::MergeFailure;
+use crate::merge::{self, ExternalProvider, MergeEvent};
+
+/// Largest base config accepted (a run.yaml is a few KB).
+pub const MAX_BASE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The user's run.yaml, with the name to show in messages.
+#[derive(Debug, Clone, Copy)]
+pub struct BaseConfig<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// Everything the merge step writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeStepOutput {
+    /// The merged config (or the minimal config when there is no base).
+    pub config: String,
+    pub extra_providers: String,
+    /// merge-log.txt: what was added, replaced and created, and the warnings.
+    pub log: String,
+    /// Warnings, each a `WARNING: …` block, also in the log.
+    pub warnings: Vec<String>,
+}
+
+/// Merges `providers` (checked, in CRD order) into `base`.
+pub fn run_merge_step(
+    base: Option<BaseConfig<'_>>,
+    providers: &[ExternalProvider],
+) -> Result<MergeStepOutput, MergeFailure> {
+    let (config, events) = match base {
+        Some(base) => {
+            let merged =
+                merge::merge(base.text, providers).map_err(|err| MergeFailure::InvalidBase {
+                    file: base.name.to_string(),
+                    message: err.to_string(),
+                })?;
+            (merged.text, merged.events)
+        }
+        None => (merge::render_minimal_config(providers), Vec::new()),
+    };
+    let warnings: Vec<String> = events
+        .iter()
+        .filter_map(MergeEvent::warning_text)
+        .map(|text| format!("WARNING: {text}"))
+        .collect();
+    let log = render_log(base.map(|b| b.name), providers, &events, &warnings);
+    Ok(MergeStepOutput {
+        config,
+        extra_providers: merge::render_extra_providers(providers),
+        log,
+        warnings,
+    })
+}
+
+fn render_log(
+    base: Option<&str>,
+    providers: &[ExternalProvider],
+    events: &[MergeEvent],
+    warnings: &[String],
+) -> String {
+    let mut log = String::new();
+    match base {
+        Some(name) => log.push_str(&format!(
+            "merge-config: merging {} external provider(s) into {name}\n",
+            providers.len()
+        )),
+        None => log.push_str(&format!(
+            "merge-config: no base config; writing a minimal config with {} external provider(s)\n",
+            providers.len()
+        )),
+    }
+    log.push_str("providers in CRD order:\n");
+    for p in providers {
+        log.push_str(&format!(
+            "  {} api={} type={} module={} image={}\n",
+            p.provider_id, p.api, p.provider_type, p.module, p.image
+        ));
+    }
+    if !events.is_empty() {
+        log.push_str("changes:\n");
+        for event in events {
+            log.push_str(&format!("  {}\n", event.log_line()));
+        }
+    }
+    for warning in warnings {
+        log.push_str(warning);
+        log.push('\n');
+    }
+    log.push_str(&format!(
+        "merge-config: done, {} warning(s)\n",
+        warnings.len()
+    ));
+    log
+}
+
+/// The log of a failed merge: what was attempted and the error.
+pub fn failure_log(base: Option<&str>, failure: &MergeFailure) -> String {
+    let target = base.unwrap_or("a minimal config");
+    format!("merge-config: merge into {target} failed\n{failure}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(id: &str, api: &str) -> ExternalProvider {
+        ExternalProvider {
+            provider_id: id.into(),
+            provider_type: format!("remote::{id}"),
+            module: format!("{id}_mod"),
+            api: api.into(),
+            config: None,
+            image: format!("r.io/{id}:1"),
+        }
+    }
+
+    #[test]
+    fn override_warning_is_in_the_documented_format_and_logged() {
+        let base = "providers:\n  inference:\n  - provider_id: ollama\n    provider_type: remote::ollama\n";
+        let out = run_merge_step(
+            Some(BaseConfig {
+                name: "run.yaml",
+                text: base,
+            }),
+            &[provider("ollama", "inference")],
+        )
+        .unwrap();
+        assert_eq!(
+            out.warnings,
+            [
+                "WARNING: External provider 'ollama' overrides base provider in API 'inference'\n  \
+              Base type: remote::ollama\n  External type: remote::ollama"
+            ]
+        );
+        assert!(out.log.contains(&out.warnings[0]), "{}", out.log);
+        assert!(out.log.contains(
+            "  ollama api=inference type=remote::ollama module=ollama_mod image=r.io/ollama:1\n"
+        ));
+        assert!(out.config.contains("module: ollama_mod"), "{}", out.config);
+        assert!(
+            out.extra_providers
+                .starts_with("apiVersion: llamastack.io/v1alpha1\nkind: ExternalProviders\n")
+        );
+    }
+
+    #[test]
+    fn no_base_gives_the_minimal_config() {
+        let out = run_merge_step(None, &[provider("a", "safety")]).unwrap();
+        assert!(
+            out.config.contains("image_name: external-providers"),
+            "{}",
+            out.config
+        );
+        assert!(
+            out.log.starts_with("merge-config: no base config"),
+            "{}",
+            out.log
+        );
+    }
+
+    #[test]
+    fn broken_bases_name_file_line_and_column() {
+        let err = run_merge_step(
+            Some(BaseConfig {
+                name: "/cfg/run.yaml",
+                text: "providers: [\n",
+            }),
+            &[provider("a", "safety")],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("File: /cfg/run.yaml\ninvalid YAML at line 2, column 1"),
+            "{text}"
+        );
+        assert!(failure_log(Some("/cfg/run.yaml"), &err).contains("failed\nERROR: Cannot merge"));
+    }
+}

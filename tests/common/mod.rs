@@ -48,3 +48,58 @@ pub fn provider(id: &str, api: &str, config: Option<Map<String, Value>>) -> Exte
         image: format!("img/{id}"),
     }
 }
+
+/// Where the WASI command module is built (`make wasm`), or `$LLSD_WASM`.
+pub fn wasm_module() -> PathBuf {
+    match std::env::var_os("LLSD_WASM") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/wasm32-wasip1/release/llsd-providers.wasm"),
+    }
+}
+
+/// The `wasmtime` CLI: `$WASMTIME`, else `wasmtime` on PATH.
+pub fn wasmtime() -> String {
+    std::env::var("WASMTIME").unwrap_or_else(|_| "wasmtime".to_string())
+}
+
+/// One run of the CLI: exit code, stdout, stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `llsd-providers ARGS` in `dir`, natively or as the WASI module
+/// under `wasmtime run` with `dir` preopened as the guest's `.`, so both
+/// see the same relative paths.
+pub fn run_cli(wasm: bool, dir: &Path, args: &[&str]) -> Run {
+    let mut command = if wasm {
+        let module = wasm_module();
+        assert!(
+            module.exists(),
+            "{} is missing: build it with `make wasm`",
+            module.display()
+        );
+        let mut c = std::process::Command::new(wasmtime());
+        c.arg("run")
+            .arg("--dir")
+            .arg(format!("{}::.", dir.display()))
+            .arg(module);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+    };
+    let out = command
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run (wasm={wasm}): {err}"));
+    Run {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}

@@ -12,13 +12,16 @@ PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 BIN := target/release/llsd-providers
+WASM := target/wasm32-wasip1/release/llsd-providers.wasm
+WASMTIME_VERSION := 48.0.8
 
-.PHONY: all demo test setup setup-rust setup-python build lint crd clean
+.PHONY: all demo test setup setup-rust setup-python setup-wasmtime build wasm lint crd clean
 
-all: build
+## all (default): the native CLI and the WASI command module
+all: build wasm
 
-## setup: rustup targets, Rust components and the Python test oracles (skips what is there)
-setup: setup-rust setup-python
+## setup: rustup targets, Rust components, wasmtime and the Python test oracles (skips what is there)
+setup: setup-rust setup-python setup-wasmtime
 
 setup-rust:
 	@for target in wasm32-wasip1 wasm32-unknown-unknown; do \
@@ -27,6 +30,16 @@ setup-rust:
 	@for component in rustfmt clippy; do \
 	  rustup component list --installed | grep -q "^$$component" || rustup component add "$$component"; \
 	done
+
+# wasmtime-cli builds from crates.io in about 15-20 minutes on 2 cores; it is
+# installed into ~/.cargo/bin once and reused while the version matches.
+setup-wasmtime:
+	@if wasmtime --version 2>/dev/null | grep -q "wasmtime $(WASMTIME_VERSION) "; then \
+	  echo "wasmtime $(WASMTIME_VERSION) present"; \
+	else \
+	  echo "installing wasmtime-cli $(WASMTIME_VERSION) (about 20 minutes, once)"; \
+	  $(CARGO) install wasmtime-cli --locked --version $(WASMTIME_VERSION); \
+	fi
 
 $(VPY): tests/python/requirements.txt
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -39,13 +52,24 @@ setup-python: $(VPY)
 build: setup-rust
 	$(CARGO) build --release --locked
 
-## demo: validate the bundled examples with the CLI
-demo: build
+## wasm: the WASI command module (what `wasmtime run` and the merge-config init container run)
+wasm: setup-rust
+	$(CARGO) build --release --locked --target wasm32-wasip1 --bin llsd-providers
+
+## demo: validate the bundled examples, then merge providers into a run.yaml under wasmtime
+demo: build wasm setup-wasmtime
 	@echo "== llsd-providers validate examples/llsd/multi-provider.yaml examples/provider-spec/custom-vllm.yaml"
 	$(BIN) validate examples/llsd/multi-provider.yaml examples/provider-spec/custom-vllm.yaml
 	@echo
 	@echo "== an invalid LLSD: every violation, with its path and fix (exit code 1 expected)"
 	$(BIN) validate examples/llsd/invalid/duplicate-ids.yaml examples/llsd/invalid/bad-image.yaml || test $$? -eq 1
+	@echo
+	@echo "== merge-config under wasmtime: examples/merge/ -> target/demo/"
+	rm -rf target/demo && mkdir -p target/demo
+	wasmtime run --dir examples/merge::/in --dir target/demo::/out $(WASM) merge \
+	  --metadata-dir /in/metadata --providers ollama,pgvector-ext --base /in/run.yaml \
+	  --output /out/run.yaml --extra-providers-output /out/extra-providers.yaml --log /out/merge-log.txt
+	diff -u examples/merge/run.yaml target/demo/run.yaml || true
 
 ## lint: formatting and clippy, warnings are errors
 lint: setup-rust
@@ -53,8 +77,8 @@ lint: setup-rust
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 ## test: everything CI runs
-test: setup lint
-	$(CARGO) test --locked
+test: setup lint wasm
+	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
 	$(VPY) -m pytest -q tests/python
 
 ## crd: regenerate config/crd/ from the Rust types

@@ -9,6 +9,7 @@ pub mod api;
 pub mod assemble;
 pub mod crd;
 pub mod diagnostic;
+pub mod inject;
 pub mod llsd;
 pub mod merge;
 pub mod merge_step;

@@ -55,8 +55,16 @@ fn prepare(case: &Case) -> tempfile::TempDir {
     for (id, meta) in &case.metadata {
         let provider = dir.path().join("metadata").join(id);
         std::fs::create_dir_all(&provider).unwrap();
-        std::fs::copy(cases_dir().join("specs").join(&meta.spec), provider.join("lls-provider-spec.yaml")).unwrap();
-        std::fs::write(provider.join("crd-config.yaml"), serde_json::to_vec(&meta.crd_config).unwrap()).unwrap();
+        std::fs::copy(
+            cases_dir().join("specs").join(&meta.spec),
+            provider.join("lls-provider-spec.yaml"),
+        )
+        .unwrap();
+        std::fs::write(
+            provider.join("crd-config.yaml"),
+            serde_json::to_vec(&meta.crd_config).unwrap(),
+        )
+        .unwrap();
     }
     std::fs::create_dir_all(dir.path().join("out")).unwrap();
     dir
@@ -64,9 +72,17 @@ fn prepare(case: &Case) -> tempfile::TempDir {
 
 fn merge_args(case: &Case) -> Vec<String> {
     let mut args: Vec<String> = [
-        "merge", "--metadata-dir", "metadata", "--providers", &case.providers,
-        "--output", "out/config.yaml", "--extra-providers-output", "out/extra-providers.yaml",
-        "--log", "out/merge-log.txt",
+        "merge",
+        "--metadata-dir",
+        "metadata",
+        "--providers",
+        &case.providers,
+        "--output",
+        "out/config.yaml",
+        "--extra-providers-output",
+        "out/extra-providers.yaml",
+        "--log",
+        "out/merge-log.txt",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -92,15 +108,25 @@ fn run_case(case: &Case, wasm: bool) -> Outcome {
     let files = std::fs::read_dir(dir.path().join("out"))
         .unwrap()
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     Outcome { run, files }
 }
 
 fn check_golden(case: &Case, outcome: &Outcome) {
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/merge").join(&case.name);
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/merge")
+        .join(&case.name);
     let mut expected: BTreeMap<String, Vec<u8>> = outcome.files.clone();
-    expected.insert("exit-code".into(), format!("{:?}\n", outcome.run.code).into_bytes());
+    expected.insert(
+        "exit-code".into(),
+        format!("{:?}\n", outcome.run.code).into_bytes(),
+    );
     expected.insert("stderr.txt".into(), outcome.run.stderr.clone());
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&golden);
@@ -113,10 +139,17 @@ fn check_golden(case: &Case, outcome: &Outcome) {
     let on_disk: BTreeMap<String, Vec<u8>> = std::fs::read_dir(&golden)
         .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_GOLDEN=1", golden.display()))
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     for (name, bytes) in &on_disk {
-        let actual = expected.get(name).unwrap_or_else(|| panic!("{}: {name} was not produced", case.name));
+        let actual = expected
+            .get(name)
+            .unwrap_or_else(|| panic!("{}: {name} was not produced", case.name));
         assert!(
             actual == bytes,
             "{}: {name} differs from golden:\n--- expected\n{}\n--- actual\n{}",
@@ -125,7 +158,12 @@ fn check_golden(case: &Case, outcome: &Outcome) {
             String::from_utf8_lossy(actual)
         );
     }
-    assert_eq!(on_disk.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{}", case.name);
+    assert_eq!(
+        on_disk.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{}",
+        case.name
+    );
 }
 
 #[test]
@@ -135,9 +173,16 @@ fn cases_match_golden_outputs_natively() {
     for case in &cases {
         let outcome = run_case(case, false);
         let stdout = String::from_utf8_lossy(&outcome.run.stdout);
-        assert!(stdout.is_empty(), "{}: merge prints nothing on stdout: {stdout}", case.name);
+        assert!(
+            stdout.is_empty(),
+            "{}: merge prints nothing on stdout: {stdout}",
+            case.name
+        );
         match outcome.run.code {
-            Some(0) => assert_eq!(outcome.files.keys().collect::<Vec<_>>(), ["config.yaml", "extra-providers.yaml", "merge-log.txt"]),
+            Some(0) => assert_eq!(
+                outcome.files.keys().collect::<Vec<_>>(),
+                ["config.yaml", "extra-providers.yaml", "merge-log.txt"]
+            ),
             Some(1) => assert_eq!(
                 outcome.files.keys().collect::<Vec<_>>(),
                 ["merge-log.txt"],
@@ -162,7 +207,11 @@ fn wasm_module_matches_native_on_every_case() {
             "{}",
             case.name
         );
-        assert!(native == wasm, "{}: outputs differ between native and wasm", case.name);
+        assert!(
+            native == wasm,
+            "{}: outputs differ between native and wasm",
+            case.name
+        );
     }
 }
 
@@ -175,21 +224,49 @@ fn wasm_module_matches_native_on_every_fixture() {
         .collect();
     fixtures.sort();
     assert!(fixtures.len() >= 15, "found {} fixtures", fixtures.len());
-    let template = cases().into_iter().find(|c| c.name == "override-env-template-id").unwrap();
+    let template = cases()
+        .into_iter()
+        .find(|c| c.name == "override-env-template-id")
+        .unwrap();
     for fixture in fixtures {
         let case = Case {
             name: fixture.file_name().unwrap().to_string_lossy().into_owned(),
-            base: Some(format!("fixture:{}", fixture.file_name().unwrap().to_string_lossy())),
+            base: Some(format!(
+                "fixture:{}",
+                fixture.file_name().unwrap().to_string_lossy()
+            )),
             providers: template.providers.clone(),
-            metadata: template.metadata.iter().map(|(k, v)| (k.clone(), Metadata { spec: v.spec.clone(), crd_config: v.crd_config.clone() })).collect(),
+            metadata: template
+                .metadata
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Metadata {
+                            spec: v.spec.clone(),
+                            crd_config: v.crd_config.clone(),
+                        },
+                    )
+                })
+                .collect(),
         };
         let native = run_case(&case, false);
-        assert_eq!(native.run.code, Some(0), "{}: {}", case.name, String::from_utf8_lossy(&native.run.stderr));
+        assert_eq!(
+            native.run.code,
+            Some(0),
+            "{}: {}",
+            case.name,
+            String::from_utf8_lossy(&native.run.stderr)
+        );
         for name in OUTPUTS {
             assert!(native.files.contains_key(name), "{}: {name}", case.name);
         }
         let wasm = run_case(&case, true);
-        assert!(native == wasm, "{}: outputs differ between native and wasm", case.name);
+        assert!(
+            native == wasm,
+            "{}: outputs differ between native and wasm",
+            case.name
+        );
     }
 }
 
@@ -197,14 +274,43 @@ fn wasm_module_matches_native_on_every_fixture() {
 fn usage_errors_exit_2_and_write_nothing() {
     let case = cases().into_iter().next().unwrap();
     let dir = prepare(&case);
-    let run = run_cli(false, dir.path(), &["merge", "--metadata-dir", "metadata", "--providers", "custom-vllm"]);
+    let run = run_cli(
+        false,
+        dir.path(),
+        &[
+            "merge",
+            "--metadata-dir",
+            "metadata",
+            "--providers",
+            "custom-vllm",
+        ],
+    );
     assert_eq!(run.code, Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--output"));
-    let run = run_cli(false, dir.path(), &[
-        "merge", "--metadata-dir", "nowhere", "--providers", "a", "--output", "out/c.yaml",
-        "--extra-providers-output", "out/e.yaml", "--log", "out/l.txt",
-    ]);
+    let run = run_cli(
+        false,
+        dir.path(),
+        &[
+            "merge",
+            "--metadata-dir",
+            "nowhere",
+            "--providers",
+            "a",
+            "--output",
+            "out/c.yaml",
+            "--extra-providers-output",
+            "out/e.yaml",
+            "--log",
+            "out/l.txt",
+        ],
+    );
     assert_eq!(run.code, Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).starts_with("ERROR: cannot read metadata directory nowhere"));
-    assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .starts_with("ERROR: cannot read metadata directory nowhere")
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+        0
+    );
 }

@@ -2,6 +2,7 @@
 //! problems (violations, merge errors), 2 usage errors or unreadable input.
 
 mod crd_cmd;
+mod inject_cmd;
 mod input;
 mod merge_cmd;
 mod output;
@@ -30,6 +31,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
     },
+    /// Print the operator's Deployment wired for the LLSD's external providers.
+    Inject(inject_cmd::InjectArgs),
     /// Merge external providers into a run.yaml (what the merge-config init container runs).
     Merge(merge_cmd::MergeArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
@@ -71,6 +74,7 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Validate { files, output } => validate_cmd::run(&files, output),
+        Command::Inject(args) => inject_cmd::run(&args),
         Command::Merge(args) => merge_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
     };

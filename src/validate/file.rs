@@ -65,10 +65,15 @@ pub fn validate_bytes(file: &str, bytes: &[u8]) -> FileReport {
 impl FileReport {
     /// A file that could not be read or parsed at all.
     pub fn broken(file: &str, diagnostic: Diagnostic) -> Self {
+        FileReport::invalid(file, vec![diagnostic])
+    }
+
+    /// A file with problems found outside per-document validation.
+    pub fn invalid(file: &str, diagnostics: Vec<Diagnostic>) -> Self {
         FileReport {
             file: file.to_string(),
             valid: false,
-            diagnostics: vec![diagnostic],
+            diagnostics,
             documents: Vec::new(),
         }
     }

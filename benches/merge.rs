@@ -1,0 +1,105 @@
+//! In-process merge benchmarks (criterion): the starter case (llama-stack
+//! 0.7.1 starter config + 3 providers) and the large case (~1 MB config +
+//! 200 providers), see `cases/mod.rs`.
+//!
+//! * `<case>/assemble_and_merge`: what `llsd-providers merge` does between
+//!   reading the files and writing them: parse and check every provider's
+//!   `lls-provider-spec.yaml` and `crd-config.yaml` (already in memory),
+//!   assemble, merge into the base, render `extra-providers.yaml` and the log.
+//! * `<case>/merge_step`: `merge_step::run_merge_step` alone, on providers
+//!   assembled beforehand.
+//!
+//! `cargo bench --bench merge` runs them; `benches/run.sh` (`make bench`)
+//! also runs the end-to-end comparison. With `LLSD_BENCH_WRITE_CASES=DIR`
+//! the binary only writes both cases under `DIR/{starter,large}/` and exits.
+
+mod cases;
+
+use criterion::Criterion;
+use llsd_providers::assemble::{self, ProviderDir};
+use llsd_providers::merge::ExternalProvider;
+use llsd_providers::merge_step::{self, BaseConfig, MergeStepOutput};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+const METADATA_ROOT: &str = "/opt/llama-stack/external-providers/metadata";
+const BASE_NAME: &str = "/opt/llama-stack/base-config/config.yaml";
+
+fn assemble_and_merge(base: &str, order: &[String], dirs: &[ProviderDir]) -> MergeStepOutput {
+    let sources = assemble::sources_from_dirs(METADATA_ROOT, order, dirs).expect("sources");
+    let providers = assemble::assemble(&sources).expect("assemble");
+    merge_step::run_merge_step(
+        Some(BaseConfig {
+            name: BASE_NAME,
+            text: base,
+        }),
+        &providers,
+    )
+    .expect("merge")
+}
+
+fn bench_case(c: &mut Criterion, case: &cases::Case) {
+    let order: Vec<String> = case.providers.iter().map(|p| p.id.clone()).collect();
+    let dirs = case.dirs();
+    // Check once, outside the timing, that the case merges as intended.
+    let out = assemble_and_merge(&case.base, &order, &dirs);
+    assert!(out.config.len() > case.base.len() / 2);
+    let providers: Vec<ExternalProvider> = assemble::assemble(
+        &assemble::sources_from_dirs(METADATA_ROOT, &order, &dirs).expect("sources"),
+    )
+    .expect("assemble");
+    eprintln!(
+        "case {}: base {} bytes, {} providers, merged {} bytes, {} warning(s)",
+        case.name,
+        case.base.len(),
+        providers.len(),
+        out.config.len(),
+        out.warnings.len()
+    );
+
+    let mut group = c.benchmark_group(case.name);
+    if case.base.len() > 100_000 {
+        group
+            .sample_size(50)
+            .measurement_time(Duration::from_secs(8));
+    }
+    group.bench_function("assemble_and_merge", |b| {
+        b.iter(|| assemble_and_merge(black_box(&case.base), black_box(&order), black_box(&dirs)))
+    });
+    group.bench_function("merge_step", |b| {
+        b.iter(|| {
+            merge_step::run_merge_step(
+                Some(BaseConfig {
+                    name: BASE_NAME,
+                    text: black_box(&case.base),
+                }),
+                black_box(&providers),
+            )
+            .expect("merge")
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    if let Some(dir) = std::env::var_os("LLSD_BENCH_WRITE_CASES") {
+        let dir = Path::new(&dir);
+        for case in [cases::starter(), cases::large()] {
+            let target = dir.join(case.name);
+            case.write(&target)
+                .unwrap_or_else(|err| panic!("cannot write {}: {err}", target.display()));
+            eprintln!(
+                "wrote {} ({} bytes of base, {} providers)",
+                target.display(),
+                case.base.len(),
+                case.providers.len()
+            );
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench_case(&mut c, &cases::starter());
+    bench_case(&mut c, &cases::large());
+    c.final_summary();
+}

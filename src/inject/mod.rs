@@ -1,0 +1,160 @@
+//! Injection: (LLSD, the operator's Deployment, options) → the Deployment
+//! with the external providers' init containers and pod wiring
+//! (DESIGN.md "Init containers", "Paths in the pod").
+//!
+//! Idempotent: a previous injection is removed first, so transforming the
+//! output again changes nothing and an LLSD change replaces the old wiring.
+
+mod containers;
+mod hash;
+pub mod names;
+mod options;
+mod server;
+mod strip;
+
+pub use options::{DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions};
+
+use crate::diagnostic::Diagnostic;
+use crate::llsd::LlamaStackDistribution;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, PodSpec, Volume};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use names::*;
+
+/// Why a Deployment could not be wired, every problem with its path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl From<Diagnostic> for InjectError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        InjectError {
+            diagnostics: vec![diagnostic],
+        }
+    }
+}
+
+/// Returns `deployment` wired for the LLSD's external providers (or with a
+/// previous wiring removed when the LLSD lists none).
+pub fn inject(
+    llsd: &LlamaStackDistribution,
+    deployment: &Deployment,
+    options: &InjectOptions,
+) -> Result<Deployment, InjectError> {
+    let problems: Vec<Diagnostic> = options
+        .check()
+        .into_iter()
+        .map(|d| Diagnostic {
+            path: format!("options.{}", d.path),
+            ..d
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(InjectError {
+            diagnostics: problems,
+        });
+    }
+    let mut deployment = deployment.clone();
+    let template = &mut deployment
+        .spec
+        .as_mut()
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "spec",
+                "is missing",
+                "pass a Deployment as the operator renders it",
+            )
+        })?
+        .template;
+    strip::strip(template)?;
+    let providers = llsd
+        .spec
+        .server
+        .external_providers
+        .as_ref()
+        .map(|p| p.in_crd_order())
+        .unwrap_or_default();
+    if providers.is_empty() {
+        return Ok(deployment);
+    }
+    let config_map = llsd
+        .spec
+        .server
+        .user_config
+        .as_ref()
+        .and_then(|u| u.config_map_name.as_deref())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "spec.server.userConfig.configMapName",
+                "is required when externalProviders are set: the providers are merged into that run.yaml",
+                "set spec.server.userConfig.configMapName in the LLSD",
+            )
+        })?;
+    let server_name = llsd
+        .spec
+        .server
+        .container_spec
+        .as_ref()
+        .and_then(|c| c.name.as_deref())
+        .unwrap_or(DEFAULT_SERVER_CONTAINER);
+    let pod: &mut PodSpec = template.spec.as_mut().ok_or_else(|| {
+        Diagnostic::error(
+            "spec.template.spec",
+            "is missing",
+            "pass a Deployment as the operator renders it",
+        )
+    })?;
+    let config = server::find_config_mount(pod, server_name, config_map)?;
+
+    let ids: Vec<&str> = providers
+        .iter()
+        .map(|(_, p)| p.provider_id.as_str())
+        .collect();
+    let init = pod.init_containers.get_or_insert_with(Vec::new);
+    init.extend(
+        providers
+            .iter()
+            .map(|(api, p)| containers::install_container(api, p, options)),
+    );
+    init.push(containers::merge_container(
+        &ids,
+        &config.volume,
+        &config.file,
+        options,
+    ));
+
+    let volumes = pod.volumes.get_or_insert_with(Vec::new);
+    volumes.push(empty_dir(
+        SHARED_VOLUME,
+        Some(&options.shared_volume_size_limit),
+    ));
+    volumes.push(empty_dir(MERGED_VOLUME, None));
+    server::wire_server(&mut pod.containers[config.container], &config.volume)?;
+
+    let annotations = template
+        .metadata
+        .get_or_insert_with(Default::default)
+        .annotations
+        .get_or_insert_with(Default::default);
+    annotations.insert(
+        HASH_ANNOTATION.to_string(),
+        hash::providers_hash(&providers, &config.file, options),
+    );
+    annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume);
+    Ok(deployment)
+}
+
+fn empty_dir(name: &str, size_limit: Option<&str>) -> Volume {
+    Volume {
+        name: name.to_string(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: size_limit.map(|s| Quantity(s.to_string())),
+            ..EmptyDirVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+#[cfg(test)]
+mod tests;

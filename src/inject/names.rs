@@ -1,0 +1,42 @@
+//! Names and paths the injection owns (DESIGN.md "Paths in the pod").
+
+/// Shared emptyDir: packages, metadata, installed-packages.txt.
+pub const SHARED_VOLUME: &str = "llsd-external-providers";
+pub const SHARED_PATH: &str = "/opt/llama-stack/external-providers";
+pub const PACKAGES_PATH: &str = "/opt/llama-stack/external-providers/python-packages";
+pub const METADATA_PATH: &str = "/opt/llama-stack/external-providers/metadata";
+
+/// emptyDir the merge writes the merged config into.
+pub const MERGED_VOLUME: &str = "llsd-merged-config";
+pub const MERGED_PATH: &str = "/opt/llama-stack/config";
+
+/// Where merge-config sees the user's ConfigMap.
+pub const BASE_CONFIG_PATH: &str = "/opt/llama-stack/base-config";
+
+pub const MERGE_CONTAINER: &str = "merge-config";
+pub const INSTALL_PREFIX: &str = "install-provider-";
+
+/// Pod-template annotations: the hash that rolls the Deployment when the
+/// provider list changes, and what the injection replaced (so that it can
+/// be undone and redone idempotently).
+pub const HASH_ANNOTATION: &str = "llsd-providers.llamastack.io/providers-hash";
+pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-volume";
+
+pub const PYTHONPATH: &str = "PYTHONPATH";
+
+/// Server container name the operator uses when containerSpec.name is unset.
+pub const DEFAULT_SERVER_CONTAINER: &str = "llama-stack";
+
+/// The install script as documented in `install.sh`.
+pub const INSTALL_SCRIPT_SOURCE: &str = include_str!("install.sh");
+
+/// The install script as the init containers run it: the source without
+/// its comment lines (they would be repeated in every init container).
+/// Constant text; values come from the environment.
+pub fn install_script() -> String {
+    INSTALL_SCRIPT_SOURCE
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}

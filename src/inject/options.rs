@@ -1,0 +1,174 @@
+//! Injection options (the Kubewarden policy exposes them as settings).
+
+use crate::diagnostic::Diagnostic;
+use serde::{Deserialize, Serialize};
+
+/// Image and command of the `merge-config` init container, sizes and
+/// resources of the injected init containers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct InjectOptions {
+    /// Image carrying this project's CLI (native or `wasmtime` + the WASI module).
+    pub merge_image: String,
+    /// Command prefix; `merge --metadata-dir …` is appended as args.
+    pub merge_command: Vec<String>,
+    /// `sizeLimit` of the shared emptyDir holding the installed packages.
+    pub shared_volume_size_limit: String,
+    pub init_container_resources: InitContainerResources,
+    /// UID the injected init containers run as (non-root).
+    pub run_as_user: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct InitContainerResources {
+    pub cpu_request: String,
+    pub memory_request: String,
+    pub memory_limit: String,
+}
+
+pub const DEFAULT_MERGE_IMAGE: &str = "quay.io/llsd-providers/merge-config:0.1.0";
+
+impl Default for InjectOptions {
+    fn default() -> Self {
+        InjectOptions {
+            merge_image: DEFAULT_MERGE_IMAGE.to_string(),
+            merge_command: vec!["llsd-providers".to_string()],
+            shared_volume_size_limit: "2Gi".to_string(),
+            init_container_resources: InitContainerResources::default(),
+            run_as_user: 1001,
+        }
+    }
+}
+
+impl Default for InitContainerResources {
+    fn default() -> Self {
+        InitContainerResources {
+            cpu_request: "100m".to_string(),
+            memory_request: "256Mi".to_string(),
+            memory_limit: "512Mi".to_string(),
+        }
+    }
+}
+
+impl InjectOptions {
+    /// Every problem with the options, each naming its field.
+    pub fn check(&self) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        if let Err(p) = crate::validate::rules::image_reference(&self.merge_image) {
+            problems.push(Diagnostic::error("mergeImage", p.problem, p.fix));
+        }
+        if self.merge_command.is_empty() || self.merge_command.iter().any(|part| part.is_empty()) {
+            problems.push(Diagnostic::error(
+                "mergeCommand",
+                "must be a non-empty list of non-empty strings",
+                "e.g. [llsd-providers] or [wasmtime, run, --dir, /opt/llama-stack, /llsd-providers.wasm]",
+            ));
+        }
+        let quantities = [
+            ("sharedVolumeSizeLimit", &self.shared_volume_size_limit),
+            (
+                "initContainerResources.cpuRequest",
+                &self.init_container_resources.cpu_request,
+            ),
+            (
+                "initContainerResources.memoryRequest",
+                &self.init_container_resources.memory_request,
+            ),
+            (
+                "initContainerResources.memoryLimit",
+                &self.init_container_resources.memory_limit,
+            ),
+        ];
+        for (field, value) in quantities {
+            if !is_quantity(value) {
+                problems.push(Diagnostic::error(
+                    field,
+                    format!("'{value}' is not a Kubernetes quantity"),
+                    "write a number with an optional suffix: 100m, 0.5, 256Mi, 2Gi, 1G",
+                ));
+            }
+        }
+        if self.run_as_user <= 0 {
+            problems.push(Diagnostic::error(
+                "runAsUser",
+                format!("{} is root or negative", self.run_as_user),
+                "use a non-root UID such as 1001",
+            ));
+        }
+        problems
+    }
+}
+
+/// A Kubernetes resource quantity: a decimal number with an optional
+/// binary (Ki…Ei), decimal (n, u, m, k, M…E) or exponent suffix.
+fn is_quantity(value: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E", "",
+    ];
+    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let digits_end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(digits_end);
+    let number_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
+    let suffix_ok = SUFFIXES.contains(&suffix)
+        || suffix.strip_prefix(['e', 'E']).is_some_and(|exp| {
+            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            !exp.is_empty() && exp.chars().all(|c| c.is_ascii_digit())
+        });
+    number_ok && suffix_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(InjectOptions::default().check().is_empty());
+    }
+
+    #[test]
+    fn quantities() {
+        for ok in ["100m", "2Gi", "0.5", "1", "512Mi", "1e3", "1.5G"] {
+            assert!(is_quantity(ok), "{ok}");
+        }
+        for bad in ["", "Gi", "2GB", "2 Gi", "1..2", "abc", "1e", "."] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn problems_name_their_field() {
+        let options: InjectOptions = serde_json::from_value(serde_json::json!({
+            "mergeImage": "Bad Image",
+            "mergeCommand": [],
+            "sharedVolumeSizeLimit": "2GB",
+            "initContainerResources": {"memoryLimit": "lots"},
+            "runAsUser": 0
+        }))
+        .unwrap();
+        let fields: Vec<String> = options.check().into_iter().map(|d| d.path).collect();
+        assert_eq!(
+            fields,
+            [
+                "mergeImage",
+                "mergeCommand",
+                "sharedVolumeSizeLimit",
+                "initContainerResources.memoryLimit",
+                "runAsUser"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_option_fields_are_refused() {
+        let err = serde_json::from_value::<InjectOptions>(serde_json::json!({"mergeImg": "x"}))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `mergeImg`"),
+            "{err}"
+        );
+    }
+}

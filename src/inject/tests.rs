@@ -1,0 +1,392 @@
+use super::*;
+use crate::assemble::CrdConfig;
+use k8s_openapi::api::core::v1::Container;
+
+const DEPLOYMENT: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: demo
+  ownerReferences:
+  - {apiVersion: llamastack.io/v1alpha1, kind: LlamaStackDistribution, name: demo, uid: u1, controller: true}
+spec:
+  selector: {matchLabels: {app: llama-stack}}
+  template:
+    metadata:
+      labels: {app: llama-stack}
+    spec:
+      securityContext: {fsGroup: 1001}
+      initContainers:
+      - {name: user-init, image: busybox}
+      containers:
+      - name: llama-stack
+        image: docker.io/llamastack/distribution-starter:latest
+        env:
+        - {name: LLAMA_STACK_CONFIG, value: /etc/llama-stack/config.yaml}
+        - {name: HF_HOME, value: /.llama}
+        volumeMounts:
+        - {name: lls-storage, mountPath: /.llama}
+        - {name: user-config, mountPath: /etc/llama-stack/, readOnly: true}
+      volumes:
+      - {name: lls-storage, emptyDir: {}}
+      - {name: user-config, configMap: {name: llama-stack-config}}
+"#;
+
+fn llsd(providers: &str) -> LlamaStackDistribution {
+    let text = format!(
+        "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata: {{name: demo}}\n\
+         spec:\n  server:\n    distribution: {{name: starter}}\n    userConfig: {{configMapName: llama-stack-config}}\n\
+         {providers}"
+    );
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn two_providers() -> LlamaStackDistribution {
+    llsd(
+        "    externalProviders:\n      vectorIo:\n      - {providerId: vec, image: \"r.io/vec:1\", imagePullPolicy: Always}\n\
+         \x20     inference:\n      - {providerId: inf, image: \"r.io/inf:1\", config: {url: \"http://x\", \"on\": \"yes\"}}\n",
+    )
+}
+
+fn deployment() -> Deployment {
+    serde_yaml::from_str(DEPLOYMENT).unwrap()
+}
+
+fn pod(d: &Deployment) -> &PodSpec {
+    d.spec.as_ref().unwrap().template.spec.as_ref().unwrap()
+}
+
+fn init_names(d: &Deployment) -> Vec<String> {
+    pod(d)
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+fn env_of<'a>(c: &'a Container, name: &str) -> Option<&'a str> {
+    c.env
+        .iter()
+        .flatten()
+        .find(|e| e.name == name)
+        .and_then(|e| e.value.as_deref())
+}
+
+fn injected() -> Deployment {
+    inject(&two_providers(), &deployment(), &InjectOptions::default()).unwrap()
+}
+
+#[test]
+fn init_containers_follow_crd_order_after_existing_ones() {
+    assert_eq!(
+        init_names(&injected()),
+        [
+            "user-init",
+            "install-provider-inf",
+            "install-provider-vec",
+            "merge-config"
+        ]
+    );
+}
+
+#[test]
+fn install_containers_carry_every_value_in_env() {
+    let d = injected();
+    let inf = &pod(&d).init_containers.as_ref().unwrap()[1];
+    assert_eq!(inf.image.as_deref(), Some("r.io/inf:1"));
+    assert_eq!(inf.image_pull_policy.as_deref(), Some("IfNotPresent"));
+    assert_eq!(env_of(inf, "PROVIDER_ID"), Some("inf"));
+    assert_eq!(env_of(inf, "PROVIDER_IMAGE"), Some("r.io/inf:1"));
+    assert_eq!(
+        env_of(inf, "INIT_CONTAINER_NAME"),
+        Some("install-provider-inf")
+    );
+    let crd: CrdConfig = serde_json::from_str(env_of(inf, "PROVIDER_CRD_CONFIG").unwrap()).unwrap();
+    assert_eq!(crd.api, "inference");
+    assert_eq!(crd.config.unwrap()["on"], "yes");
+    assert_eq!(inf.command.as_ref().unwrap()[2], install_script());
+    assert!(!install_script().contains("# install-provider"));
+    assert!(install_script().contains("pip install --no-index --no-deps"));
+    assert_eq!(
+        inf.termination_message_policy.as_deref(),
+        Some("FallbackToLogsOnError")
+    );
+    let vec = &pod(&d).init_containers.as_ref().unwrap()[2];
+    assert_eq!(vec.image_pull_policy.as_deref(), Some("Always"));
+}
+
+#[test]
+fn merge_container_calls_the_cli_contract() {
+    let d = injected();
+    let merge = pod(&d)
+        .init_containers
+        .as_ref()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(merge.image.as_deref(), Some(DEFAULT_MERGE_IMAGE));
+    assert_eq!(
+        merge.command.as_deref(),
+        Some(&["llsd-providers".to_string()][..])
+    );
+    assert_eq!(
+        merge.args.unwrap().join(" "),
+        "merge --metadata-dir /opt/llama-stack/external-providers/metadata --providers inf,vec \
+         --base /opt/llama-stack/base-config/config.yaml --output /opt/llama-stack/config/config.yaml \
+         --extra-providers-output /opt/llama-stack/config/extra-providers.yaml --log /opt/llama-stack/config/merge-log.txt"
+    );
+    let mounts: Vec<(String, String, Option<bool>)> = merge
+        .volume_mounts
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.name, m.mount_path, m.read_only))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            (SHARED_VOLUME.into(), SHARED_PATH.into(), Some(true)),
+            ("user-config".into(), BASE_CONFIG_PATH.into(), Some(true)),
+            (MERGED_VOLUME.into(), MERGED_PATH.into(), None),
+        ]
+    );
+}
+
+#[test]
+fn server_reads_the_merged_config_where_it_read_the_users() {
+    let d = injected();
+    let server = &pod(&d).containers[0];
+    let mounts: Vec<(&str, &str)> = server
+        .volume_mounts
+        .iter()
+        .flatten()
+        .map(|m| (m.name.as_str(), m.mount_path.as_str()))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            ("lls-storage", "/.llama"),
+            (MERGED_VOLUME, "/etc/llama-stack/"),
+            (SHARED_VOLUME, SHARED_PATH)
+        ]
+    );
+    assert_eq!(
+        env_of(server, "LLAMA_STACK_CONFIG"),
+        Some("/etc/llama-stack/config.yaml")
+    );
+    assert_eq!(env_of(server, "PYTHONPATH"), Some(PACKAGES_PATH));
+    let volumes: Vec<&str> = pod(&d)
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(
+        volumes,
+        ["lls-storage", "user-config", SHARED_VOLUME, MERGED_VOLUME]
+    );
+    let shared = &pod(&d).volumes.as_ref().unwrap()[2];
+    assert_eq!(
+        shared.empty_dir.as_ref().unwrap().size_limit,
+        Some(Quantity("2Gi".into()))
+    );
+}
+
+#[test]
+fn existing_pythonpath_is_kept_after_the_packages() {
+    let mut d = deployment();
+    d.spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .containers[0]
+        .env
+        .as_mut()
+        .unwrap()
+        .insert(
+            0,
+            k8s_openapi::api::core::v1::EnvVar {
+                name: "PYTHONPATH".into(),
+                value: Some("/app".into()),
+                ..Default::default()
+            },
+        );
+    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    assert_eq!(
+        env_of(&pod(&out).containers[0], "PYTHONPATH"),
+        Some(format!("{PACKAGES_PATH}:/app").as_str())
+    );
+    let again = inject(&two_providers(), &out, &InjectOptions::default()).unwrap();
+    assert_eq!(again, out);
+    let removed = inject(&llsd(""), &out, &InjectOptions::default()).unwrap();
+    assert_eq!(removed, d);
+}
+
+#[test]
+fn init_containers_are_restricted_with_default_resources() {
+    let d = injected();
+    for c in pod(&d).init_containers.iter().flatten().skip(1) {
+        let sc = c.security_context.as_ref().unwrap();
+        assert_eq!(sc.run_as_non_root, Some(true));
+        assert_eq!(sc.allow_privilege_escalation, Some(false));
+        assert_eq!(
+            sc.capabilities.as_ref().unwrap().drop.as_deref(),
+            Some(&["ALL".to_string()][..])
+        );
+        let r = c.resources.as_ref().unwrap();
+        assert_eq!(r.requests.as_ref().unwrap()["cpu"], Quantity("100m".into()));
+        assert_eq!(
+            r.requests.as_ref().unwrap()["memory"],
+            Quantity("256Mi".into())
+        );
+        assert_eq!(
+            r.limits.as_ref().unwrap()["memory"],
+            Quantity("512Mi".into())
+        );
+    }
+}
+
+#[test]
+fn injection_is_idempotent_and_reversible() {
+    let once = injected();
+    let twice = inject(&two_providers(), &once, &InjectOptions::default()).unwrap();
+    assert_eq!(twice, once);
+    let none = inject(&llsd(""), &once, &InjectOptions::default()).unwrap();
+    assert_eq!(none, deployment());
+}
+
+#[test]
+fn an_llsd_change_replaces_the_previous_injection() {
+    let once = injected();
+    let changed = llsd(
+        "    externalProviders:\n      safety:\n      - {providerId: guard, image: \"r.io/guard:2\"}\n",
+    );
+    let from_injected = inject(&changed, &once, &InjectOptions::default()).unwrap();
+    let from_fresh = inject(&changed, &deployment(), &InjectOptions::default()).unwrap();
+    assert_eq!(from_injected, from_fresh);
+    assert_eq!(
+        init_names(&from_injected),
+        ["user-init", "install-provider-guard", "merge-config"]
+    );
+}
+
+#[test]
+fn the_hash_follows_images_config_and_order() {
+    let hash = |l: &LlamaStackDistribution| {
+        let d = inject(l, &deployment(), &InjectOptions::default()).unwrap();
+        d.spec
+            .unwrap()
+            .template
+            .metadata
+            .unwrap()
+            .annotations
+            .unwrap()[HASH_ANNOTATION]
+            .clone()
+    };
+    let base = hash(&two_providers());
+    assert_eq!(base, hash(&two_providers()));
+    let image = llsd(
+        "    externalProviders:\n      vectorIo:\n      - {providerId: vec, image: \"r.io/vec:2\", imagePullPolicy: Always}\n      inference:\n      - {providerId: inf, image: \"r.io/inf:1\", config: {url: \"http://x\", \"on\": \"yes\"}}\n",
+    );
+    let config = llsd(
+        "    externalProviders:\n      vectorIo:\n      - {providerId: vec, image: \"r.io/vec:1\", imagePullPolicy: Always}\n      inference:\n      - {providerId: inf, image: \"r.io/inf:1\", config: {url: \"http://y\", \"on\": \"yes\"}}\n",
+    );
+    assert_ne!(base, hash(&image));
+    assert_ne!(base, hash(&config));
+}
+
+#[test]
+fn errors_name_what_is_missing() {
+    let mut d = deployment();
+    d.spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .volumes
+        .as_mut()
+        .unwrap()
+        .pop();
+    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    assert!(
+        err.diagnostics[0]
+            .problem
+            .contains("no volume for the user ConfigMap 'llama-stack-config'")
+    );
+
+    let mut d = deployment();
+    let pod = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+    pod.containers.push(Container {
+        name: "sidecar".into(),
+        ..Default::default()
+    });
+    pod.containers[0].name = "server".into();
+    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    assert!(
+        err.diagnostics[0]
+            .problem
+            .contains("no container named 'llama-stack' (found: server, sidecar)")
+    );
+
+    let mut d = deployment();
+    d.spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .init_containers
+        .as_mut()
+        .unwrap()[0]
+        .name = "merge-config".into();
+    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    assert!(
+        err.diagnostics[0]
+            .problem
+            .contains("already holds 'merge-config'")
+    );
+
+    let options = InjectOptions {
+        shared_volume_size_limit: "lots".into(),
+        ..InjectOptions::default()
+    };
+    let err = inject(&two_providers(), &deployment(), &options).unwrap_err();
+    assert_eq!(err.diagnostics[0].path, "options.sharedVolumeSizeLimit");
+}
+
+#[test]
+fn config_file_name_comes_from_the_server() {
+    let mut d = deployment();
+    let server = &mut d
+        .spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .containers[0];
+    server.env = None;
+    server.args = Some(vec!["--config".into(), "/etc/llama-stack/run.yaml".into()]);
+    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let merge = pod(&out)
+        .init_containers
+        .as_ref()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        merge
+            .args
+            .unwrap()
+            .contains(&"/opt/llama-stack/config/run.yaml".to_string())
+    );
+}

@@ -23,6 +23,10 @@ style, flow collections and anchors are lost and `${env...}` strings are
 re-quoted by the dumper. The Rust merge keeps all of that (it splices text at
 event positions and checks YAML 1.1 meaning), so it does strictly more work.
 
+--libyaml (benchmark only): use PyYAML's C loader and dumper (CSafeLoader,
+CSafeDumper) instead of yaml.safe_load/safe_dump, to show what the pure-Python
+parser costs.
+
 --repeat N (benchmark only): after the normal run, time N more in-process
 runs of the pure part (parse the metadata texts and the base, merge, dump;
 no file I/O) and print {"runs": N, "median_s": ...} as JSON on stdout.
@@ -64,6 +68,21 @@ CRD_CONFIG_FILE = "crd-config.yaml"
 # ${env.NAME}, ${env.NAME:=d}, ${env.NAME=d}, ${env.NAME:-d}, ${env.NAME-d},
 # ${env.NAME:d} (0.2 syntax): default d; ${env.NAME:+v}, ${env.NAME+v}: v or "".
 ENV_RE = re.compile(r"\$\{env\.([A-Za-z0-9_]+)((?::\+|\+|:=|=|:-|-|:)([^}]*))?\}")
+
+
+# yaml.safe_load / yaml.safe_dump: the pure-Python loader and dumper, what
+# llama-stack uses. --libyaml switches to the C ones (benchmark comparison).
+LOAD = yaml.safe_load
+
+
+def DUMP(data):
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def use_libyaml():
+    global LOAD, DUMP
+    LOAD = functools.partial(yaml.load, Loader=yaml.CSafeLoader)
+    DUMP = functools.partial(yaml.dump, Dumper=yaml.CSafeDumper, sort_keys=False)
 
 
 class Failure(Exception):
@@ -109,7 +128,7 @@ def invalid_file(pid, image, path, problem):
 
 def load_yaml(text, pid, image, path):
     try:
-        return yaml.safe_load(text)
+        return LOAD(text)
     except yaml.YAMLError as err:
         raise invalid_file(pid, image, path, str(err)) from None
 
@@ -301,7 +320,7 @@ def compute(base_text, base_name, files, root):
                                 for api in apis_in_order(providers)}}
     else:
         try:
-            config = yaml.safe_load(base_text)
+            config = LOAD(base_text)
         except yaml.YAMLError as err:
             raise Failure(f"ERROR: Cannot merge into the base config\n\nFile: {base_name}\n{err}") from None
         if not isinstance(config, dict):
@@ -320,7 +339,7 @@ def compute(base_text, base_name, files, root):
         log += [f"  {e}" for e in events]
     log += warnings
     log.append(f"merge-config: done, {len(warnings)} warning(s)")
-    return (yaml.safe_dump(config, sort_keys=False), yaml.safe_dump(extra, sort_keys=False),
+    return (DUMP(config), DUMP(extra),
             "\n".join(log) + "\n", warnings)
 
 
@@ -350,7 +369,10 @@ def main(argv=None):
     parser.add_argument("--log", required=True)
     parser.add_argument("--base")
     parser.add_argument("--repeat", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--libyaml", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.libyaml:
+        use_libyaml()
     try:
         base_text, files, root = read_inputs(args)
     except Failure as failure:

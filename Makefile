@@ -11,17 +11,22 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
+# The end-to-end pipeline runs a real Llama Stack server: llama-stack 0.7.3
+# needs Python >= 3.12 (the machine's pyenv carries 3.12.1).
+PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls $(HOME)/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -n 1)
+E2E_VENV := .venv-e2e
+E2E_PY := $(E2E_VENV)/bin/python
 BIN := target/release/llsd-providers
 WASM := target/wasm32-wasip1/release/llsd-providers.wasm
 WASMTIME_VERSION := 48.0.8
 
-.PHONY: all demo test setup setup-rust setup-python setup-wasmtime build wasm lint crd clean
+.PHONY: all demo test test-e2e setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all (default): the native CLI and the WASI command module
 all: build wasm
 
 ## setup: rustup targets, Rust components, wasmtime and the Python test oracles (skips what is there)
-setup: setup-rust setup-python setup-wasmtime
+setup: setup-rust setup-python setup-e2e setup-wasmtime
 
 setup-rust:
 	@for target in wasm32-wasip1 wasm32-unknown-unknown; do \
@@ -47,6 +52,14 @@ $(VPY): tests/python/requirements.txt
 	touch $(VPY)
 
 setup-python: $(VPY)
+
+$(E2E_VENV)/.installed: tests/e2e/requirements.txt
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: set PYTHON312=/path/to/python3.12"; exit 1; }
+	test -x $(E2E_PY) || $(PYTHON312) -m venv $(E2E_VENV)
+	$(E2E_PY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+	touch $@
+
+setup-e2e: $(E2E_VENV)/.installed
 
 ## build: the native CLI (release)
 build: setup-rust
@@ -80,6 +93,12 @@ lint: setup-rust
 test: setup lint wasm
 	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
 	$(VPY) -m pytest -q tests/python
+	$(MAKE) --no-print-directory test-e2e
+
+## test-e2e: the pipeline with real pip, wasmtime and a Llama Stack server
+test-e2e: setup-e2e wasm
+	$(CARGO) build --locked
+	$(E2E_PY) -m pytest -q tests/e2e
 
 ## crd: regenerate config/crd/ from the Rust types
 crd:
@@ -87,4 +106,4 @@ crd:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(E2E_VENV)

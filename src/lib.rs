@@ -13,6 +13,9 @@ pub mod inject;
 pub mod llsd;
 pub mod merge;
 pub mod merge_step;
+#[cfg(feature = "policy")]
+pub mod policy;
 pub mod provider_package;
+pub mod status;
 pub mod validate;
 pub mod yaml_input;

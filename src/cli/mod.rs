@@ -6,6 +6,7 @@ mod inject_cmd;
 mod input;
 mod merge_cmd;
 mod output;
+mod status_cmd;
 mod validate_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,6 +36,8 @@ enum Command {
     Inject(inject_cmd::InjectArgs),
     /// Merge external providers into a run.yaml (what the merge-config init container runs).
     Merge(merge_cmd::MergeArgs),
+    /// Diagnose external providers from a pod: phase and an actionable message per provider.
+    Status(status_cmd::StatusArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
     Crd,
 }
@@ -76,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Validate { files, output } => validate_cmd::run(&files, output),
         Command::Inject(args) => inject_cmd::run(&args),
         Command::Merge(args) => merge_cmd::run(&args),
+        Command::Status(args) => status_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
     };
     outcome.into()

@@ -1,17 +1,15 @@
-//! The provider-list hash stored on the pod template: any change of image,
-//! config, order or merge options changes it, so the Deployment rolls.
+//! The provider-list hash stored on the pod template: a change of any
+//! provider's image, pull policy, config or order changes it, so the
+//! Deployment rolls; `status` compares it to tell a stale pod. (Changes of
+//! the injection options change the pod spec itself.)
 
-use super::options::InjectOptions;
 use crate::api::Api;
 use crate::llsd::ExternalProviderRef;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-pub fn providers_hash(
-    providers: &[(&'static Api, &ExternalProviderRef)],
-    config_file: &str,
-    options: &InjectOptions,
-) -> String {
+/// First 16 hex digits of the SHA-256 of the canonical provider list.
+pub fn providers_hash(providers: &[(&'static Api, &ExternalProviderRef)]) -> String {
     let providers: Vec<_> = providers
         .iter()
         .map(|(api, p)| {
@@ -24,11 +22,6 @@ pub fn providers_hash(
             })
         })
         .collect();
-    let canonical = json!({"providers": providers, "configFile": config_file, "options": options});
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
-    digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()[..16]
-        .to_string()
+    let digest = Sha256::digest(json!(providers).to_string().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

@@ -12,6 +12,7 @@ mod options;
 mod server;
 mod strip;
 
+pub use hash::providers_hash;
 pub use options::{DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions};
 
 use crate::diagnostic::Diagnostic;
@@ -137,10 +138,7 @@ pub fn inject(
         .get_or_insert_with(Default::default)
         .annotations
         .get_or_insert_with(Default::default);
-    annotations.insert(
-        HASH_ANNOTATION.to_string(),
-        hash::providers_hash(&providers, &config.file, options),
-    );
+    annotations.insert(HASH_ANNOTATION.to_string(), providers_hash(&providers));
     annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume);
     Ok(deployment)
 }

@@ -1,0 +1,103 @@
+//! `llsd-providers status --pod FILE [--llsd FILE] [--output text|json|yaml]`
+
+use super::Outcome;
+use super::input::{display_name, read_bounded};
+use clap::{Args, ValueEnum};
+use llsd_providers::diagnostic::Diagnostic;
+use llsd_providers::llsd::LlamaStackDistribution;
+use llsd_providers::status::{diagnose, render_table};
+use llsd_providers::validate::{FileReport, check_llsd};
+use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The pod, as `kubectl get pod NAME -o json` (or -o yaml) prints it; `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pod: PathBuf,
+    /// The LlamaStackDistribution: gives CRD order and images, and tells a stale pod.
+    #[arg(long, value_name = "FILE")]
+    llsd: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    output: StatusFormat,
+}
+
+/// Exit 0 when ExternalProvidersReady is True, 1 when it is not (or the
+/// input is invalid), 2 when an input cannot be read.
+pub fn run(args: &StatusArgs) -> Outcome {
+    let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(&args.pod, |value| {
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            vec![Diagnostic::error(
+                err.path().to_string(),
+                err.inner().to_string(),
+                "pass the pod as `kubectl get pod NAME -o json` prints it",
+            )]
+        })
+    }) {
+        Ok(pod) => pod,
+        Err(outcome) => return outcome,
+    };
+    let llsd = match &args.llsd {
+        None => None,
+        Some(path) => match read_document::<LlamaStackDistribution>(path, |value| {
+            check_llsd(value).map(|(l, _)| l)
+        }) {
+            Ok(llsd) => Some(llsd),
+            Err(outcome) => return outcome,
+        },
+    };
+    let report = diagnose(&pod, llsd.as_ref());
+    let printed = match args.output {
+        StatusFormat::Text => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            Ok(render_table(&report, colour))
+        }
+        StatusFormat::Json => serde_json::to_string_pretty(&report)
+            .map(|s| s + "\n")
+            .map_err(|e| e.to_string()),
+        StatusFormat::Yaml => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
+    };
+    match printed {
+        Ok(text) => print!("{text}"),
+        Err(err) => {
+            eprintln!("ERROR: cannot print the report: {err}");
+            return Outcome::Problems;
+        }
+    }
+    if report.condition.status == "True" {
+        Outcome::Success
+    } else {
+        Outcome::Problems
+    }
+}
+
+/// Reads the first YAML/JSON document of `path` and converts it.
+fn read_document<T>(
+    path: &Path,
+    convert: impl FnOnce(&serde_json::Value) -> Result<T, Vec<Diagnostic>>,
+) -> Result<T, Outcome> {
+    let bytes = read_bounded(path, MAX_INPUT_BYTES).map_err(|message| {
+        eprintln!("ERROR: {message}");
+        Outcome::UsageOrUnreadable
+    })?;
+    let result = yaml_input::check_size(bytes.len())
+        .and_then(|()| yaml_input::decode_utf8(&bytes))
+        .and_then(yaml_input::load_documents)
+        .map_err(|d| vec![d])
+        .and_then(|docs| convert(&docs[0].value));
+    result.map_err(|diagnostics| {
+        eprint!(
+            "{}",
+            FileReport::invalid(&display_name(path), diagnostics).render_text()
+        );
+        Outcome::Problems
+    })
+}

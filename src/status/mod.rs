@@ -1,0 +1,293 @@
+//! Diagnosis: from a Pod (as `kubectl get pod -o json` prints it) and,
+//! optionally, its LLSD, to the `status.externalProviders` entries, the
+//! `ExternalProvidersReady` condition and the state of `merge-config`, each
+//! with a message naming the provider, image, init container, what failed
+//! and how to fix it.
+
+mod render;
+mod state;
+
+pub use render::render_table;
+
+use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER};
+use crate::inject::providers_hash;
+use crate::llsd::{
+    ExternalProviderStatus, LlamaStackDistribution, ProviderPhase, install_container_name,
+};
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use serde::Serialize;
+use state::observe;
+use std::collections::BTreeMap;
+
+pub const CONDITION_TYPE: &str = "ExternalProvidersReady";
+
+/// `ExternalProvidersReady`, as the operator would set it on the LLSD.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// The state of `merge-config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeStatus {
+    pub image: String,
+    pub phase: ProviderPhase,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+}
+
+/// Everything `llsd-providers status` reports about one pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub pod: String,
+    /// Why this pod does not show the LLSD's current provider list, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
+    pub external_providers: Vec<ExternalProviderStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_config: Option<MergeStatus>,
+    /// Restarts per injected init container.
+    pub restarts: BTreeMap<String, i32>,
+    pub condition: Condition,
+}
+
+/// One provider as the pod names it.
+struct Provider {
+    id: String,
+    image: String,
+}
+
+/// Providers from the LLSD (CRD order) or, without it, from the pod's
+/// install init containers.
+fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> {
+    if let Some(llsd) = llsd {
+        return llsd
+            .spec
+            .server
+            .external_providers
+            .as_ref()
+            .map(|p| p.in_crd_order())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, p)| Provider {
+                id: p.provider_id.clone(),
+                image: p.image.clone(),
+            })
+            .collect();
+    }
+    init_containers(pod)
+        .filter_map(|c| {
+            let id = c.name.strip_prefix(INSTALL_PREFIX)?;
+            let from_env = c
+                .env
+                .iter()
+                .flatten()
+                .find(|e| e.name == "PROVIDER_IMAGE")
+                .and_then(|e| e.value.clone());
+            Some(Provider {
+                id: id.to_string(),
+                image: from_env.or_else(|| c.image.clone()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn init_containers(pod: &Pod) -> impl Iterator<Item = &k8s_openapi::api::core::v1::Container> {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+}
+
+fn pod_name(pod: &Pod) -> String {
+    pod.metadata
+        .name
+        .clone()
+        .unwrap_or_else(|| "<unnamed pod>".to_string())
+}
+
+/// Why the pod does not reflect the LLSD's provider list, if it does not.
+fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
+    let wanted = llsd
+        .spec
+        .server
+        .external_providers
+        .as_ref()
+        .map(|p| p.in_crd_order())
+        .unwrap_or_default();
+    let has = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(HASH_ANNOTATION));
+    let name = pod_name(pod);
+    match (has, wanted.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(format!(
+            "Pod {name} has no external-provider wiring (no {HASH_ANNOTATION} annotation) although the LLSD lists \
+             {} provider(s). Fix: check that the Kubewarden policy that mutates Deployments is active \
+             (kubectl get clusteradmissionpolicies) and restart the rollout (kubectl rollout restart deployment).",
+            wanted.len()
+        )),
+        (Some(hash), _) => {
+            let expected = providers_hash(&wanted);
+            (*hash != expected).then(|| {
+                format!(
+                    "Pod {name} was created for another provider list (hash {hash}; the LLSD's is {expected}): it belongs \
+                     to an older or newer ReplicaSet. Fix: wait for the rollout (kubectl rollout status deployment) and \
+                     diagnose the newest pod."
+                )
+            })
+        }
+    }
+}
+
+/// Diagnoses `pod`. With the LLSD, providers come in CRD order with the
+/// LLSD's images and the pod is checked for staleness.
+pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusReport {
+    let statuses: BTreeMap<&str, &ContainerStatus> = pod
+        .status
+        .iter()
+        .flat_map(|s| s.init_container_statuses.iter().flatten())
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    let order: Vec<&str> = init_containers(pod).map(|c| c.name.as_str()).collect();
+    let service_account = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.service_account_name.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let observe_named = |name: &str| observe(name, &order, &statuses);
+
+    let mut restarts = BTreeMap::new();
+    let mut external_providers = Vec::new();
+    for provider in providers(pod, llsd) {
+        let container = install_container_name(&provider.id);
+        let state = observe_named(&container);
+        restarts.insert(container.clone(), state.restarts);
+        let message = state::provider_message(
+            &provider.id,
+            &provider.image,
+            &container,
+            &pod_name(pod),
+            &service_account,
+            &state,
+        );
+        external_providers.push(ExternalProviderStatus {
+            provider_id: provider.id,
+            image: provider.image,
+            phase: state.phase,
+            message,
+            init_container_name: container,
+            last_transition_time: state.since.clone(),
+        });
+    }
+    let merge_config = init_containers(pod)
+        .find(|c| c.name == MERGE_CONTAINER)
+        .map(|c| {
+            let state = observe_named(MERGE_CONTAINER);
+            restarts.insert(MERGE_CONTAINER.to_string(), state.restarts);
+            let image = c.image.clone().unwrap_or_default();
+            MergeStatus {
+                message: state::merge_message(&image, &pod_name(pod), &service_account, &state),
+                phase: state.phase,
+                image,
+                last_transition_time: state.since,
+            }
+        });
+    let stale = llsd.and_then(|l| staleness(pod, l));
+    let condition = condition(&external_providers, merge_config.as_ref(), stale.as_deref());
+    StatusReport {
+        pod: pod_name(pod),
+        stale,
+        external_providers,
+        merge_config,
+        restarts,
+        condition,
+    }
+}
+
+fn condition(
+    providers: &[ExternalProviderStatus],
+    merge: Option<&MergeStatus>,
+    stale: Option<&str>,
+) -> Condition {
+    let make = |status: &str, reason: &str, message: String| Condition {
+        type_: CONDITION_TYPE.to_string(),
+        status: status.to_string(),
+        reason: reason.to_string(),
+        message,
+    };
+    if let Some(stale) = stale {
+        return make("Unknown", "StalePod", stale.to_string());
+    }
+    let failed: Vec<&ExternalProviderStatus> = providers
+        .iter()
+        .filter(|p| p.phase == ProviderPhase::Failed)
+        .collect();
+    if let Some(first) = failed.first() {
+        let reason = if first.message.starts_with("Failed to pull") {
+            "ImagePullFailed"
+        } else {
+            "ProviderInstallFailed"
+        };
+        let ids: Vec<&str> = failed.iter().map(|p| p.provider_id.as_str()).collect();
+        return make(
+            "False",
+            reason,
+            format!("Provider(s) failed: {}. {}", ids.join(", "), first.message),
+        );
+    }
+    if let Some(merge) = merge.filter(|m| m.phase == ProviderPhase::Failed) {
+        return make("False", "MergeFailed", merge.message.clone());
+    }
+    if providers.is_empty() {
+        return make(
+            "True",
+            "NoExternalProviders",
+            "No external providers are configured.".to_string(),
+        );
+    }
+    let ready = providers
+        .iter()
+        .filter(|p| p.phase == ProviderPhase::Ready)
+        .count();
+    let merged = merge.is_some_and(|m| m.phase == ProviderPhase::Ready);
+    if ready == providers.len() && merged {
+        return make(
+            "True",
+            "AllProvidersReady",
+            format!("All {ready} external provider(s) are installed and merged."),
+        );
+    }
+    let installing = providers
+        .iter()
+        .any(|p| p.phase == ProviderPhase::Installing);
+    let reason = if installing { "Installing" } else { "Pending" };
+    let step = match merge {
+        Some(m) if ready == providers.len() => format!("merge-config: {}", m.message),
+        None if ready == providers.len() => "no merge-config init container in the pod".to_string(),
+        _ => {
+            let next = providers.iter().find(|p| p.phase != ProviderPhase::Ready);
+            next.map(|p| p.message.clone()).unwrap_or_default()
+        }
+    };
+    make(
+        "False",
+        reason,
+        format!(
+            "{ready} of {} provider(s) installed; {step}",
+            providers.len()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests;

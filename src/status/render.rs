@@ -1,0 +1,130 @@
+//! The status report as a table a person reads in a terminal; colour only
+//! when the caller says the output is a terminal.
+
+use super::StatusReport;
+use crate::llsd::ProviderPhase;
+use anstyle::{AnsiColor, Style};
+
+fn phase_style(phase: ProviderPhase) -> Style {
+    let colour = match phase {
+        ProviderPhase::Ready => AnsiColor::Green,
+        ProviderPhase::Installing => AnsiColor::Yellow,
+        ProviderPhase::Pending => AnsiColor::Cyan,
+        ProviderPhase::Failed => AnsiColor::Red,
+    };
+    Style::new().fg_color(Some(colour.into())).bold()
+}
+
+fn phase_name(phase: ProviderPhase) -> &'static str {
+    match phase {
+        ProviderPhase::Pending => "Pending",
+        ProviderPhase::Installing => "Installing",
+        ProviderPhase::Ready => "Ready",
+        ProviderPhase::Failed => "Failed",
+    }
+}
+
+/// A padded table cell for a phase, coloured when `colour`.
+fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
+    let name = format!("{:<width$}", phase_name(phase));
+    if colour {
+        let style = phase_style(phase);
+        format!("{style}{name}{style:#}")
+    } else {
+        name
+    }
+}
+
+/// Renders `report` as text: a header, one row per provider and one for
+/// merge-config, then the condition and every non-trivial message.
+pub fn render_table(report: &StatusReport, colour: bool) -> String {
+    struct Row<'a> {
+        provider: &'a str,
+        container: &'a str,
+        phase: ProviderPhase,
+        restarts: i32,
+        image: &'a str,
+    }
+    let mut rows: Vec<Row> = report
+        .external_providers
+        .iter()
+        .map(|p| Row {
+            provider: &p.provider_id,
+            container: &p.init_container_name,
+            phase: p.phase,
+            restarts: report
+                .restarts
+                .get(&p.init_container_name)
+                .copied()
+                .unwrap_or(0),
+            image: &p.image,
+        })
+        .collect();
+    if let Some(merge) = &report.merge_config {
+        rows.push(Row {
+            provider: "-",
+            container: "merge-config",
+            phase: merge.phase,
+            restarts: report.restarts.get("merge-config").copied().unwrap_or(0),
+            image: &merge.image,
+        });
+    }
+    let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
+        rows.iter()
+            .map(cell)
+            .chain([header.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let w_provider = width("PROVIDER", &|r| r.provider.chars().count());
+    let w_container = width("INIT CONTAINER", &|r| r.container.chars().count());
+    let w_phase = "Installing".len();
+    let mut out = format!("Pod: {}\n", report.pod);
+    if let Some(stale) = &report.stale {
+        out.push_str(&format!("STALE: {stale}\n"));
+    }
+    out.push('\n');
+    out.push_str(&format!(
+        "{:<w_provider$}  {:<w_container$}  {:<w_phase$}  {:>8}  IMAGE\n",
+        "PROVIDER", "INIT CONTAINER", "PHASE", "RESTARTS"
+    ));
+    for row in &rows {
+        out.push_str(&format!(
+            "{:<w_provider$}  {:<w_container$}  {}  {:>8}  {}\n",
+            row.provider,
+            row.container,
+            phase_cell(row.phase, w_phase, colour),
+            row.restarts,
+            row.image
+        ));
+    }
+    out.push('\n');
+    let condition = &report.condition;
+    out.push_str(&format!(
+        "{}={} ({}): {}\n",
+        condition.type_, condition.status, condition.reason, condition.message
+    ));
+    let details: Vec<(&str, &str)> = report
+        .external_providers
+        .iter()
+        .filter(|p| p.phase != ProviderPhase::Ready)
+        .map(|p| (p.init_container_name.as_str(), p.message.as_str()))
+        .chain(
+            report
+                .merge_config
+                .iter()
+                .filter(|m| m.phase != ProviderPhase::Ready)
+                .map(|m| ("merge-config", m.message.as_str())),
+        )
+        .collect();
+    if !details.is_empty() {
+        out.push('\n');
+        for (container, message) in details {
+            out.push_str(&format!(
+                "{container}:\n  {}\n",
+                message.replace('\n', "\n  ")
+            ));
+        }
+    }
+    out
+}

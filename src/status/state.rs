@@ -1,0 +1,327 @@
+//! What one init container is doing, read from the pod's
+//! `initContainerStatuses`, and the messages that explain it.
+
+use crate::llsd::ProviderPhase;
+use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus};
+use std::collections::BTreeMap;
+
+const PULL_FAILURES: &[&str] = &[
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "RegistryUnavailable",
+];
+
+/// Why an init container is where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Situation {
+    /// Not started; `blocked_by` is the earlier init container it waits for
+    /// and whether that one failed.
+    NotStarted {
+        blocked_by: Option<(String, bool)>,
+    },
+    Creating,
+    PullFailed {
+        reason: String,
+        message: String,
+    },
+    CannotStart {
+        reason: String,
+        message: String,
+    },
+    Running,
+    Succeeded,
+    /// Terminated non-zero; `crash_loop` when kubelet is backing off restarts.
+    Failed {
+        exit_code: i32,
+        reason: String,
+        output: String,
+        crash_loop: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitState {
+    pub phase: ProviderPhase,
+    pub situation: Situation,
+    pub restarts: i32,
+    /// When the current state began (RFC 3339), when the pod says.
+    pub since: Option<String>,
+}
+
+fn terminated_ok(status: Option<&&ContainerStatus>) -> Option<bool> {
+    let terminated = status?.state.as_ref()?.terminated.as_ref()?;
+    Some(terminated.exit_code == 0)
+}
+
+/// The first init container before `name` (pod order) that has not
+/// completed successfully, and whether it failed.
+fn blocker(
+    name: &str,
+    order: &[&str],
+    statuses: &BTreeMap<&str, &ContainerStatus>,
+) -> Option<(String, bool)> {
+    order
+        .iter()
+        .take_while(|n| **n != name)
+        .find_map(|earlier| {
+            let status = statuses.get(earlier);
+            match terminated_ok(status) {
+                Some(true) => None,
+                Some(false) => Some((earlier.to_string(), true)),
+                None => {
+                    let waiting_reason = status
+                        .and_then(|s| s.state.as_ref())
+                        .and_then(|s| s.waiting.as_ref())
+                        .and_then(|w| w.reason.as_deref());
+                    let failed = waiting_reason
+                        .is_some_and(|r| r == "CrashLoopBackOff" || PULL_FAILURES.contains(&r));
+                    Some((earlier.to_string(), failed))
+                }
+            }
+        })
+}
+
+fn failed(terminated: &ContainerStateTerminated, crash_loop: bool) -> Situation {
+    Situation::Failed {
+        exit_code: terminated.exit_code,
+        reason: terminated.reason.clone().unwrap_or_default(),
+        output: terminated
+            .message
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        crash_loop,
+    }
+}
+
+/// Observes init container `name`.
+pub fn observe(
+    name: &str,
+    order: &[&str],
+    statuses: &BTreeMap<&str, &ContainerStatus>,
+) -> InitState {
+    let status = statuses.get(name);
+    let restarts = status.map_or(0, |s| s.restart_count);
+    let state = status.and_then(|s| s.state.as_ref());
+    let not_started = || Situation::NotStarted {
+        blocked_by: blocker(name, order, statuses),
+    };
+    let (situation, since) = match state {
+        None => (not_started(), None),
+        Some(state) => {
+            if let Some(t) = &state.terminated {
+                let since = t.finished_at.as_ref().map(|t| t.0.to_string());
+                if t.exit_code == 0 {
+                    (Situation::Succeeded, since)
+                } else {
+                    (failed(t, false), since)
+                }
+            } else if let Some(r) = &state.running {
+                (
+                    Situation::Running,
+                    r.started_at.as_ref().map(|t| t.0.to_string()),
+                )
+            } else if let Some(w) = &state.waiting {
+                let reason = w.reason.clone().unwrap_or_default();
+                let message = w.message.clone().unwrap_or_default();
+                let last = status
+                    .and_then(|s| s.last_state.as_ref())
+                    .and_then(|s| s.terminated.as_ref());
+                match reason.as_str() {
+                    r if PULL_FAILURES.contains(&r) => {
+                        (Situation::PullFailed { reason, message }, None)
+                    }
+                    "CrashLoopBackOff" => match last {
+                        Some(t) => (
+                            failed(t, true),
+                            t.finished_at.as_ref().map(|t| t.0.to_string()),
+                        ),
+                        None => (Situation::CannotStart { reason, message }, None),
+                    },
+                    "" | "PodInitializing" => (not_started(), None),
+                    "ContainerCreating" => (Situation::Creating, None),
+                    _ => (Situation::CannotStart { reason, message }, None),
+                }
+            } else {
+                (not_started(), None)
+            }
+        }
+    };
+    let phase = match situation {
+        Situation::NotStarted { .. } | Situation::Creating => ProviderPhase::Pending,
+        Situation::Running => ProviderPhase::Installing,
+        Situation::Succeeded => ProviderPhase::Ready,
+        Situation::PullFailed { .. } | Situation::CannotStart { .. } | Situation::Failed { .. } => {
+            ProviderPhase::Failed
+        }
+    };
+    InitState {
+        phase,
+        situation,
+        restarts,
+        since,
+    }
+}
+
+fn restarted(restarts: i32) -> String {
+    if restarts > 0 {
+        format!(" (restarted {restarts} times)")
+    } else {
+        String::new()
+    }
+}
+
+fn pull_failure(
+    image: &str,
+    what: &str,
+    reason: &str,
+    message: &str,
+    service_account: &str,
+) -> String {
+    let detail = if message.is_empty() {
+        reason.to_string()
+    } else {
+        format!("{reason}: {message}")
+    };
+    format!(
+        "Failed to pull provider image {image} ({what}): {detail}. Fix: check that the image reference and tag \
+         exist, and that credentials for its registry are in an imagePullSecret of the pod's ServiceAccount \
+         '{service_account}' (kubectl patch serviceaccount {service_account} -p \
+         '{{\"imagePullSecrets\": [{{\"name\": \"<secret>\"}}]}}')."
+    )
+}
+
+fn not_started(blocked_by: &Option<(String, bool)>) -> String {
+    match blocked_by {
+        Some((earlier, true)) => {
+            format!("Not started: init container {earlier} failed before it; fix that one first.")
+        }
+        Some((earlier, false)) => {
+            format!("Not started: waiting for init container {earlier} to finish.")
+        }
+        None => "Not started: the pod is being scheduled or initialized.".to_string(),
+    }
+}
+
+fn failure(
+    what: &str,
+    exit_code: i32,
+    reason: &str,
+    output: &str,
+    crash_loop: bool,
+    logs: &str,
+) -> String {
+    let reason = if reason.is_empty() || reason == "Error" {
+        String::new()
+    } else {
+        format!(", {reason}")
+    };
+    let mut output = if output.is_empty() {
+        "no termination message".to_string()
+    } else {
+        output.to_string()
+    };
+    if !output.ends_with(['.', '!', '?']) {
+        output.push('.');
+    }
+    let verb = if crash_loop {
+        "keeps failing; last exit"
+    } else {
+        "failed with exit"
+    };
+    let fix = if output.contains("Resolution:") {
+        String::new()
+    } else {
+        " Fix: read the container log for the cause.".to_string()
+    };
+    format!("{what} {verb} code {exit_code}{reason}: {output}{fix} Logs: {logs}.")
+}
+
+/// The message for an install init container's state.
+pub fn provider_message(
+    id: &str,
+    image: &str,
+    container: &str,
+    pod: &str,
+    service_account: &str,
+    state: &InitState,
+) -> String {
+    let what = format!("Init container {container} for provider '{id}' (image {image})");
+    let logs = format!(
+        "kubectl logs {pod} -c {container}{}",
+        if state.restarts > 0 {
+            " --previous"
+        } else {
+            ""
+        }
+    );
+    let text = match &state.situation {
+        Situation::NotStarted { blocked_by } => not_started(blocked_by),
+        Situation::Creating => format!("Starting: {what} is being created."),
+        Situation::Running => {
+            format!("Installing provider '{id}' from {image} in init container {container}.")
+        }
+        Situation::Succeeded => format!(
+            "Installed provider '{id}' from {image}; its packages are in the shared volume."
+        ),
+        Situation::PullFailed { reason, message } => pull_failure(
+            image,
+            &format!("provider '{id}', init container {container}"),
+            reason,
+            message,
+            service_account,
+        ),
+        Situation::CannotStart { reason, message } => format!(
+            "{what} cannot start: {reason}: {message}. Fix: kubectl describe pod {pod} shows the event that explains it."
+        ),
+        Situation::Failed {
+            exit_code,
+            reason,
+            output,
+            crash_loop,
+        } => failure(&what, *exit_code, reason, output, *crash_loop, &logs),
+    };
+    format!("{text}{}", restarted(state.restarts))
+}
+
+/// The message for `merge-config`'s state.
+pub fn merge_message(image: &str, pod: &str, service_account: &str, state: &InitState) -> String {
+    let what = format!("Init container merge-config (image {image})");
+    let logs = format!(
+        "kubectl logs {pod} -c merge-config{}; the merge log is /opt/llama-stack/config/merge-log.txt",
+        if state.restarts > 0 {
+            " --previous"
+        } else {
+            ""
+        }
+    );
+    let text = match &state.situation {
+        Situation::NotStarted { blocked_by } => not_started(blocked_by),
+        Situation::Creating => format!("Starting: {what} is being created."),
+        Situation::Running => "Merging the external providers into the run.yaml.".to_string(),
+        Situation::Succeeded => {
+            "Merged the external providers into the run.yaml the server reads.".to_string()
+        }
+        Situation::PullFailed { reason, message } => {
+            let pull = pull_failure(image, "merge-config", reason, message, service_account);
+            pull.replacen(
+                "Failed to pull provider image",
+                "Failed to pull merge image",
+                1,
+            )
+        }
+        Situation::CannotStart { reason, message } => format!(
+            "{what} cannot start: {reason}: {message}. Fix: kubectl describe pod {pod} shows the event that explains it."
+        ),
+        Situation::Failed {
+            exit_code,
+            reason,
+            output,
+            crash_loop,
+        } => failure(&what, *exit_code, reason, output, *crash_loop, &logs),
+    };
+    format!("{text}{}", restarted(state.restarts))
+}

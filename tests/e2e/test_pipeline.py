@@ -1,0 +1,358 @@
+"""Pipeline end-to-end: the proof of the MVP.
+
+Two small real provider packages are built into wheels (the inference one
+with a separate dependency wheel) and laid out as provider images'
+`/lls-provider` trees. `llsd-providers inject` turns an LLSD and the
+operator's Deployment into the pod; from that Deployment (never hand-copied)
+come each install container's /bin/sh command and env, merge-config's args
+(run with the WASI module under `wasmtime run`, one --dir per volume mount),
+and the server container's PYTHONPATH and LLAMA_STACK_CONFIG. A real Llama
+Stack server (PyPI llama-stack, tests/e2e/requirements.txt) then starts from
+the merged config and must list the external providers.
+
+The failure paths assert the documented messages (DESIGN.md "Error
+formats", src/inject/install.sh) and that no merged config was written.
+
+Run from the repository root:
+    .venv-e2e/bin/python -m pytest -q tests/e2e        (-s prints the timings)
+"""
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from e2e_pod import Pod, Server, pod_sim, record
+from providers import ECHO_INFERENCE, GUARD_SAFETY, echo_core_files
+
+PY = sys.executable
+LLAMA_STACK_VERSION = "0.7.3"
+
+ECHO_IMAGE = "registry.example.com/acme/echo-inference:1.0.0"
+GUARD_IMAGE = "registry.example.com/acme/guard-safety:1.0.0"
+ECHO_CONFIG = {"url": "http://echo.invalid:8000/v1", "greeting": "yes"}  # "yes" must stay a string
+GUARD_CONFIG = {"blocked_words": ["forbidden", "0777"]}
+
+# The user's run.yaml, as the ConfigMap holds it. Without `storage:` the
+# server keeps its sqlite files under $SQLITE_STORE_DIR.
+BASE_CONFIG = """\
+# run.yaml from ConfigMap llama-stack-config
+version: 2
+distro_name: e2e-base
+apis:
+- tool_runtime
+providers:
+  tool_runtime:
+  - provider_id: mcp        # built in; needs no network to start
+    provider_type: remote::model-context-protocol
+    config: {}
+"""
+
+
+# -- provider images -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory):
+    root = tmp_path_factory.mktemp("wheels")
+    out = root / "dist"
+    out.mkdir()
+    start = time.monotonic()
+
+    def build(name, version, files, deps=()):
+        return pod_sim.build_wheel(PY, root / "src", name, version, files, deps, out)
+
+    built = {
+        "core1": build("acme-echo-core", "1.0.0", echo_core_files("1.0.0")),
+        "core2": build("acme-echo-core", "2.0.0", echo_core_files("2.0.0")),
+        "echo": build("acme-echo-inference", "1.0.0", ECHO_INFERENCE, ["acme-echo-core==1.0.0"]),
+        "guard": build("acme-guard-safety", "1.0.0", GUARD_SAFETY),
+    }
+    record("build 4 wheels (pip wheel)", time.monotonic() - start)
+    return built
+
+
+def echo_image(tmp_path, wheels, name="echo", api="inference"):
+    spec = pod_sim.provider_spec("acme-echo", "acme_echo_inference", "remote::acme-echo", api,
+                                 wheels["echo"], [wheels["core1"]])
+    return pod_sim.provider_image(tmp_path / "images" / name, spec, [wheels["echo"], wheels["core1"]])
+
+
+def guard_image(tmp_path, wheels, name="guard", core=None):
+    """The safety provider; with `core`, it also ships that acme-echo-core wheel."""
+    deps = [core] if core else []
+    spec = pod_sim.provider_spec("acme-guard", "acme_guard_safety", "remote::acme-guard", "safety",
+                                 wheels["guard"], deps)
+    return pod_sim.provider_image(tmp_path / "images" / name, spec, [wheels["guard"], *deps])
+
+
+ECHO_REF = {"providerId": "acme-echo", "image": ECHO_IMAGE, "config": ECHO_CONFIG}
+GUARD_REF = {"providerId": "acme-guard", "image": GUARD_IMAGE, "config": GUARD_CONFIG}
+
+
+# -- the pipeline ------------------------------------------------------------------
+
+
+def make_pod(tmp_path, sections, images, base=BASE_CONFIG):
+    """inject -> the pod of the printed Deployment, the user's run.yaml in
+    the ConfigMap volume where merge-config's --base reads it."""
+    start = time.monotonic()
+    out = pod_sim.inject(tmp_path, pod_sim.llsd(sections))
+    inject_time = time.monotonic() - start
+    assert out.returncode == 0, out.stderr
+    pod = Pod(tmp_path / "pod", out.stdout, images)
+    merge = pod.merge_container
+    pod.host(merge, pod.arg(merge, "--base")).write_text(base)
+    return pod, inject_time
+
+
+def shared_volume(pod):
+    """Host dir of the volume the install containers write (their EXTERNAL_PROVIDERS_DIR)."""
+    install = pod.install_containers[0]
+    return pod.host(install, pod.env(install)["EXTERNAL_PROVIDERS_DIR"])
+
+
+def termination_message(pod, container):
+    """What `kubectl describe pod` would show: one line naming image and container."""
+    text = (pod.root / "termination-log" / container).read_text()
+    assert text.count("\n") == 1, text
+    return text
+
+
+def merged_volume_outputs(pod):
+    merge = pod.merge_container
+    return {flag: pod.host(merge, pod.arg(merge, flag)) for flag in ("--output", "--extra-providers-output")}
+
+
+def assert_no_merged_config(pod):
+    for flag, path in merged_volume_outputs(pod).items():
+        assert not path.exists(), f"{flag} {path} was written although the pipeline failed"
+    assert not pod.merged_config().exists()
+
+
+def failing(results, name):
+    """The pod stopped at init container `name`, which exited 1."""
+    assert [n for n, _ in results][-1] == name, [(n, r.returncode, r.stderr) for n, r in results]
+    for earlier, run in results[:-1]:
+        assert run.returncode == 0, f"{earlier}: {run.stderr}{run.stdout}"
+    run = results[-1][1]
+    assert run.returncode == 1, (run.returncode, run.stderr, run.stdout)
+    return run
+
+
+@pytest.fixture
+def servers(tmp_path, failed):
+    """Starts servers; always stops them, and prints their log if the test failed."""
+    started = []
+
+    def start(pod):
+        workdir = tmp_path / "server"
+        workdir.mkdir(exist_ok=True)
+        server = Server(PY, pod.server_env(workdir), workdir)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+        if failed():
+            print(f"\n----- llama-stack server log ({server.log_path}) -----\n{server.logs()}")
+
+
+def test_llama_stack_is_the_pinned_release():
+    assert importlib.metadata.version("llama_stack") == LLAMA_STACK_VERSION
+
+
+def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers):
+    images = {ECHO_IMAGE: echo_image(tmp_path, wheels), GUARD_IMAGE: guard_image(tmp_path, wheels)}
+    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images)
+    record("inject (native CLI)", inject_time)
+    assert [c["name"] for c in pod.init_containers] == [
+        "install-provider-acme-echo", "install-provider-acme-guard", "merge-config"]
+
+    stages = {}
+    results = pod.run_init_containers(PY, stages)
+    for name, run in results:
+        assert run.returncode == 0, f"{name} exited {run.returncode}:\n{run.stderr}{run.stdout}"
+    assert [name for name, _ in results] == list(stages) == [c["name"] for c in pod.init_containers]
+    for name, seconds in stages.items():
+        record(f"{name}" + (" (wasmtime)" if name == "merge-config" else " (sh + pip)"), seconds)
+    record("install containers, total", sum(s for n, s in stages.items() if n != "merge-config"))
+
+    # The installs: both providers and the dependency wheel, recorded per
+    # provider (wheel file names in glob order).
+    shared = shared_volume(pod)
+    assert (shared / "installed-packages.txt").read_text().splitlines() == [
+        "acme_echo_core==1.0.0  # provider: acme-echo",
+        "acme_echo_inference==1.0.0  # provider: acme-echo",
+        "acme_guard_safety==1.0.0  # provider: acme-guard",
+    ]
+
+    # The merge wrote where the server reads, and kept the user's file as written.
+    merge = pod.merge_container
+    assert pod.merged_config() == pod.host(merge, pod.arg(merge, "--output"))
+    assert pod.host(merge, pod.arg(merge, "--base")).read_text() == BASE_CONFIG
+    merged_text = pod.merged_config().read_text()
+    assert merged_text.startswith("# run.yaml from ConfigMap llama-stack-config\n")
+    assert "  - provider_id: mcp        # built in; needs no network to start\n" in merged_text
+    merged = yaml.safe_load(merged_text)
+    assert merged["apis"] == ["tool_runtime", "inference", "safety"]
+    assert merged["providers"]["inference"] == [{
+        "provider_id": "acme-echo", "provider_type": "remote::acme-echo",
+        "module": "acme_echo_inference", "config": ECHO_CONFIG}]
+    assert merged["providers"]["safety"] == [{
+        "provider_id": "acme-guard", "provider_type": "remote::acme-guard",
+        "module": "acme_guard_safety", "config": GUARD_CONFIG}]
+    extra = yaml.safe_load(pod.host(merge, pod.arg(merge, "--extra-providers-output")).read_text())
+    assert extra["providers"] == {"inference": merged["providers"]["inference"],
+                                  "safety": merged["providers"]["safety"]}
+
+    # The server: the server container's env (PYTHONPATH, LLAMA_STACK_CONFIG) mapped to the host.
+    start = time.monotonic()
+    server = servers(pod)
+    env = server.env
+    assert env["LLAMA_STACK_CONFIG"] == str(pod.merged_config())
+    assert env["PYTHONPATH"].split(":")[0] == str(shared / "python-packages")
+    server.wait_healthy(timeout=60)
+    record("server start -> /v1/health 200", time.monotonic() - start)
+
+    status, body = server.get("/v1/providers")
+    assert status == 200
+    providers = {p["provider_id"]: p for p in json.loads(body)["data"]}
+    assert providers["acme-echo"]["api"] == "inference"
+    assert providers["acme-echo"]["provider_type"] == "remote::acme-echo"
+    assert providers["acme-echo"]["config"] == ECHO_CONFIG
+    assert providers["acme-guard"]["api"] == "safety"
+    assert providers["acme-guard"]["provider_type"] == "remote::acme-guard"
+    assert providers["acme-guard"]["config"] == GUARD_CONFIG
+    # the user's own provider survived the merge
+    assert providers["mcp"]["api"] == "tool_runtime"
+    assert providers["mcp"]["provider_type"] == "remote::model-context-protocol"
+
+    # The providers' code runs: the echo adapter lists a model named by its
+    # dependency wheel and answers a chat completion; the guard moderates.
+    status, body = server.get("/v1/models")
+    models = {m["id"] for m in json.loads(body)["data"]}
+    assert "acme-echo/echo-1" in models, models
+    status, body = server.post("/v1/chat/completions", json.dumps({
+        "model": "acme-echo/echo-1", "messages": [{"role": "user", "content": "ping"}]}).encode())
+    assert json.loads(body)["choices"][0]["message"]["content"] == "yes: ping"
+    server.post("/v1/shields", json.dumps({
+        "shield_id": "guard", "provider_id": "acme-guard", "provider_shield_id": "guard"}).encode())
+    status, body = server.post("/v1/moderations", json.dumps({
+        "model": "guard", "input": ["hello", "chmod 0777", "forbidden"]}).encode())
+    assert [r["flagged"] for r in json.loads(body)["results"]] == [False, True, True]
+
+
+# -- failure paths -------------------------------------------------------------------
+
+
+def test_missing_metadata_file(tmp_path, wheels):
+    tree = echo_image(tmp_path, wheels)
+    (tree / "lls-provider-spec.yaml").unlink()
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
+    run = failing(pod.run_init_containers(PY), "install-provider-acme-echo")
+    # In the pod the tree is /lls-provider: the Deployment does not move it.
+    assert "LLS_PROVIDER_DIR" not in pod.env(pod.install_containers[0])
+    err = run.stderr.replace(str(tree), "/lls-provider")
+    assert err.startswith(
+        f"ERROR: Missing /lls-provider/lls-provider-spec.yaml in image {ECHO_IMAGE}\n\n"
+        f"Provider: acme-echo\nImage: {ECHO_IMAGE}\nInit Container: install-provider-acme-echo\n"), err
+    summary = termination_message(pod, "install-provider-acme-echo")
+    assert "lls-provider-spec.yaml" in summary and ECHO_IMAGE in summary and "install-provider-acme-echo" in summary
+    assert_no_merged_config(pod)
+
+
+def test_missing_packages_directory(tmp_path, wheels):
+    tree = echo_image(tmp_path, wheels)
+    for wheel in (tree / "packages").iterdir():
+        wheel.unlink()
+    (tree / "packages").rmdir()
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
+    run = failing(pod.run_init_containers(PY), "install-provider-acme-echo")
+    err = run.stderr.replace(str(tree), "/lls-provider")
+    assert err.startswith(
+        f"ERROR: Missing /lls-provider/packages directory in image {ECHO_IMAGE}\n\n"
+        f"Provider: acme-echo\nImage: {ECHO_IMAGE}\nInit Container: install-provider-acme-echo\n"), err
+    assert_no_merged_config(pod)
+
+
+def test_invalid_yaml_in_metadata_names_the_line(tmp_path, wheels):
+    tree = echo_image(tmp_path, wheels)
+    spec_file = tree / "lls-provider-spec.yaml"
+    lines = spec_file.read_text().splitlines(keepends=True)
+    (bad,) = [i for i, line in enumerate(lines) if line.startswith("  providerType:")]
+    lines[bad] = "  providerType: remote::acme-echo: oops\n"
+    spec_file.write_text("".join(lines))
+    with pytest.raises(yaml.YAMLError) as oracle:  # PyYAML agrees on where it breaks
+        yaml.safe_load(spec_file.read_text())
+    line = oracle.value.problem_mark.line + 1
+    assert line == bad + 1
+
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
+    results = pod.run_init_containers(PY)
+    run = failing(results, "merge-config")  # the install only copies the file
+    assert "acme-echo" in results[0][1].stdout
+    err = run.stderr
+    assert err.startswith(f"ERROR: Invalid provider file\n\nProvider 'acme-echo' (image: {ECHO_IMAGE})\n"
+                          "File: /opt/llama-stack/external-providers/metadata/acme-echo/lls-provider-spec.yaml\n"), err
+    assert f"(line {line}, column " in err
+    assert "mapping values are not allowed" in err
+    log = pod.host(pod.merge_container, pod.arg(pod.merge_container, "--log"))
+    assert f"(line {line}, column " in log.read_text()
+    assert_no_merged_config(pod)
+
+
+def test_conflicting_dependencies_between_two_providers(tmp_path, wheels):
+    images = {ECHO_IMAGE: echo_image(tmp_path, wheels),
+              GUARD_IMAGE: guard_image(tmp_path, wheels, core=wheels["core2"])}
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images)
+    run = failing(pod.run_init_containers(PY), "install-provider-acme-guard")
+    err = run.stderr
+    assert err.startswith(
+        "ERROR: Cannot install provider 'acme-guard' due to dependency conflict\n\n"
+        f"Provider: acme-guard\nImage: {GUARD_IMAGE}\nInit Container: install-provider-acme-guard\n\n"
+        "Pip installation failed with:\n"), err
+    assert "acme-echo-core" in err.lower().replace("_", "-") and "conflict" in err  # real pip's explanation
+    assert ("\nPreviously installed packages can be found in: "
+            "/opt/llama-stack/external-providers/installed-packages.txt\n\n"
+            "Resolution: Update provider images to use compatible dependency versions, or reorder providers "
+            "in the CRD if one provider's dependencies are a superset of another's.\n") in err
+    assert err.endswith("superset of another's.\n")
+    summary = termination_message(pod, "install-provider-acme-guard")
+    assert "dependency conflict" in summary and GUARD_IMAGE in summary
+    # nothing of the second provider was recorded as installed
+    assert "acme-guard" not in (shared_volume(pod) / "installed-packages.txt").read_text()
+    assert_no_merged_config(pod)
+
+
+def test_api_placement_mismatch(tmp_path, wheels):
+    # The inference provider placed under safety.
+    tree = echo_image(tmp_path, wheels)
+    pod, _ = make_pod(tmp_path, {"safety": [ECHO_REF]}, {ECHO_IMAGE: tree})
+    run = failing(pod.run_init_containers(PY), "merge-config")
+    assert (
+        "ERROR: Provider API type mismatch\n"
+        "\n"
+        f"Provider 'acme-echo' (image: {ECHO_IMAGE})\n"
+        "declares api=inference in lls-provider-spec.yaml\n"
+        "but is placed under externalProviders.safety\n"
+        "\n"
+        "Resolution: Move the provider to externalProviders.inference section in the LLSD spec.\n"
+    ) in run.stderr, run.stderr
+    assert_no_merged_config(pod)
+
+
+def test_duplicate_ids_are_refused_by_inject(tmp_path):
+    doc = pod_sim.llsd({"inference": [ECHO_REF], "safety": [{**GUARD_REF, "providerId": "acme-echo"}]})
+    out = pod_sim.inject(tmp_path, doc)
+    assert out.returncode == 1, out.stdout
+    assert out.stdout == ""  # no Deployment, so no pod
+    assert ("ERROR spec.server.externalProviders.safety[0].providerId: 'acme-echo' is used twice: "
+            f"by spec.server.externalProviders.inference[0] (image {ECHO_IMAGE}) "
+            f"and by spec.server.externalProviders.safety[0] (image {GUARD_IMAGE})") in out.stderr, out.stderr
+    assert "fix: give each provider a unique providerId" in out.stderr

@@ -1,0 +1,201 @@
+//! `llsd-providers status` on every pod fixture of tests/data/status/:
+//! exact text and JSON (golden files under tests/golden/status/), natively
+//! and as the WASI module under `wasmtime run`, byte for byte; and the pod
+//! piped on stdin as `kubectl get pod -o json | … status --pod -` does.
+//!
+//! After an intended change: `UPDATE_GOLDEN=1 cargo test --test status_cli`.
+
+mod common;
+
+use common::{Run, run_cli, wasm_module, wasmtime};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pods() -> Vec<PathBuf> {
+    let mut pods: Vec<PathBuf> = std::fs::read_dir(root().join("tests/data/status"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    pods.sort();
+    assert!(pods.len() >= 7);
+    pods
+}
+
+fn status(wasm: bool, pod: &Path, format: &str) -> Run {
+    let pod = pod
+        .strip_prefix(root())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    run_cli(
+        wasm,
+        root(),
+        &[
+            "status",
+            "--pod",
+            &pod,
+            "--llsd",
+            "tests/data/status/llsd.yaml",
+            "--output",
+            format,
+        ],
+    )
+}
+
+fn check_golden(name: &str, run: &Run) {
+    let golden = root().join("tests/golden/status").join(name);
+    let actual = format!(
+        "exit: {:?}\n{}",
+        run.code,
+        String::from_utf8_lossy(&run.stdout)
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &actual).unwrap();
+        return;
+    }
+    let expected =
+        std::fs::read_to_string(&golden).unwrap_or_else(|_| panic!("missing {}", golden.display()));
+    assert_eq!(actual, expected, "{name} differs from golden");
+}
+
+#[test]
+fn every_fixture_matches_its_golden_report() {
+    for pod in pods() {
+        let stem = pod.file_stem().unwrap().to_string_lossy().into_owned();
+        for format in ["text", "json"] {
+            let run = status(false, &pod, format);
+            assert!(
+                run.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let expected_code = if stem == "pod-all-ready" { 0 } else { 1 };
+            assert_eq!(run.code, Some(expected_code), "{stem}");
+            check_golden(&format!("{stem}.{format}"), &run);
+        }
+    }
+}
+
+#[test]
+fn phases_and_messages_per_fixture() {
+    let json = |stem: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &status(
+                false,
+                &root().join(format!("tests/data/status/{stem}.json")),
+                "json",
+            )
+            .stdout,
+        )
+        .unwrap()
+    };
+    let phases = |v: &serde_json::Value| -> Vec<String> {
+        v["externalProviders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let second = json("pod-second-failed");
+    assert_eq!(phases(&second), ["Ready", "Failed", "Pending"]);
+    let failed = second["externalProviders"][1]["message"].as_str().unwrap();
+    for part in [
+        "pgvector-ext",
+        "registry.example.com/llama-providers/pgvector-ext:2.1.0",
+        "install-provider-pgvector-ext",
+        "dependency conflict",
+        "Resolution:",
+        "(restarted 3 times)",
+    ] {
+        assert!(failed.contains(part), "{part} missing from {failed}");
+    }
+    let pull = json("pod-image-pull-failure");
+    assert_eq!(phases(&pull), ["Failed", "Pending", "Pending"]);
+    assert!(pull["externalProviders"][0]["message"].as_str().unwrap()
+        .starts_with("Failed to pull provider image registry.example.com/llama-providers/custom-vllm:1.0.0"));
+    assert_eq!(pull["condition"]["reason"], "ImagePullFailed");
+    let merge = json("pod-merge-failure");
+    assert_eq!(phases(&merge), ["Ready", "Ready", "Ready"]);
+    assert_eq!(merge["mergeConfig"]["phase"], "Failed");
+    assert!(
+        merge["condition"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ERROR: Provider API type mismatch")
+    );
+    let ready = json("pod-all-ready");
+    assert_eq!(ready["condition"]["status"], "True");
+    let stale = json("pod-stale");
+    assert_eq!(stale["condition"]["reason"], "StalePod");
+    assert_eq!(
+        phases(&json("pod-installing")),
+        ["Ready", "Installing", "Pending"]
+    );
+    assert_eq!(
+        phases(&json("pod-pending")),
+        ["Pending", "Pending", "Pending"]
+    );
+}
+
+#[test]
+fn wasm_module_matches_native_on_every_fixture() {
+    for pod in pods() {
+        for format in ["text", "json", "yaml"] {
+            let native = status(false, &pod, format);
+            let wasm = status(true, &pod, format);
+            assert!(
+                native == wasm,
+                "{} {format}: native and wasm differ",
+                pod.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_pod_can_come_from_stdin_under_wasmtime() {
+    let pod = std::fs::read(root().join("tests/data/status/pod-second-failed.json")).unwrap();
+    let mut child = Command::new(wasmtime())
+        .args([
+            "run",
+            &wasm_module().to_string_lossy(),
+            "status",
+            "--pod",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("wasmtime");
+    child.stdin.take().unwrap().write_all(&pod).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains("pgvector-ext  install-provider-pgvector-ext  Failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_pods_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.json"), r#"{"metadata": {"name": 3}}"#).unwrap();
+    let run = run_cli(false, dir.path(), &["status", "--pod", "pod.json"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("metadata.name"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run = run_cli(false, dir.path(), &["status", "--pod", "missing.json"]);
+    assert_eq!(run.code, Some(2));
+}

@@ -314,3 +314,67 @@ fn usage_errors_exit_2_and_write_nothing() {
         0
     );
 }
+
+#[test]
+fn the_rest_of_the_user_configmap_is_carried_over() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "override-env-template-id")
+        .unwrap();
+    let dir = prepare(&case);
+    let base_dir = dir.path().join("base-config");
+    std::fs::create_dir_all(base_dir.join("..data")).unwrap();
+    std::fs::rename(dir.path().join("base.yaml"), base_dir.join("config.yaml")).unwrap();
+    std::fs::write(base_dir.join("ca.pem"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+    std::fs::write(base_dir.join(".hidden"), "x").unwrap();
+    for wasm in [false, true] {
+        let out = dir.path().join("out");
+        std::fs::remove_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        let run = run_cli(
+            wasm,
+            dir.path(),
+            &[
+                "merge",
+                "--metadata-dir",
+                "metadata",
+                "--providers",
+                &case.providers,
+                "--base",
+                "base-config/config.yaml",
+                "--output",
+                "out/config.yaml",
+                "--extra-providers-output",
+                "out/extra-providers.yaml",
+                "--log",
+                "out/merge-log.txt",
+                "--copy-base-siblings",
+            ],
+        );
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "ca.pem",
+                "config.yaml",
+                "extra-providers.yaml",
+                "merge-log.txt"
+            ],
+            "wasm={wasm}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("ca.pem")).unwrap(),
+            "-----BEGIN CERTIFICATE-----\n"
+        );
+    }
+}

@@ -39,6 +39,11 @@ pub struct MergeArgs {
     /// The user's run.yaml; without it the output is a minimal config with only the external providers.
     #[arg(long, value_name = "FILE")]
     base: Option<PathBuf>,
+    /// Also copy the other files next to --base (the rest of the user's ConfigMap) into the
+    /// output's directory, so that the server still finds them where the merged config replaces
+    /// the ConfigMap mount.
+    #[arg(long, requires = "base")]
+    copy_base_siblings: bool,
 }
 
 pub fn run(args: &MergeArgs) -> Outcome {
@@ -73,14 +78,23 @@ pub fn run(args: &MergeArgs) -> Outcome {
             for warning in &out.warnings {
                 eprintln!("{warning}");
             }
-            let files = [
-                (args.output.as_path(), out.config.as_str()),
-                (
-                    args.extra_providers_output.as_path(),
-                    out.extra_providers.as_str(),
-                ),
-                (args.log.as_path(), out.log.as_str()),
+            let siblings = match (&args.base, args.copy_base_siblings) {
+                (Some(base), true) => match base_siblings(base, args) {
+                    Ok(siblings) => siblings,
+                    Err(message) => return usage_error(&message),
+                },
+                _ => Vec::new(),
+            };
+            let mut files: Vec<(&Path, &[u8])> = vec![
+                (&args.output, out.config.as_bytes()),
+                (&args.extra_providers_output, out.extra_providers.as_bytes()),
+                (&args.log, out.log.as_bytes()),
             ];
+            files.extend(
+                siblings
+                    .iter()
+                    .map(|(path, bytes)| (path.as_path(), bytes.as_slice())),
+            );
             match write_all_or_nothing(&files) {
                 Ok(()) => Outcome::Success,
                 Err(message) => usage_error(&message),
@@ -89,10 +103,8 @@ pub fn run(args: &MergeArgs) -> Outcome {
         Err(failure) => {
             eprintln!("{failure}");
             // The log explains the failure too; the outputs stay unwritten.
-            let _ = write_all_or_nothing(&[(
-                &args.log,
-                &merge_step::failure_log(base_name.as_deref(), &failure),
-            )]);
+            let log = merge_step::failure_log(base_name.as_deref(), &failure);
+            let _ = write_all_or_nothing(&[(&args.log, log.as_bytes())]);
             Outcome::Problems
         }
     }
@@ -122,6 +134,39 @@ fn decode_base(name: &str, bytes: &[u8]) -> Result<String, MergeFailure> {
                 d.location.map(|l| l.to_string()).unwrap_or_default()
             ))
         })
+}
+
+/// The regular files next to `base` (hidden names, the base itself and the
+/// outputs excepted), with the paths they get next to the output.
+fn base_siblings(base: &Path, args: &MergeArgs) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let (dir, out_dir) = (parent(base), parent(&args.output));
+    let taken: Vec<_> = [base, &args.output, &args.extra_providers_output, &args.log]
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
+        .collect();
+    let entries =
+        std::fs::read_dir(&dir).map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+    let mut siblings = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.')
+            || taken.contains(&name)
+            || !entry.path().is_file()
+        {
+            continue;
+        }
+        let bytes = read_bounded(&entry.path(), MAX_BASE_BYTES)?;
+        siblings.push((out_dir.join(&name), bytes));
+    }
+    siblings.sort();
+    Ok(siblings)
 }
 
 /// Every non-hidden subdirectory of `dir`, with its two files (`None` when absent).

@@ -13,7 +13,7 @@ fn temporary_sibling(path: &Path) -> PathBuf {
 }
 
 /// Writes every `(path, contents)` or none. The error is the sentence to print.
-pub fn write_all_or_nothing(files: &[(&Path, &str)]) -> Result<(), String> {
+pub fn write_all_or_nothing(files: &[(&Path, &[u8])]) -> Result<(), String> {
     let mut written: Vec<PathBuf> = Vec::new();
     let cleanup = |written: &[PathBuf]| {
         for temp in written {
@@ -45,7 +45,7 @@ mod tests {
     fn all_files_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
-        write_all_or_nothing(&[(&a, "A"), (&b, "B")]).unwrap();
+        write_all_or_nothing(&[(&a, b"A"), (&b, b"B")]).unwrap();
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "A");
         assert_eq!(std::fs::read_to_string(&b).unwrap(), "B");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
@@ -56,7 +56,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.yaml");
         let bad = dir.path().join("missing-dir/b.yaml");
-        let err = write_all_or_nothing(&[(&a, "A"), (&bad, "B")]).unwrap_err();
+        let err = write_all_or_nothing(&[(&a, b"A"), (&bad, b"B")]).unwrap_err();
         assert!(err.starts_with("cannot write"), "{err}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

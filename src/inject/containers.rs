@@ -134,6 +134,7 @@ pub fn merge_container(
         &format!("{MERGED_PATH}/extra-providers.yaml"),
         "--log",
         &format!("{MERGED_PATH}/merge-log.txt"),
+        "--copy-base-siblings",
     ];
     Container {
         image_pull_policy: Some("IfNotPresent".to_string()),

@@ -135,7 +135,8 @@ fn merge_container_calls_the_cli_contract() {
         merge.args.unwrap().join(" "),
         "merge --metadata-dir /opt/llama-stack/external-providers/metadata --providers inf,vec \
          --base /opt/llama-stack/base-config/config.yaml --output /opt/llama-stack/config/config.yaml \
-         --extra-providers-output /opt/llama-stack/config/extra-providers.yaml --log /opt/llama-stack/config/merge-log.txt"
+         --extra-providers-output /opt/llama-stack/config/extra-providers.yaml --log /opt/llama-stack/config/merge-log.txt \
+         --copy-base-siblings"
     );
     let mounts: Vec<(String, String, Option<bool>)> = merge
         .volume_mounts

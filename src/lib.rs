@@ -11,6 +11,7 @@ pub mod crd;
 pub mod diagnostic;
 pub mod inject;
 pub mod llsd;
+pub mod locate;
 pub mod merge;
 pub mod merge_step;
 #[cfg(feature = "policy")]

@@ -108,14 +108,14 @@ fn every_violation_class_of_the_issue_is_exemplified() {
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     for expected in [
-        "inference[0].providerId: 'Custom_VLLM' is not a DNS-1123 label",
+        "inference[0].providerId (line 12, column 9): 'Custom_VLLM' is not a DNS-1123 label",
         "is 56 characters long; at most 46 are allowed",
         "'shared' is used twice: by spec.server.externalProviders.inference[0] (image registry.example.com/llama-providers/custom-vllm:1.0.0) and by spec.server.externalProviders.vectorIo[0] (image registry.example.com/llama-providers/pgvector-ext:2.1.0)",
         "is not a valid image reference",
-        "imagePullPolicy: is 'always', not a pull policy",
-        "config: must be a mapping, found a string",
+        "safety[0].imagePullPolicy (line 14, column 9): is 'always', not a pull policy",
+        "inference[0].config (line 14, column 9): must be a mapping, found a string",
         "'weather' is not a known API section",
-        "spec.server.userConfig.configMapName: is required when externalProviders are set",
+        "spec.server.userConfig.configMapName (line 8, column 3): is required when externalProviders are set",
     ] {
         assert!(
             stdout.contains(expected),

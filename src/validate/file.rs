@@ -3,6 +3,7 @@
 
 use super::{DocumentReport, validate_document};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::locate::Locations;
 use crate::yaml_input;
 use serde::Serialize;
 use std::fmt::Write;
@@ -42,23 +43,37 @@ impl DocumentSummary {
 
 /// Validates every document in `bytes`, read from `file`.
 pub fn validate_bytes(file: &str, bytes: &[u8]) -> FileReport {
-    let documents = yaml_input::check_size(bytes.len())
-        .and_then(|()| yaml_input::decode_utf8(bytes))
-        .and_then(yaml_input::load_documents);
-    match documents {
+    let text = yaml_input::check_size(bytes.len()).and_then(|()| yaml_input::decode_utf8(bytes));
+    match text {
         Err(diagnostic) => FileReport::broken(file, diagnostic),
-        Ok(documents) => {
-            let documents: Vec<DocumentSummary> = documents
-                .iter()
-                .map(|doc| DocumentSummary::new(doc.number, validate_document(&doc.value)))
-                .collect();
-            FileReport {
-                file: file.to_string(),
-                valid: documents.iter().all(|d| d.valid),
-                diagnostics: Vec::new(),
-                documents,
+        Ok(text) => validate_text(file, text),
+    }
+}
+
+/// Validates every document in `text`; field diagnostics get the line and
+/// column of their path.
+pub fn validate_text(file: &str, text: &str) -> FileReport {
+    let documents = match yaml_input::load_documents(text) {
+        Err(diagnostic) => return FileReport::broken(file, diagnostic),
+        Ok(documents) => documents,
+    };
+    let mut documents: Vec<DocumentSummary> = documents
+        .iter()
+        .map(|doc| DocumentSummary::new(doc.number, validate_document(&doc.value)))
+        .collect();
+    if documents.iter().any(|d| !d.diagnostics.is_empty()) {
+        let locations = Locations::of(text);
+        for doc in &mut documents {
+            for diagnostic in doc.diagnostics.iter_mut().filter(|d| d.location.is_none()) {
+                diagnostic.location = locations.find(doc.document, &diagnostic.path);
             }
         }
+    }
+    FileReport {
+        file: file.to_string(),
+        valid: documents.iter().all(|d| d.valid),
+        diagnostics: Vec::new(),
+        documents,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::diagnostic::Diagnostic;
+use crate::validate::type_mismatch;
 use crate::yaml_input;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -27,10 +28,8 @@ pub fn parse_crd_config(text: &str) -> Result<CrdConfig, Vec<Diagnostic>> {
         return Err(vec![]);
     };
     let config: CrdConfig = serde_path_to_error::deserialize(&document.value).map_err(|err| {
-        let path = err.path().to_string();
-        vec![Diagnostic::error(
-            if path == "." { String::new() } else { path },
-            err.inner().to_string(),
+        vec![type_mismatch(
+            &err,
             "crd-config.yaml holds providerId, api (the LLSD section, e.g. vectorIo), image and an optional config mapping",
         )]
     })?;

@@ -110,11 +110,19 @@ impl fmt::Display for MergeFailure {
                 for diagnostic in diagnostics {
                     writeln!(f, "{diagnostic}")?;
                 }
-                write!(
-                    f,
-                    "\nResolution: Fix {} in the provider image (see docs/troubleshooting.md).",
-                    file.rsplit('/').next().unwrap_or(file)
-                )
+                let name = file.rsplit('/').next().unwrap_or(file);
+                if name == "crd-config.yaml" {
+                    write!(
+                        f,
+                        "\nResolution: crd-config.yaml is written by the init container install-provider-{provider_id} \
+                         from the LLSD entry; re-create the pod, and fix the entry if the error names one of its fields."
+                    )
+                } else {
+                    write!(
+                        f,
+                        "\nResolution: Fix {name} in the provider image (see docs/troubleshooting.md)."
+                    )
+                }
             }
             MergeFailure::InvalidBase { file, message } => write!(
                 f,

@@ -6,7 +6,7 @@ use clap::Args;
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::inject::{InjectOptions, inject};
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::validate::{FileReport, check_llsd, validate_bytes};
+use llsd_providers::validate::{FileReport, check_llsd, type_mismatch, validate_bytes};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -82,9 +82,22 @@ fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
             None
         }
     };
-    let deployment = typed(&args.deployment, &deployment_bytes, &mut invalid);
+    let deployment = typed(
+        &args.deployment,
+        &deployment_bytes,
+        "give the field the type Kubernetes defines for it",
+        &mut invalid,
+    );
     let options = match (&args.options, &options_bytes) {
-        (Some(path), Some(bytes)) => typed::<InjectOptions>(path, bytes, &mut invalid),
+        (Some(path), Some(bytes)) => typed::<InjectOptions>(path, bytes, OPTIONS_FIX, &mut invalid)
+            .filter(|options| {
+                let problems = options.check();
+                let ok = problems.is_empty();
+                if !ok {
+                    invalid.push(report(path, problems));
+                }
+                ok
+            }),
         _ => Some(InjectOptions::default()),
     };
     match (llsd, deployment, options) {
@@ -101,20 +114,18 @@ fn first_document(bytes: &[u8]) -> Result<serde_json::Value, Vec<Diagnostic>> {
         .map_err(|d| vec![d])
 }
 
+const OPTIONS_FIX: &str = "options are mergeImage, mergeCommand, sharedVolumeSizeLimit, \
+     initContainerResources (cpuRequest, memoryRequest, memoryLimit) and runAsUser; see docs/external-providers.md";
+
 /// Reads a typed document, recording a report when it does not fit the type.
 fn typed<T: DeserializeOwned>(
     path: &Path,
     bytes: &[u8],
+    fix: &str,
     invalid: &mut Vec<FileReport>,
 ) -> Option<T> {
     let result = first_document(bytes).and_then(|value| {
-        serde_path_to_error::deserialize(&value).map_err(|err| {
-            vec![Diagnostic::error(
-                err.path().to_string(),
-                err.inner().to_string(),
-                "give the field the type Kubernetes defines for it",
-            )]
-        })
+        serde_path_to_error::deserialize(&value).map_err(|err| vec![type_mismatch(&err, fix)])
     });
     match result {
         Ok(value) => Some(value),

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::status::{diagnose, render_table};
-use llsd_providers::validate::{FileReport, check_llsd};
+use llsd_providers::validate::{FileReport, check_llsd, type_mismatch};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -35,9 +35,8 @@ pub struct StatusArgs {
 pub fn run(args: &StatusArgs) -> Outcome {
     let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(&args.pod, |value| {
         serde_path_to_error::deserialize(value).map_err(|err| {
-            vec![Diagnostic::error(
-                err.path().to_string(),
-                err.inner().to_string(),
+            vec![type_mismatch(
+                &err,
                 "pass the pod as `kubectl get pod NAME -o json` prints it",
             )]
         })

@@ -291,7 +291,7 @@ pub fn provider_message(
 pub fn merge_message(image: &str, pod: &str, service_account: &str, state: &InitState) -> String {
     let what = format!("Init container merge-config (image {image})");
     let logs = format!(
-        "kubectl logs {pod} -c merge-config{}; the merge log is /opt/llama-stack/config/merge-log.txt",
+        "kubectl logs {pod} -c merge-config{}",
         if state.restarts > 0 {
             " --previous"
         } else {

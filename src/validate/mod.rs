@@ -31,16 +31,24 @@ fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked
     match serde_path_to_error::deserialize::<_, T>(document) {
         Ok(value) => Ok((value, diagnostics)),
         Err(err) => {
-            let path = err.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            diagnostics.push(Diagnostic::error(
-                path,
-                err.inner().to_string(),
-                "give the field the type the LlamaStackDistribution CRD defines",
+            diagnostics.push(type_mismatch(
+                &err,
+                "give the field the type its schema defines (docs/external-providers.md)",
             ));
             Err(diagnostics)
         }
     }
+}
+
+/// A serde type error at a field path, as a diagnostic (the document root
+/// has the empty path).
+pub fn type_mismatch<E: std::fmt::Display>(
+    err: &serde_path_to_error::Error<E>,
+    fix: &str,
+) -> Diagnostic {
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    Diagnostic::error(path, err.inner().to_string(), fix)
 }
 
 /// A validated document of a kind this project reads.

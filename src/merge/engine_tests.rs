@@ -237,3 +237,19 @@ fn no_providers_leaves_text_untouched_but_still_validates() {
     assert_eq!(text("a: 1 # c\n", &[]), "a: 1 # c\n");
     assert!(merge("a: [", &[]).is_err());
 }
+
+#[test]
+fn bom_before_a_root_on_line_one_keeps_columns() {
+    // Found by the `merge` fuzz target: the BOM counted as a column, so
+    // created keys were indented by one and the output did not parse.
+    for base in [
+        "\u{feff}version: 2\nimage_name: starter\napis:\n- inference\n",
+        "\u{feff}image_name: x\nenv:\n",
+        "\u{feff}providers:\n  safety: []\n",
+    ] {
+        let out = text(base, &[ext("a", "inference")]);
+        assert!(out.starts_with('\u{feff}'), "{out:?}");
+        assert!(out.contains("\nproviders:\n") || out.contains("\u{feff}providers:\n"), "{out:?}");
+        crate::merge::tree::validate(&out).unwrap();
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the seed corpora fuzz/corpus/{merge,metadata}/ (git-ignored) from
-# the trap files, the shared fixture run.yamls and the examples.
+# the trap files, the shared fixture run.yamls, the examples and the
+# reproducers in fuzz/regressions/<target>/.
 #
 #   fuzz/seed.sh            # from anywhere; idempotent, only adds files
 #
@@ -54,5 +55,12 @@ while IFS= read -r f; do
   rel="${f#"$repo"/examples/}"
   add "$f" "example-${rel//\//-}"
 done < <(find "$repo/examples" -name '*.yaml' | sort)
+
+# Past findings go in as seeds too, so every run replays them first.
+for target in merge metadata; do
+  for f in "$fuzz_dir/regressions/$target"/*; do
+    cp "$f" "$fuzz_dir/corpus/$target/regression-$(basename "$f")"
+  done
+done
 
 echo "seed.sh: $count seed files -> $(ls "$merge_dir" | wc -l) in corpus/merge, $(ls "$metadata_dir" | wc -l) in corpus/metadata"

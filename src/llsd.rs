@@ -39,6 +39,19 @@ pub struct LlamaStackDistribution {
     pub status: Option<LlsdStatus>,
 }
 
+impl LlamaStackDistribution {
+    /// The external providers with their APIs, in CRD order (none when the
+    /// LLSD lists none).
+    pub fn providers_in_crd_order(&self) -> Vec<(&'static Api, &ExternalProviderRef)> {
+        self.spec
+            .server
+            .external_providers
+            .as_ref()
+            .map(ExternalProviders::in_crd_order)
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LlsdSpec {

@@ -17,9 +17,9 @@
 //! * `MergeError::OutputInvalid` (the engine's own safety net) is never
 //!   returned: it means the engine produced text that does not parse;
 //! * when the merge succeeds:
-//!   (a) idempotence: merging the output again with the same providers
-//!       succeeds and gives the same text;
-//!   (b) well-formed: `merge(&out, &[])` succeeds (our parser accepts it);
+//!   - (a) idempotence: merging the output again with the same providers
+//!     succeeds and gives the same text;
+//!   - (b) well-formed: `merge(&out, &[])` succeeds (our parser accepts it);
 //! * `render_extra_providers` and `render_minimal_config` output parses
 //!   with `merge(&text, &[])`, and merging the providers into their own
 //!   minimal config changes nothing.

@@ -69,13 +69,7 @@ pub fn inject(
         })?
         .template;
     strip::strip(template)?;
-    let providers = llsd
-        .spec
-        .server
-        .external_providers
-        .as_ref()
-        .map(|p| p.in_crd_order())
-        .unwrap_or_default();
+    let providers = llsd.providers_in_crd_order();
     if providers.is_empty() {
         return Ok(deployment);
     }

@@ -70,12 +70,7 @@ struct Provider {
 fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> {
     if let Some(llsd) = llsd {
         return llsd
-            .spec
-            .server
-            .external_providers
-            .as_ref()
-            .map(|p| p.in_crd_order())
-            .unwrap_or_default()
+            .providers_in_crd_order()
             .into_iter()
             .map(|(_, p)| Provider {
                 id: p.provider_id.clone(),
@@ -115,13 +110,7 @@ fn pod_name(pod: &Pod) -> String {
 
 /// Why the pod does not reflect the LLSD's provider list, if it does not.
 fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
-    let wanted = llsd
-        .spec
-        .server
-        .external_providers
-        .as_ref()
-        .map(|p| p.in_crd_order())
-        .unwrap_or_default();
+    let wanted = llsd.providers_in_crd_order();
     let has = pod
         .metadata
         .annotations
@@ -172,14 +161,8 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
         let container = install_container_name(&provider.id);
         let state = observe_named(&container);
         restarts.insert(container.clone(), state.restarts);
-        let message = state::provider_message(
-            &provider.id,
-            &provider.image,
-            &container,
-            &pod_name(pod),
-            &service_account,
-            &state,
-        );
+        let subject = state::Subject::provider(&provider.id, &provider.image, &container);
+        let message = state::message(&subject, &pod_name(pod), &service_account, &state);
         external_providers.push(ExternalProviderStatus {
             provider_id: provider.id,
             image: provider.image,
@@ -196,7 +179,12 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
             restarts.insert(MERGE_CONTAINER.to_string(), state.restarts);
             let image = c.image.clone().unwrap_or_default();
             MergeStatus {
-                message: state::merge_message(&image, &pod_name(pod), &service_account, &state),
+                message: state::message(
+                    &state::Subject::merge(&image),
+                    &pod_name(pod),
+                    &service_account,
+                    &state,
+                ),
                 phase: state.phase,
                 image,
                 last_transition_time: state.since,

@@ -174,23 +174,11 @@ fn restarted(restarts: i32) -> String {
     }
 }
 
-fn pull_failure(
-    image: &str,
-    what: &str,
-    reason: &str,
-    message: &str,
-    service_account: &str,
-) -> String {
-    let detail = if message.is_empty() {
-        reason.to_string()
-    } else {
-        format!("{reason}: {message}")
-    };
+fn pull_fix(service_account: &str) -> String {
     format!(
-        "Failed to pull provider image {image} ({what}): {detail}. Fix: check that the image reference and tag \
-         exist, and that credentials for its registry are in an imagePullSecret of the pod's ServiceAccount \
-         '{service_account}' (kubectl patch serviceaccount {service_account} -p \
-         '{{\"imagePullSecrets\": [{{\"name\": \"<secret>\"}}]}}')."
+        "Fix: check that the image reference and tag exist, and that credentials for its registry are in an \
+         imagePullSecret of the pod's ServiceAccount '{service_account}' (kubectl patch serviceaccount \
+         {service_account} -p '{{\"imagePullSecrets\": [{{\"name\": \"<secret>\"}}]}}')."
     )
 }
 
@@ -240,77 +228,76 @@ fn failure(
     format!("{what} {verb} code {exit_code}{reason}: {output}{fix} Logs: {logs}.")
 }
 
-/// The message for an install init container's state.
-pub fn provider_message(
-    id: &str,
-    image: &str,
-    container: &str,
-    pod: &str,
-    service_account: &str,
-    state: &InitState,
-) -> String {
-    let what = format!("Init container {container} for provider '{id}' (image {image})");
-    let logs = format!(
-        "kubectl logs {pod} -c {container}{}",
-        if state.restarts > 0 {
-            " --previous"
-        } else {
-            ""
-        }
-    );
-    let text = match &state.situation {
-        Situation::NotStarted { blocked_by } => not_started(blocked_by),
-        Situation::Creating => format!("Starting: {what} is being created."),
-        Situation::Running => {
-            format!("Installing provider '{id}' from {image} in init container {container}.")
-        }
-        Situation::Succeeded => format!(
-            "Installed provider '{id}' from {image}; its packages are in the shared volume."
-        ),
-        Situation::PullFailed { reason, message } => pull_failure(
-            image,
-            &format!("provider '{id}', init container {container}"),
-            reason,
-            message,
-            service_account,
-        ),
-        Situation::CannotStart { reason, message } => format!(
-            "{what} cannot start: {reason}: {message}. Fix: kubectl describe pod {pod} shows the event that explains it."
-        ),
-        Situation::Failed {
-            exit_code,
-            reason,
-            output,
-            crash_loop,
-        } => failure(&what, *exit_code, reason, output, *crash_loop, &logs),
-    };
-    format!("{text}{}", restarted(state.restarts))
+/// The init container a message is about, and its own wording.
+pub struct Subject<'a> {
+    pub container: &'a str,
+    pub image: &'a str,
+    /// "Init container … (image …)".
+    pub what: String,
+    /// What the pull failure names besides the image.
+    pub pull_context: String,
+    /// What the failed pull was of ("provider image", "merge image").
+    pub pulled: &'a str,
+    pub running: String,
+    pub done: String,
 }
 
-/// The message for `merge-config`'s state.
-pub fn merge_message(image: &str, pod: &str, service_account: &str, state: &InitState) -> String {
-    let what = format!("Init container merge-config (image {image})");
-    let logs = format!(
-        "kubectl logs {pod} -c merge-config{}",
-        if state.restarts > 0 {
-            " --previous"
-        } else {
-            ""
+impl<'a> Subject<'a> {
+    pub fn provider(id: &str, image: &'a str, container: &'a str) -> Self {
+        Subject {
+            container,
+            image,
+            what: format!("Init container {container} for provider '{id}' (image {image})"),
+            pull_context: format!("provider '{id}', init container {container}"),
+            pulled: "provider image",
+            running: format!(
+                "Installing provider '{id}' from {image} in init container {container}."
+            ),
+            done: format!(
+                "Installed provider '{id}' from {image}; its packages are in the shared volume."
+            ),
         }
-    );
+    }
+
+    pub fn merge(image: &'a str) -> Self {
+        Subject {
+            container: "merge-config",
+            image,
+            what: format!("Init container merge-config (image {image})"),
+            pull_context: "merge-config".to_string(),
+            pulled: "merge image",
+            running: "Merging the external providers into the run.yaml.".to_string(),
+            done: "Merged the external providers into the run.yaml the server reads.".to_string(),
+        }
+    }
+}
+
+/// The message for an injected init container's state.
+pub fn message(subject: &Subject, pod: &str, service_account: &str, state: &InitState) -> String {
+    let previous = if state.restarts > 0 {
+        " --previous"
+    } else {
+        ""
+    };
+    let logs = format!("kubectl logs {pod} -c {}{previous}", subject.container);
+    let what = &subject.what;
     let text = match &state.situation {
         Situation::NotStarted { blocked_by } => not_started(blocked_by),
         Situation::Creating => format!("Starting: {what} is being created."),
-        Situation::Running => "Merging the external providers into the run.yaml.".to_string(),
-        Situation::Succeeded => {
-            "Merged the external providers into the run.yaml the server reads.".to_string()
-        }
+        Situation::Running => subject.running.clone(),
+        Situation::Succeeded => subject.done.clone(),
         Situation::PullFailed { reason, message } => {
-            let pull = pull_failure(image, "merge-config", reason, message, service_account);
-            pull.replacen(
-                "Failed to pull provider image",
-                "Failed to pull merge image",
-                1,
+            let detail = if message.is_empty() {
+                reason.to_string()
+            } else {
+                format!("{reason}: {message}")
+            };
+            format!(
+                "Failed to pull {} {} ({}): {detail}. {}",
+                subject.pulled,
+                subject.image,
+                subject.pull_context,
+                pull_fix(service_account)
             )
         }
         Situation::CannotStart { reason, message } => format!(
@@ -321,7 +308,7 @@ pub fn merge_message(image: &str, pod: &str, service_account: &str, state: &Init
             reason,
             output,
             crash_loop,
-        } => failure(&what, *exit_code, reason, output, *crash_loop, &logs),
+        } => failure(what, *exit_code, reason, output, *crash_loop, &logs),
     };
     format!("{text}{}", restarted(state.restarts))
 }

@@ -136,6 +136,21 @@ impl Collector {
         }
     }
 
+    /// Checks `apiVersion` and `kind` of a document's root.
+    pub fn header(&mut self, root: &Map<String, Value>, api_version: &str, kind: &str) {
+        for (key, expected) in [("apiVersion", api_version), ("kind", kind)] {
+            if let Some(found) = self.required_string(root, key, "", expected) {
+                if found != expected {
+                    self.error(
+                        key,
+                        format!("is '{found}', expected '{expected}'"),
+                        format!("set `{key}: {expected}`"),
+                    );
+                }
+            }
+        }
+    }
+
     /// Reports keys of `map` not in `known`, suggesting the closest known one.
     pub fn unknown_fields(&mut self, map: &Map<String, Value>, known: &[&str], path: &str) {
         for key in map.keys().filter(|key| !known.contains(&key.as_str())) {

@@ -27,7 +27,8 @@ pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
 pub fn check_llsd(document: &Value) -> Checked<LlamaStackDistribution> {
     let mut c = Collector::default();
     if let Some(root) = c.mapping(document, "") {
-        check_header(&mut c, root);
+        c.header(root, API_VERSION, KIND);
+        check_metadata(&mut c, root);
         match root.get("spec") {
             None => c.error("spec", "is required", "add spec.server.distribution"),
             Some(spec) => check_spec(&mut c, spec),
@@ -39,25 +40,7 @@ pub fn check_llsd(document: &Value) -> Checked<LlamaStackDistribution> {
     typed(document, c)
 }
 
-fn check_header(c: &mut Collector, root: &Map<String, Value>) {
-    if let Some(version) = c.required_string(root, "apiVersion", "", API_VERSION) {
-        if version != API_VERSION {
-            c.error(
-                "apiVersion",
-                format!("is '{version}', expected '{API_VERSION}'"),
-                format!("set `apiVersion: {API_VERSION}`"),
-            );
-        }
-    }
-    if let Some(kind) = c.required_string(root, "kind", "", KIND) {
-        if kind != KIND {
-            c.error(
-                "kind",
-                format!("is '{kind}', expected '{KIND}'"),
-                format!("set `kind: {KIND}`"),
-            );
-        }
-    }
+fn check_metadata(c: &mut Collector, root: &Map<String, Value>) {
     match root.get("metadata") {
         None => c.error("metadata", "is required", "add metadata.name"),
         Some(value) => {

@@ -22,7 +22,7 @@ pub fn check_provider_package(document: &Value) -> Checked<ProviderPackage> {
     let mut c = Collector::default();
     if let Some(root) = c.mapping(document, "") {
         c.unknown_fields(root, TOP_FIELDS, "");
-        check_header(&mut c, root);
+        c.header(root, API_VERSION, KIND);
         match root.get("metadata") {
             None => c.error(
                 "metadata",
@@ -41,27 +41,6 @@ pub fn check_provider_package(document: &Value) -> Checked<ProviderPackage> {
         }
     }
     typed(document, c)
-}
-
-fn check_header(c: &mut Collector, root: &serde_json::Map<String, Value>) {
-    if let Some(version) = c.required_string(root, "apiVersion", "", API_VERSION) {
-        if version != API_VERSION {
-            c.error(
-                "apiVersion",
-                format!("is '{version}', expected '{API_VERSION}'"),
-                format!("set `apiVersion: {API_VERSION}`"),
-            );
-        }
-    }
-    if let Some(kind) = c.required_string(root, "kind", "", KIND) {
-        if kind != KIND {
-            c.error(
-                "kind",
-                format!("is '{kind}', expected '{KIND}'"),
-                format!("set `kind: {KIND}`"),
-            );
-        }
-    }
 }
 
 fn check_metadata(c: &mut Collector, value: &Value) {

@@ -3,6 +3,9 @@
 use crate::llsd::{MAX_PROVIDER_ID_LEN, install_container_name};
 use oci_spec::distribution::{ParseError, Reference};
 
+// The reference grammar without the regex engine (see reference.rs).
+mod reference;
+
 /// What is wrong with a value, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -97,7 +100,7 @@ pub fn image_reference(image: &str) -> Result<Reference, Problem> {
             ));
         }
     }
-    Reference::try_from(image).map_err(|err| {
+    reference::parse(image).map_err(|err| {
         let what = match err {
             ParseError::NameContainsUppercase => "repository names must be lowercase".to_string(),
             ParseError::DigestInvalidLength => "the digest has the wrong length".to_string(),

@@ -249,7 +249,10 @@ fn bom_before_a_root_on_line_one_keeps_columns() {
     ] {
         let out = text(base, &[ext("a", "inference")]);
         assert!(out.starts_with('\u{feff}'), "{out:?}");
-        assert!(out.contains("\nproviders:\n") || out.contains("\u{feff}providers:\n"), "{out:?}");
+        assert!(
+            out.contains("\nproviders:\n") || out.contains("\u{feff}providers:\n"),
+            "{out:?}"
+        );
         crate::merge::tree::validate(&out).unwrap();
     }
 }

@@ -87,7 +87,11 @@ pub fn indent_at(src: &str, start: usize) -> usize {
 pub fn column(src: &str, pos: usize) -> usize {
     let ls = line_start(src, pos);
     // A byte-order mark opens the stream; it is not part of the first line.
-    let ls = if ls == 0 && src.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { ls };
+    let ls = if ls == 0 && src.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        ls
+    };
     src.get(ls..pos).map_or(0, |s| s.chars().count())
 }
 

@@ -19,14 +19,17 @@ E2E_PY := $(E2E_VENV)/bin/python
 BIN := target/release/llsd-providers
 WASM := target/wasm32-wasip1/release/llsd-providers.wasm
 WASMTIME_VERSION := 48.0.8
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_PACK_VERSION := 0.15.1
+PLAYGROUND_PORT ?= 8000
 
-.PHONY: all demo test test-e2e setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: all demo test test-e2e bench fuzz playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all (default): the native CLI and the WASI command module
 all: build wasm
 
 ## setup: rustup targets, Rust components, wasmtime and the Python test oracles (skips what is there)
-setup: setup-rust setup-python setup-e2e setup-wasmtime
+setup: setup-rust setup-python setup-e2e setup-wasmtime setup-playground setup-chromium
 
 setup-rust:
 	@for target in wasm32-wasip1 wasm32-unknown-unknown; do \
@@ -84,21 +87,71 @@ demo: build wasm setup-wasmtime
 	  --output /out/run.yaml --extra-providers-output /out/extra-providers.yaml --log /out/merge-log.txt
 	diff -u examples/merge/run.yaml target/demo/run.yaml || true
 
-## lint: formatting and clippy, warnings are errors
+## lint: formatting and clippy (CLI, and the browser host for its wasm target), warnings are errors
 lint: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --features web --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
 
 ## test: everything CI runs
 test: setup lint wasm
 	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
 	$(VPY) -m pytest -q tests/python
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-playground
 
 ## test-e2e: the pipeline with real pip, wasmtime and a Llama Stack server
 test-e2e: setup-e2e wasm
 	$(CARGO) build --locked
 	$(E2E_PY) -m pytest -q tests/e2e
+
+## setup-wasm-pack: wasm-bindgen-cli and wasm-pack from crates.io (about 15-30 minutes on 2 cores, once)
+setup-wasm-pack: setup-rust
+	@if wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
+	  echo "wasm-bindgen $(WASM_BINDGEN_VERSION) present"; \
+	else \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if wasm-pack --version 2>/dev/null | grep -q "wasm-pack $(WASM_PACK_VERSION)"; then \
+	  echo "wasm-pack $(WASM_PACK_VERSION) present"; \
+	else \
+	  $(CARGO) install --locked wasm-pack --version $(WASM_PACK_VERSION); \
+	fi
+
+## setup-chromium: Debian's chromium for the browser tests
+setup-chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+
+playground/node_modules/.package-lock.json: playground/package.json playground/package-lock.json
+	cd playground && npm ci --no-audit --no-fund
+
+setup-playground: setup-wasm-pack playground/node_modules/.package-lock.json
+
+## playground: build playground/ (core to wasm with wasm-pack, CodeMirror bundle with esbuild)
+playground: setup-playground
+	cd playground && node build.mjs
+
+## serve-playground: serve playground/ on 127.0.0.1 and print the URL
+serve-playground: playground
+	cd playground && node serve.mjs --port $(PLAYGROUND_PORT)
+
+## test-playground: browser tests in headless chromium (screenshots in playground/test-results/)
+test-playground: playground setup-chromium
+	cd playground && node --test --test-concurrency=1 tests/
+
+## perf-playground: wasm and page weight gzipped, time to first result (median of 5)
+perf-playground: playground setup-chromium
+	cd playground && node perf.mjs
+
+## bench: merge benchmarks side by side (native, wasmtime, Python reference) -> docs/benchmarks.md figures
+bench: build wasm setup-python setup-wasmtime
+	PYTHON=$(abspath $(VPY)) benches/run.sh
+
+## fuzz: run both cargo-fuzz targets (FUZZ_SECONDS each; needs cargo-fuzz, installed when missing)
+FUZZ_SECONDS ?= 600
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 ## crd: regenerate config/crd/ from the Rust types
 crd:

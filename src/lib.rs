@@ -19,4 +19,6 @@ pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;
+#[cfg(feature = "web")]
+pub mod web;
 pub mod yaml_input;

@@ -1,0 +1,92 @@
+// Builds the playground into playground/pkg (the core, wasm) and
+// playground/dist (the page's JavaScript, CodeMirror included):
+//
+//   node build.mjs              wasm-pack + wasm-opt + esbuild
+//   node build.mjs --skip-wasm  esbuild only (pkg/ already built)
+//
+// Needs wasm-pack and wasm-bindgen (the version Cargo.toml pins) on PATH;
+// wasm-opt comes from the `binaryen` npm package (package-lock.json), so
+// every machine runs the same optimizer.
+
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const crate = join(here, '..');
+const args = new Set(process.argv.slice(2));
+
+function run(command, commandArgs, options = {}) {
+  console.log(`$ ${command} ${commandArgs.join(' ')}`);
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${command} exited with ${result.status}`);
+}
+
+// wasm32 features rustc enables by default; wasm-opt must accept them.
+const WASM_FEATURES = [
+  '--enable-bulk-memory',
+  '--enable-bulk-memory-opt',
+  '--enable-nontrapping-float-to-int',
+  '--enable-sign-ext',
+  '--enable-mutable-globals',
+  '--enable-reference-types',
+  '--enable-multivalue',
+  '--enable-call-indirect-overlong',
+];
+
+if (!args.has('--skip-wasm')) {
+  rmSync(join(here, 'pkg'), { recursive: true, force: true });
+  run(
+    'wasm-pack',
+    [
+      'build',
+      crate,
+      '--target', 'web',
+      '--out-dir', join(here, 'pkg'),
+      '--out-name', 'llsd_providers',
+      '--no-typescript',
+      '--no-pack',
+      '--no-opt',
+      '--profile', 'web',
+      '--',
+      '--locked',
+      '--no-default-features',
+      '--features', 'web',
+    ],
+  );
+  // -O1 and strip names/debug sections. Measured on this module (gzip -9):
+  // strip only 445 KB, -O1 439 KB, -O2 525 KB, -Os 518 KB, -Oz 540 KB: the
+  // heavier passes shrink the raw file but make the gzipped one larger.
+  const wasm = join(here, 'pkg', 'llsd_providers_bg.wasm');
+  run(join(here, 'node_modules', '.bin', 'wasm-opt'), [...WASM_FEATURES, '-O1', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
+}
+
+rmSync(join(here, 'dist'), { recursive: true, force: true });
+mkdirSync(join(here, 'dist'));
+await build({
+  entryPoints: [join(here, 'src', 'app.js')],
+  bundle: true,
+  format: 'esm',
+  target: ['chrome111', 'firefox113', 'safari16.4'],
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  outfile: join(here, 'dist', 'app.js'),
+  // The examples are the repository's own files, inlined as text.
+  loader: { '.yaml': 'text', '.json': 'text' },
+  logLevel: 'info',
+});
+
+const sizes = {};
+for (const file of ['index.html', 'style.css', 'favicon.svg', 'sw.js', 'dist/app.js', 'pkg/llsd_providers.js', 'pkg/llsd_providers_bg.wasm']) {
+  const bytes = readFileSync(join(here, file));
+  sizes[file] = { bytes: statSync(join(here, file)).size, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+writeFileSync(join(here, 'dist', 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+for (const [file, { bytes, gzip }] of Object.entries(sizes)) {
+  console.log(`${file.padEnd(28)} ${String(bytes).padStart(9)} B  ${String(gzip).padStart(8)} B gzip`);
+}

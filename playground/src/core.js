@@ -1,0 +1,82 @@
+// The Rust core (src/web/ in the crate) as plain functions: object in,
+// object out. Nothing here throws on bad input: the core answers problems
+// as data, and should it ever abort (a panic traps the wasm instance),
+// call() turns that into the same error shape and loads a fresh instance.
+
+const GLUE = new URL('../pkg/llsd_providers.js', import.meta.url);
+const WASM = new URL('../pkg/llsd_providers_bg.wasm', import.meta.url);
+
+let compiled; // WebAssembly.Module, compiled once
+let glue; // the wasm-bindgen glue module bound to the live instance
+let generation = 0;
+
+async function instantiate() {
+  if (!compiled) {
+    const response = await fetch(WASM);
+    if (!response.ok) throw new Error(`cannot load ${WASM}: HTTP ${response.status}`);
+    compiled = await WebAssembly.compileStreaming(response).catch(async () =>
+      // A server without application/wasm: compile from bytes.
+      WebAssembly.compile(await (await fetch(WASM)).arrayBuffer()),
+    );
+  }
+  // A fresh copy of the glue module gets a fresh instance (its init runs
+  // once per module copy); the first load uses the plain URL so that the
+  // service worker and the HTTP cache see one file.
+  const url = generation === 0 ? GLUE.href : `${GLUE.href}?instance=${generation}`;
+  generation += 1;
+  const module = await import(url); // not bundled: a URL known at run time
+  await module.default({ module_or_path: compiled });
+  glue = module;
+}
+
+export async function loadCore() {
+  await instantiate();
+  return { version: glue.version() };
+}
+
+let reloading = null;
+
+/** Recent [export, milliseconds] pairs, for perf.mjs and curious users. */
+export const timings = [];
+
+/** Calls export `name` with `request`; always returns an object with `ok`. */
+export function call(name, request) {
+  if (!glue || reloading) {
+    return { ok: false, errors: [internal(`the core is ${glue ? 'reloading' : 'not loaded'}`)] };
+  }
+  try {
+    const started = performance.now();
+    const response = JSON.parse(glue[name](JSON.stringify(request)));
+    timings.push([name, performance.now() - started]);
+    if (timings.length > 200) timings.splice(0, 100);
+    return response;
+  } catch (error) {
+    let message = String(error?.message ?? error);
+    try {
+      message = glue.lastPanic() ?? message;
+    } catch {
+      // the instance is unusable; the message above is all we have
+    }
+    reloading = instantiate()
+      .catch((e) => console.warn('reloading the core failed', e))
+      .finally(() => {
+        reloading = null;
+      });
+    return { ok: false, errors: [internal(`internal error in ${name}: ${message}`)] };
+  }
+}
+
+/** Resolves once a reload after an internal error is done. */
+export function settled() {
+  return reloading ?? Promise.resolve();
+}
+
+function internal(problem) {
+  return {
+    source: 'internal',
+    severity: 'error',
+    path: '',
+    problem,
+    fix: 'this is a bug in llsd-providers: please report it with the share link of this state',
+  };
+}

@@ -42,10 +42,6 @@ pub fn parse(image: &str) -> Result<Reference, ParseError> {
     if tag.is_some_and(|t| !is_tag(t)) || !is_name(name) {
         return Err(ParseError::ReferenceInvalidFormat);
     }
-    let tag = match (tag, digest) {
-        (None, None) => Some("latest"),
-        (tag, _) => tag,
-    };
     let (registry, repository) = split_domain(name);
     if repository.len() > NAME_TOTAL_LENGTH_MAX {
         return Err(ParseError::NameTooLong);
@@ -62,13 +58,13 @@ pub fn parse(image: &str) -> Result<Reference, ParseError> {
             return Err(ParseError::DigestInvalidLength);
         }
     }
+    // Without tag and digest the tag is `latest`, as `Reference::try_from` has it.
     Ok(match (tag, digest) {
         (Some(tag), Some(digest)) => {
             Reference::with_tag_and_digest(registry, repository, tag.into(), digest.into())
         }
-        (Some(tag), None) => Reference::with_tag(registry, repository, tag.into()),
         (None, Some(digest)) => Reference::with_digest(registry, repository, digest.into()),
-        (None, None) => unreachable!("a reference without a digest has a tag"),
+        (tag, None) => Reference::with_tag(registry, repository, tag.unwrap_or("latest").into()),
     })
 }
 

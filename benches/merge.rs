@@ -9,13 +9,20 @@
 //! * `<case>/merge_step`: `merge_step::run_merge_step` alone, on providers
 //!   assembled beforehand.
 //!
+//! Each is measured twice: wall-clock time (groups `starter`, `large`) and
+//! the benchmark thread's CPU time (groups `starter-cpu`, `large-cpu`, see
+//! `cpu_time/mod.rs`), which leaves out the time spent waiting for a core
+//! on a machine shared with other builds.
+//!
 //! `cargo bench --bench merge` runs them; `benches/run.sh` (`make bench`)
 //! also runs the end-to-end comparison. With `LLSD_BENCH_WRITE_CASES=DIR`
 //! the binary only writes both cases under `DIR/{starter,large}/` and exits.
 
 mod cases;
+mod cpu_time;
 
 use criterion::Criterion;
+use criterion::measurement::Measurement;
 use llsd_providers::assemble::{self, ProviderDir};
 use llsd_providers::merge::ExternalProvider;
 use llsd_providers::merge_step::{self, BaseConfig, MergeStepOutput};
@@ -39,7 +46,8 @@ fn assemble_and_merge(base: &str, order: &[String], dirs: &[ProviderDir]) -> Mer
     .expect("merge")
 }
 
-fn bench_case(c: &mut Criterion, case: &cases::Case) {
+/// Benchmarks `case` in the group `{case}{suffix}`.
+fn bench_case<M: Measurement>(c: &mut Criterion<M>, case: &cases::Case, suffix: &str) {
     let order: Vec<String> = case.providers.iter().map(|p| p.id.clone()).collect();
     let dirs = case.dirs();
     // Check once, outside the timing, that the case merges as intended.
@@ -58,11 +66,10 @@ fn bench_case(c: &mut Criterion, case: &cases::Case) {
         out.warnings.len()
     );
 
-    let mut group = c.benchmark_group(case.name);
+    let mut group = c.benchmark_group(format!("{}{suffix}", case.name));
+    group.measurement_time(Duration::from_secs(8));
     if case.base.len() > 100_000 {
-        group
-            .sample_size(50)
-            .measurement_time(Duration::from_secs(8));
+        group.sample_size(50);
     }
     group.bench_function("assemble_and_merge", |b| {
         b.iter(|| assemble_and_merge(black_box(&case.base), black_box(&order), black_box(&dirs)))
@@ -98,8 +105,20 @@ fn main() {
         }
         return;
     }
+    let starter = cases::starter();
+    let large = cases::large();
+    // Wall-clock time (criterion's default): groups `starter`, `large`.
     let mut c = Criterion::default().configure_from_args();
-    bench_case(&mut c, &cases::starter());
-    bench_case(&mut c, &cases::large());
+    bench_case(&mut c, &starter, "");
+    bench_case(&mut c, &large, "");
     c.final_summary();
+    // The thread's CPU time: groups `starter-cpu`, `large-cpu`.
+    if cpu_time::available() {
+        let mut c = Criterion::default()
+            .with_measurement(cpu_time::ThreadCpuTime)
+            .configure_from_args();
+        bench_case(&mut c, &starter, "-cpu");
+        bench_case(&mut c, &large, "-cpu");
+        c.final_summary();
+    }
 }

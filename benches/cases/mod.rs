@@ -7,10 +7,11 @@
 //!   overrides the templated inference id `${env.OLLAMA_URL:+ollama}`, one
 //!   new `vector_io` provider and one new `eval` provider.
 //! * `large`: a generated config of about 1 MB (768 providers in 12 API
-//!   sections, comments, env templates, 2,000+ registered models) with 200
-//!   external providers in all 13 LLSD sections: 39 replace base entries
-//!   (26 literal ids, 13 env-template ids), one section (`post_training`)
-//!   is created and its API added to `apis:`.
+//!   sections, 96 of them with `${env.X:+id}` ids, comments, env templates,
+//!   3,508 registered models) with 200 external providers in all 13 LLSD
+//!   sections: 36 replace base entries (24 literal ids, 12 env-template
+//!   ids), the rest are appended, and one section (`post_training`) is
+//!   created and its API added to `apis:`.
 
 use llsd_providers::api;
 use llsd_providers::assemble::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE};

@@ -352,7 +352,8 @@ def test_duplicate_ids_are_refused_by_inject(tmp_path):
     out = pod_sim.inject(tmp_path, doc)
     assert out.returncode == 1, out.stdout
     assert out.stdout == ""  # no Deployment, so no pod
-    assert ("ERROR spec.server.externalProviders.safety[0].providerId: 'acme-echo' is used twice: "
+    assert "ERROR spec.server.externalProviders.safety[0].providerId (line " in out.stderr, out.stderr
+    assert ("): 'acme-echo' is used twice: "
             f"by spec.server.externalProviders.inference[0] (image {ECHO_IMAGE}) "
             f"and by spec.server.externalProviders.safety[0] (image {GUARD_IMAGE})") in out.stderr, out.stderr
     assert "fix: give each provider a unique providerId" in out.stderr

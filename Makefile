@@ -96,6 +96,7 @@ lint: setup-rust
 ## test: everything CI runs
 test: setup lint wasm
 	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
+	$(CARGO) test --locked --features web --lib web::
 	$(VPY) -m pytest -q tests/python
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-playground

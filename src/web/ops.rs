@@ -370,13 +370,7 @@ fn build_sources(llsd_text: &str, specs: &Map<String, Value>) -> Result<Sources,
         response["stage"] = Value::from("llsd");
         return Err(response);
     };
-    let providers = llsd
-        .spec
-        .server
-        .external_providers
-        .as_ref()
-        .map(|p| p.in_crd_order())
-        .unwrap_or_default();
+    let providers = llsd.providers_in_crd_order();
     let mut sources = Vec::with_capacity(providers.len());
     let mut paths = Vec::with_capacity(providers.len());
     let mut entries = Vec::with_capacity(providers.len());

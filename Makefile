@@ -23,7 +23,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 WASM_PACK_VERSION := 0.15.1
 PLAYGROUND_PORT ?= 8000
 
-.PHONY: all demo test test-e2e bench fuzz playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: all demo test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all (default): the native CLI and the WASI command module
 all: build wasm
@@ -92,11 +92,13 @@ lint: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) clippy --locked --features web --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
+	$(CARGO) clippy --locked --lib --tests --features policy -- -D warnings
 
 ## test: everything CI runs
 test: setup lint wasm
 	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
 	$(CARGO) test --locked --features web --lib web::
+	$(CARGO) test --locked --lib --features policy policy::
 	$(VPY) -m pytest -q tests/python
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-playground
@@ -143,6 +145,44 @@ test-playground: playground setup-chromium
 ## perf-playground: wasm and page weight gzipped, time to first result (median of 5)
 perf-playground: playground setup-chromium
 	cd playground && node perf.mjs
+
+POLICY_BUILD := target/wasm32-wasip1/policy/llsd_providers.wasm
+# The features rustc enables for wasm32-wasip1; binaryen must accept them.
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+## policy: the Kubewarden policy module policy.wasm (size-tuned; wasm-opt -Oz when binaryen is installed)
+policy: setup-rust
+	$(CARGO) build --locked --lib --target wasm32-wasip1 --no-default-features --features policy --profile policy
+	@if [ policy.wasm -nt $(POLICY_BUILD) ]; then \
+	  echo "policy.wasm is up to date"; \
+	elif command -v wasm-opt >/dev/null 2>&1 && wasm-opt $(WASM_OPT_FLAGS) $(POLICY_BUILD) -o policy.wasm; then \
+	  echo "policy.wasm: optimized with $$(wasm-opt --version)"; \
+	else \
+	  echo "wasm-opt missing or failed (apt-get install binaryen): policy.wasm is the cargo output, not post-optimized"; \
+	  cp $(POLICY_BUILD) policy.wasm; \
+	fi
+	@echo "policy.wasm: $$(wc -c < policy.wasm) bytes, $$(gzip -9 -c policy.wasm | wc -c) gzipped"
+
+## annotated-policy.wasm: policy.wasm with its Kubewarden metadata (kwctl annotate), when kwctl is on PATH
+annotated-policy.wasm: policy policy-metadata/metadata.yml README.md
+	@if command -v kwctl >/dev/null 2>&1; then \
+	  kwctl annotate -m policy-metadata/metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
+	  echo "wrote annotated-policy.wasm"; \
+	else \
+	  echo "kwctl is not on PATH: annotated-policy.wasm not written"; \
+	fi
+
+## test-policy: the policy's native tests, the built module in a waPC host, and the request generator
+## (the host crate compiles wasmtime: long the first time)
+test-policy: policy
+	$(CARGO) test --locked --lib --features policy policy::
+	$(CARGO) build --locked
+	cd tests/policy-host && $(CARGO) test --release --locked
+
+## bench-policy: evaluation time in the waPC host vs native, and module size
+bench-policy: policy
+	cd tests/policy-host && $(CARGO) bench --locked --bench policy
 
 ## bench: merge benchmarks side by side (native, wasmtime, Python reference) -> docs/benchmarks.md figures
 bench: build wasm setup-python setup-wasmtime

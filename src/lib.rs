@@ -14,6 +14,8 @@ pub mod llsd;
 pub mod locate;
 pub mod merge;
 pub mod merge_step;
+#[cfg(feature = "policy")]
+pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;

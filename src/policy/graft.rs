@@ -1,0 +1,106 @@
+//! Carrying a typed transform back onto the request's JSON.
+//!
+//! The injection works on `k8s-openapi` types, which drop fields they do not
+//! know (a field of a newer Kubernetes release, an extension). Returning the
+//! re-serialized Deployment would make the policy-server's JSON patch remove
+//! those fields. Instead, the difference between the typed input (`before`)
+//! and the typed output (`after`) is applied to the original JSON: what the
+//! transform did not touch stays byte-for-byte the request's.
+
+use serde_json::{Map, Value};
+
+/// `original` changed the way `before` became `after`. `after` is consumed:
+/// the parts the transform added are moved, not copied.
+pub fn graft(original: &Value, before: &Value, after: Value) -> Value {
+    if *before == after {
+        return original.clone();
+    }
+    match (original, before, after) {
+        (Value::Object(o), Value::Object(b), Value::Object(mut a)) => {
+            let mut out = Map::with_capacity(a.len());
+            for (key, ov) in o {
+                match (b.get(key), a.shift_remove(key)) {
+                    (Some(bv), Some(av)) => {
+                        out.insert(key.clone(), graft(ov, bv, av));
+                    }
+                    // removed by the transform
+                    (Some(_), None) => {}
+                    (None, Some(av)) => {
+                        out.insert(key.clone(), av);
+                    }
+                    // unknown to the types: kept
+                    (None, None) => {
+                        out.insert(key.clone(), ov.clone());
+                    }
+                }
+            }
+            // what the transform added, in its order
+            out.extend(a);
+            Value::Object(out)
+        }
+        (Value::Array(o), Value::Array(b), Value::Array(a)) if o.len() == b.len() => {
+            let mut used = vec![false; b.len()];
+            let items = a
+                .into_iter()
+                .map(|av| {
+                    // an unchanged element keeps its original form
+                    if let Some(j) = (0..b.len()).find(|&j| !used[j] && b[j] == av) {
+                        used[j] = true;
+                        return o[j].clone();
+                    }
+                    // a changed element of a named list (containers, volumes) is grafted
+                    let name = av.get("name").filter(|n| n.is_string());
+                    if let Some(j) = name.and_then(|n| {
+                        (0..b.len()).find(|&j| !used[j] && b[j].get("name") == Some(n))
+                    }) {
+                        used[j] = true;
+                        return graft(&o[j], &b[j], av);
+                    }
+                    av
+                })
+                .collect();
+            Value::Array(items)
+        }
+        (_, _, after) => after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_survive_and_changes_apply() {
+        let original = json!({
+            "kept": {"x": 1, "future": true},
+            "containers": [{"name": "a", "env": [], "future": 1}, {"name": "b"}],
+            "gone": 1
+        });
+        let before = json!({
+            "kept": {"x": 1},
+            "containers": [{"name": "a", "env": []}, {"name": "b"}],
+            "gone": 1
+        });
+        let after = json!({
+            "kept": {"x": 1},
+            "containers": [{"name": "i"}, {"name": "a", "env": [{"name": "E"}]}, {"name": "b"}],
+            "added": 2
+        });
+        assert_eq!(
+            graft(&original, &before, after),
+            json!({
+                "kept": {"x": 1, "future": true},
+                "containers": [{"name": "i"}, {"name": "a", "env": [{"name": "E"}], "future": 1}, {"name": "b"}],
+                "added": 2
+            })
+        );
+    }
+
+    #[test]
+    fn no_change_returns_the_original() {
+        let original = json!({"a": 1, "unknown": [1, 2]});
+        let typed = json!({"a": 1});
+        assert_eq!(graft(&original, &typed, typed.clone()), original);
+    }
+}

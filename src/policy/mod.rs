@@ -1,0 +1,327 @@
+//! The Kubewarden policy host (feature `policy`, built for `wasm32-wasip1`
+//! as `policy.wasm`): a thin waPC wrapper over the core.
+//!
+//! - `LlamaStackDistribution` CREATE/UPDATE: the core's validation
+//!   ([`check_llsd`]) plus the settings' supply-chain rules; one rejection
+//!   lists every violation with its field path and fix.
+//! - `Deployment` CREATE/UPDATE controlled by an LLSD: the LLSD is fetched
+//!   through the context-aware `kubernetes/get_resource` host capability and
+//!   the Deployment is mutated with the core's [`inject`]; an up-to-date
+//!   Deployment is accepted without a patch.
+//! - Anything else is accepted unchanged.
+//!
+//! Every decision is in [`evaluate`], a pure function of the payload and a
+//! lookup, so native tests and benchmarks run exactly what the module runs.
+//! Nothing here panics on input: bad requests and bad settings become
+//! rejections or settings errors.
+
+pub mod graft;
+pub mod settings;
+pub mod supply_chain;
+
+pub use kubewarden_policy_sdk::host_capabilities::kubernetes::GetResourceRequest;
+pub use kubewarden_policy_sdk::response::ValidationResponse;
+pub use kubewarden_policy_sdk::settings::SettingsValidationResponse;
+pub use settings::Settings;
+
+use crate::diagnostic::Diagnostic;
+use crate::inject::inject;
+use crate::llsd::{API_VERSION, KIND, LlamaStackDistribution};
+use crate::validate::check_llsd;
+use k8s_openapi::api::apps::v1::Deployment;
+use kubewarden_policy_sdk::request::ValidationRequest;
+use kubewarden_policy_sdk::wapc_guest::{self, CallResult};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[cfg(not(test))]
+use kubewarden_policy_sdk::host_capabilities::kubernetes::get_resource;
+#[cfg(test)]
+use tests::mock_kubernetes_sdk::get_resource;
+
+/// Registers the waPC functions the policy-server calls.
+#[unsafe(no_mangle)]
+pub extern "C" fn wapc_init() {
+    wapc_guest::register_function("validate", validate);
+    wapc_guest::register_function("validate_settings", validate_settings);
+    wapc_guest::register_function(
+        "protocol_version",
+        kubewarden_policy_sdk::protocol_version_guest,
+    );
+}
+
+/// waPC `validate`: `{"request": AdmissionRequest, "settings": …}` →
+/// `ValidationResponse`. Never returns an error for bad input.
+pub fn validate(payload: &[u8]) -> CallResult {
+    Ok(serde_json::to_vec(&evaluate(payload, &host_lookup))?)
+}
+
+/// waPC `validate_settings`: the settings JSON → `{valid, message}`, every
+/// problem named by its field.
+pub fn validate_settings(payload: &[u8]) -> CallResult {
+    Ok(serde_json::to_vec(&check_settings(payload))?)
+}
+
+/// The settings verdict for a `validate_settings` payload.
+pub fn check_settings(payload: &[u8]) -> SettingsValidationResponse {
+    let problems = match serde_json::from_slice::<Value>(payload) {
+        Err(err) => vec![Diagnostic::error(
+            "",
+            format!("the settings are not JSON: {err}"),
+            "pass the settings as a JSON object",
+        )],
+        Ok(value) => match Settings::parse(&value) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems,
+        },
+    };
+    SettingsValidationResponse {
+        valid: problems.is_empty(),
+        message: (!problems.is_empty())
+            .then(|| render("the policy settings are invalid", &problems)),
+    }
+}
+
+/// Fetches a resource from the cluster: `Ok(object)` or the host's error.
+pub type Lookup<'a> = &'a dyn Fn(&GetResourceRequest) -> Result<Value, String>;
+
+fn host_lookup(request: &GetResourceRequest) -> Result<Value, String> {
+    get_resource::<Value>(request).map_err(|err| err.to_string())
+}
+
+/// The policy's verdict on one `validate` payload.
+pub fn evaluate(payload: &[u8], lookup: Lookup) -> ValidationResponse {
+    let request = match serde_json::from_slice::<ValidationRequest<Value>>(payload) {
+        Ok(request) => request,
+        Err(err) => {
+            return reject(format!(
+                "the admission request cannot be read: {err}; expected {{\"request\": <AdmissionRequest>, \"settings\": {{…}}}}"
+            ));
+        }
+    };
+    let settings = match Settings::parse(&request.settings) {
+        Ok(settings) => settings,
+        Err(problems) => return reject(render("the policy settings are invalid", &problems)),
+    };
+    let request = request.request;
+    if !matches!(request.operation.as_str(), "CREATE" | "UPDATE")
+        || !request.sub_resource.is_empty()
+        || being_deleted(&request.object)
+    {
+        return accept(Vec::new());
+    }
+    let kind = &request.kind;
+    match (kind.group.as_str(), kind.kind.as_str()) {
+        ("llamastack.io", KIND) => admit_llsd(&request.object, &settings),
+        ("apps", "Deployment") => admit_deployment(&request, &settings, lookup),
+        _ => accept(Vec::new()),
+    }
+}
+
+/// Objects on their way out are not validated or wired (finalizer updates
+/// must go through).
+fn being_deleted(object: &Value) -> bool {
+    object
+        .pointer("/metadata/deletionTimestamp")
+        .is_some_and(|t| !t.is_null())
+}
+
+fn admit_llsd(object: &Value, settings: &Settings) -> ValidationResponse {
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("<unnamed>");
+    let mut diagnostics = match check_llsd(object) {
+        Ok((_, warnings)) => warnings,
+        Err(diagnostics) => diagnostics,
+    };
+    diagnostics.extend(supply_chain::check(object, settings));
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        return reject(render(
+            &format!("{KIND} '{name}' is invalid ({errors} error(s))"),
+            &diagnostics,
+        ));
+    }
+    accept(diagnostics.iter().map(one_line).collect())
+}
+
+fn admit_deployment(
+    request: &kubewarden_policy_sdk::request::KubernetesAdmissionRequest,
+    settings: &Settings,
+    lookup: Lookup,
+) -> ValidationResponse {
+    let object = &request.object;
+    let Some(owner) = llsd_owner(object) else {
+        return accept(Vec::new());
+    };
+    let deployment_name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(request.name.as_str());
+    let namespace = Some(request.namespace.as_str())
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+        })
+        .unwrap_or_default();
+    let Some(llsd_name) = owner.filter(|n| !n.is_empty()) else {
+        return reject(format!(
+            "Deployment '{deployment_name}' has a controller ownerReference to a {KIND} without a name; \
+             fix: let the llama-stack operator set metadata.ownerReferences"
+        ));
+    };
+    if namespace.is_empty() {
+        return reject(format!(
+            "Deployment '{deployment_name}' has no namespace, so its {KIND} '{llsd_name}' cannot be looked up"
+        ));
+    }
+    let who = format!("{KIND} '{namespace}/{llsd_name}'");
+    let lookup_request = GetResourceRequest {
+        api_version: API_VERSION.to_string(),
+        kind: KIND.to_string(),
+        name: llsd_name.to_string(),
+        namespace: Some(namespace.to_string()),
+        // The operator writes the Deployment right after reading a changed
+        // LLSD: a cached (up to 5 s old) copy would wire the old providers.
+        disable_cache: true,
+        field_masks: None,
+    };
+    let llsd_value = match lookup(&lookup_request) {
+        Ok(value) => value,
+        Err(err) => {
+            return reject(format!(
+                "cannot look up {who}, the controller owner of Deployment '{deployment_name}', \
+                 to inject its external providers: {err}\n  fix: if the {KIND} exists, give the policy \
+                 access to it (contextAwareResources: llamastack.io/v1alpha1 {KIND}) and check the \
+                 policy-server's RBAC; if it was deleted, the Deployment is orphaned"
+            ));
+        }
+    };
+    let llsd: LlamaStackDistribution = match check_llsd(&llsd_value) {
+        Ok((llsd, _warnings)) => llsd,
+        Err(diagnostics) => {
+            return reject(render(
+                &format!(
+                    "{who}, the controller owner of Deployment '{deployment_name}', is invalid, so its \
+                     external providers cannot be injected"
+                ),
+                &diagnostics,
+            ));
+        }
+    };
+    let violations = supply_chain::check(&llsd_value, settings);
+    if !violations.is_empty() {
+        return reject(render(
+            &format!(
+                "{who}, the controller owner of Deployment '{deployment_name}', breaks the policy's \
+                 supply-chain rules"
+            ),
+            &violations,
+        ));
+    }
+    // Plain serde (no serde_path_to_error): the API server has already
+    // decoded the object, and the path wrapper doubles the module's size.
+    let deployment = match Deployment::deserialize(object) {
+        Ok(deployment) => deployment,
+        Err(err) => {
+            return reject(format!(
+                "Deployment '{deployment_name}' cannot be read as apps/v1 Deployment: {err}"
+            ));
+        }
+    };
+    let injected = match inject(&llsd, &deployment, &settings.inject) {
+        Ok(injected) => injected,
+        Err(err) => {
+            return reject(render(
+                &format!(
+                    "cannot inject the external providers of {who} into Deployment '{deployment_name}'"
+                ),
+                &err.diagnostics,
+            ));
+        }
+    };
+    // (Compared as JSON: deriving PartialEq for the Kubernetes types costs
+    // 35 KB of module.)
+    let (Ok(before), Ok(after)) = (
+        serde_json::to_value(&deployment),
+        serde_json::to_value(&injected),
+    ) else {
+        return reject(format!(
+            "Deployment '{deployment_name}' cannot be serialized"
+        ));
+    };
+    if before == after {
+        // already wired for this LLSD and these settings
+        return accept(Vec::new());
+    }
+    ValidationResponse {
+        mutated_object: Some(graft::graft(object, &before, after)),
+        ..accept(Vec::new())
+    }
+}
+
+/// The name of the LLSD controlling the Deployment: `None` when no
+/// controller ownerReference points at an LLSD, `Some(None)` when it has no
+/// usable name.
+fn llsd_owner(object: &Value) -> Option<Option<&str>> {
+    let owner = object
+        .pointer("/metadata/ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| {
+            r.get("controller").and_then(Value::as_bool) == Some(true)
+                && r.get("kind").and_then(Value::as_str) == Some(KIND)
+                && r.get("apiVersion")
+                    .and_then(Value::as_str)
+                    .and_then(|v| v.split('/').next())
+                    == Some("llamastack.io")
+        })?;
+    Some(owner.get("name").and_then(Value::as_str))
+}
+
+fn accept(warnings: Vec<String>) -> ValidationResponse {
+    ValidationResponse {
+        accepted: true,
+        message: None,
+        code: None,
+        mutated_object: None,
+        audit_annotations: None,
+        warnings: (!warnings.is_empty()).then_some(warnings),
+    }
+}
+
+fn reject(message: String) -> ValidationResponse {
+    ValidationResponse {
+        accepted: false,
+        message: Some(message),
+        code: None,
+        mutated_object: None,
+        audit_annotations: None,
+        warnings: None,
+    }
+}
+
+/// `header:` then every diagnostic as the CLI prints it (`ERROR path: problem` / `  fix: …`).
+fn render(header: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut message = format!("{header}:");
+    for diagnostic in diagnostics {
+        message.push('\n');
+        message.push_str(&diagnostic.to_string());
+    }
+    message
+}
+
+/// A warning as one line (admission warnings travel as HTTP headers).
+fn one_line(diagnostic: &Diagnostic) -> String {
+    format!(
+        "{}: {} (fix: {})",
+        diagnostic.path, diagnostic.problem, diagnostic.fix
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -78,7 +78,8 @@ def run_once(argv, case_dir, out):
 
 def check_same_merge(a, case_dir, keys):
     """Every variant's config and extra-providers load (yaml.safe_load) to the
-    native ones; the wasm variants' files are byte-identical to native's."""
+    native ones and its log has the same WARNING lines; the wasm variants'
+    files are byte-identical to native's."""
     import yaml  # run this script with the reference's Python; imported after the timing
 
     def read(key, name):
@@ -93,6 +94,10 @@ def check_same_merge(a, case_dir, keys):
                 sys.exit(f"{case_dir}: {key} {name} differs from native byte for byte")
             if yaml.safe_load(ours) != yaml.safe_load(theirs):
                 sys.exit(f"{case_dir}: {key} {name} does not load to the same data as native's")
+        warnings = [[line for line in read(k, "merge-log.txt").decode().splitlines() if line.startswith("WARNING:")]
+                    for k in ("native", key)]
+        if warnings[0] != warnings[1]:
+            sys.exit(f"{case_dir}: {key} logs other warnings than native")
         result[key] = "byte-identical" if key.startswith("wasmtime") or key == "native" else "same data (safe_load)"
     return result
 

@@ -18,9 +18,9 @@
 # 5. prints the Markdown tables and writes them to target/bench/results.md.
 #
 # Environment: RUNS (21), WARMUP (2), LARGE_REPEAT (5: in-process Python
-# repeats on the large case), BENCH_WAIT_LOAD (unset), BENCH_PYTHON (default
-# .venv/bin/python, else python3; needs PyYAML), WASMTIME (wasmtime), CARGO
-# (cargo), CARGO_TARGET_DIR.
+# repeats on the large case), BENCH_WAIT_LOAD (unset), BENCH_PYTHON or
+# PYTHON (default .venv/bin/python, else python3; needs PyYAML), WASMTIME
+# (wasmtime), CARGO (cargo), CARGO_TARGET_DIR.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +36,8 @@ OUT=$TARGET/bench
 NATIVE=$TARGET/release/llsd-providers
 WASM=$TARGET/wasm32-wasip1/release/llsd-providers.wasm
 
-if [ -z "${BENCH_PYTHON:-}" ]; then
+BENCH_PYTHON=${BENCH_PYTHON:-${PYTHON:-}}
+if [ -z "$BENCH_PYTHON" ]; then
   if [ -x "$ROOT/.venv/bin/python" ]; then BENCH_PYTHON=$ROOT/.venv/bin/python; else BENCH_PYTHON=python3; fi
 fi
 # The interpreter itself, not a launcher such as a pyenv shim (a shell

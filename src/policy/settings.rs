@@ -9,6 +9,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::inject::InjectOptions;
 use crate::validate::rules;
+use crate::validate::type_name;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -124,17 +125,6 @@ impl Settings {
     /// The settings as the policy-server would pass them (for tests and tools).
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
     }
 }
 

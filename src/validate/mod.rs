@@ -7,6 +7,7 @@ mod llsd;
 mod provider_package;
 pub mod rules;
 
+pub use fields::type_name;
 pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
 pub use llsd::{EXTERNAL_PROVIDERS_PATH, check_llsd};
 pub use provider_package::check_provider_package;

@@ -291,12 +291,14 @@ pub fn inject_json(json: &str) -> Value {
     };
     match inject(&llsd, &deployment, &options) {
         Ok(out) => {
+            // Printed from the JSON values, not the typed objects: one
+            // serializer for the Kubernetes types keeps the wasm smaller.
             let before = serde_json::to_value(&deployment).unwrap_or(Value::Null);
             let after = serde_json::to_value(&out).unwrap_or(Value::Null);
             let changes = deployment_changes(&before, &after);
             match (
-                serde_yaml::to_string(&out),
-                serde_yaml::to_string(&deployment),
+                serde_yaml::to_string(&after),
+                serde_yaml::to_string(&before),
             ) {
                 (Ok(text), Ok(input)) => json!({
                     "ok": true,

@@ -10,6 +10,7 @@ import copy
 import json
 import re
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -29,22 +30,9 @@ TRICKY = {
     "k:ey": 1, "-k": 2, "": "empty key", "1": "digit key", "true": "bool key",
 }
 
-ENV_RE = re.compile(r"\$\{env\.([A-Za-z0-9_]+)((?::\+|\+|:=|:-|=|-|:)([^}]*))?\}")
-
-
-def candidates(raw):
-    """Set of strings a templated id can resolve to, or None if unconstrained."""
-    outs = [""]
-    pos = 0
-    for m in ENV_RE.finditer(raw):
-        lit = raw[pos:m.start()]
-        op, val = m.group(2), m.group(3)
-        if op is None:
-            return None
-        alts = [val, ""] if op.endswith("+") else [val]
-        outs = [o + lit + a for o in outs for a in alts]
-        pos = m.end()
-    return set(o + raw[pos:] for o in outs)
+# The env-template resolution is the benchmark reference's (one definition).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benches"))
+from reference_merge import candidates  # noqa: E402
 
 
 def same_id(raw, ext_id):

@@ -9,10 +9,17 @@ use serde_json::{Map, Value};
 /// The shared fixtures (`../shared/fixtures` next to the checkout), or
 /// `$LLSD_FIXTURES` when set.
 pub fn fixtures_dir() -> PathBuf {
-    match std::env::var_os("LLSD_FIXTURES") {
+    let dir = match std::env::var_os("LLSD_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    }
+    };
+    assert!(
+        dir.is_dir(),
+        "the shared fixtures are not at {}: keep this repository next to `shared/` \
+         (fixtures in ../shared/fixtures) or set LLSD_FIXTURES to their directory",
+        dir.display()
+    );
+    dir
 }
 
 /// The Python that has the test oracles installed: `$PYTHON`, else `python3`.

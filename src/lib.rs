@@ -6,14 +6,13 @@
 //! playground) only read input and print results.
 
 pub mod api;
-pub mod assemble;
 pub mod crd;
 pub mod diagnostic;
 pub mod inject;
 pub mod llsd;
 pub mod locate;
 pub mod merge;
-pub mod merge_step;
+pub mod pipeline;
 #[cfg(feature = "policy")]
 pub mod policy;
 pub mod provider_package;

@@ -23,6 +23,9 @@ pub const MAX_PROVIDER_ID_LEN: usize = 46;
 /// a bound to fit the API server's cost budget; real deployments list a few.
 pub const MAX_PROVIDERS_PER_SECTION: usize = 16;
 
+/// Field path of the external providers in an LLSD.
+pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
+
 /// DNS-1123 label, as Kubernetes spells it.
 pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
@@ -42,7 +45,7 @@ pub struct LlamaStackDistribution {
 impl LlamaStackDistribution {
     /// The external providers with their APIs, in CRD order (none when the
     /// LLSD lists none).
-    pub fn providers_in_crd_order(&self) -> Vec<(&'static Api, &ExternalProviderRef)> {
+    pub fn providers_in_crd_order(&self) -> Vec<ListedProvider<'_>> {
         self.spec
             .server
             .external_providers
@@ -127,7 +130,7 @@ impl ExternalProviders {
     /// Every provider with its API, in CRD order (section order of the API
     /// table, then list order). Sections unknown to the table are skipped;
     /// validation reports them.
-    pub fn in_crd_order(&self) -> Vec<(&'static Api, &ExternalProviderRef)> {
+    pub fn in_crd_order(&self) -> Vec<ListedProvider<'_>> {
         api::APIS
             .iter()
             .flat_map(|api| {
@@ -135,7 +138,12 @@ impl ExternalProviders {
                     .get(api.crd_field)
                     .into_iter()
                     .flatten()
-                    .map(move |provider| (api, provider))
+                    .enumerate()
+                    .map(move |(index, provider)| ListedProvider {
+                        api,
+                        index,
+                        provider,
+                    })
             })
             .collect()
     }
@@ -143,6 +151,43 @@ impl ExternalProviders {
     pub fn is_empty(&self) -> bool {
         self.sections.values().all(Vec::is_empty)
     }
+}
+
+/// One provider where the LLSD lists it: its API section and its index in
+/// that section's list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListedProvider<'a> {
+    /// The API of the section the provider is listed in.
+    pub api: &'static Api,
+    /// Position in that section's list.
+    pub index: usize,
+    /// The entry itself.
+    pub provider: &'a ExternalProviderRef,
+}
+
+impl ListedProvider<'_> {
+    /// The entry's field path (`spec.server.externalProviders.vectorIo[1]`).
+    pub fn path(&self) -> String {
+        format!(
+            "{EXTERNAL_PROVIDERS_PATH}.{}[{}]",
+            self.api.crd_field, self.index
+        )
+    }
+}
+
+/// The rule that provider ids are unique across all sections (each becomes
+/// a run.yaml `provider_id` and names an init container): for every id an
+/// earlier entry already uses, the indexes of the first user and of the
+/// repeat, in order. Every host checks ids through this one function.
+pub fn repeated_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(usize, usize)> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    ids.iter()
+        .enumerate()
+        .filter_map(|(later, id)| {
+            let first = ids[..later].iter().position(|earlier| earlier == id)?;
+            Some((first, later))
+        })
+        .collect()
 }
 
 /// One entry of an `externalProviders` section.
@@ -278,7 +323,7 @@ spec:
             .unwrap()
             .in_crd_order()
             .into_iter()
-            .map(|(api, p)| (api.crd_field, p.provider_id.as_str()))
+            .map(|listed| (listed.api.crd_field, listed.provider.provider_id.as_str()))
             .collect();
         assert_eq!(
             order,
@@ -312,8 +357,21 @@ spec:
         let llsd = sample();
         let providers = llsd.spec.server.external_providers.unwrap();
         let order = providers.in_crd_order();
-        assert_eq!(order[0].1.pull_policy(), ImagePullPolicy::Always);
-        assert_eq!(order[1].1.pull_policy(), ImagePullPolicy::IfNotPresent);
+        assert_eq!(order[0].provider.pull_policy(), ImagePullPolicy::Always);
+        assert_eq!(
+            order[1].provider.pull_policy(),
+            ImagePullPolicy::IfNotPresent
+        );
+        assert_eq!(
+            order[1].path(),
+            "spec.server.externalProviders.inference[1]"
+        );
+    }
+
+    #[test]
+    fn repeated_ids_name_the_first_user_and_each_repeat() {
+        assert_eq!(repeated_ids(["a", "b", "a", "c", "a"]), [(0, 2), (0, 4)]);
+        assert!(repeated_ids(["a", "b"]).is_empty());
     }
 
     #[test]

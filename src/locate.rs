@@ -6,7 +6,7 @@
 //! that does not exist (a missing required field) is located at its
 //! deepest existing ancestor.
 
-use crate::diagnostic::Location;
+use crate::diagnostic::{Diagnostic, Location};
 use saphyr_parser::{Event, Parser};
 use std::collections::HashMap;
 
@@ -111,6 +111,18 @@ impl Locations {
             .entry((document, path.clone()))
             .or_insert(here);
         Some(path)
+    }
+
+    /// Gives every diagnostic without a location the position of its path
+    /// in document `document` of `text`. `text` is parsed only when one
+    /// needs it.
+    pub fn fill(text: &str, document: usize, diagnostics: &mut [Diagnostic]) {
+        if diagnostics.iter().any(|d| d.location.is_none()) {
+            let locations = Locations::of(text);
+            for d in diagnostics.iter_mut().filter(|d| d.location.is_none()) {
+                d.location = locations.find(document, &d.path);
+            }
+        }
     }
 
     /// The position of `path` in document `document` (1-based), or of its

@@ -5,7 +5,9 @@
 //! expansion (billion-laughs), rejects duplicate keys, and reports positions.
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::locate::Locations;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Inputs larger than this are refused before parsing. Kubernetes stores
@@ -80,6 +82,53 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
         ));
     }
     Ok(documents)
+}
+
+/// The one way hosts read a document: the first YAML (or JSON) document of
+/// `bytes`, size- and UTF-8-checked, turned into a typed value by
+/// `convert`; on failure, every diagnostic carries the line and column of
+/// its field path.
+pub fn read_document<T>(
+    bytes: &[u8],
+    convert: impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>>,
+) -> Result<T, Vec<Diagnostic>> {
+    let text = check_size(bytes.len())
+        .and_then(|()| decode_utf8(bytes))
+        .map_err(|d| vec![d])?;
+    read_text(text, convert)
+}
+
+/// [`read_document`] for text already decoded.
+pub fn read_text<T>(
+    text: &str,
+    convert: impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>>,
+) -> Result<T, Vec<Diagnostic>> {
+    let documents = load_documents(text).map_err(|d| vec![d])?;
+    let first = &documents[0];
+    convert(&first.value).map_err(|mut diagnostics| {
+        Locations::fill(text, first.number, &mut diagnostics);
+        diagnostics
+    })
+}
+
+/// A converter for [`read_document`] that deserializes into `T` (a
+/// Kubernetes object, the injection options): a type mismatch names its
+/// field path, and `fix` says what the field should hold.
+pub fn typed<T: DeserializeOwned>(fix: &str) -> impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>> {
+    move |value| {
+        serde_path_to_error::deserialize(value).map_err(|err| vec![type_mismatch(&err, fix)])
+    }
+}
+
+/// A serde type error at a field path, as a diagnostic (the document root
+/// has the empty path).
+pub fn type_mismatch<E: std::fmt::Display>(
+    err: &serde_path_to_error::Error<E>,
+    fix: &str,
+) -> Diagnostic {
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    Diagnostic::error(path, err.inner().to_string(), fix)
 }
 
 fn yaml_error(err: &serde_yaml::Error, number: usize) -> Diagnostic {
@@ -223,6 +272,27 @@ mod tests {
         let err = decode_utf8(b"a: 1\nb: \xff\n").unwrap_err();
         assert!(err.problem.contains("not valid UTF-8"), "{err}");
         assert_eq!(err.location, Some(Location { line: 2, column: 4 }));
+    }
+
+    #[test]
+    fn read_documents_locate_their_type_mismatches() {
+        let err = read_document::<Vec<u8>>(b"a: 1\n", typed("a list"))
+            .err()
+            .unwrap();
+        assert_eq!(err[0].location, Some(Location { line: 1, column: 1 }));
+        assert_eq!(err[0].fix, "a list");
+        #[derive(Debug, serde::Deserialize)]
+        struct Port {
+            #[allow(dead_code)]
+            port: u16,
+        }
+        let err = read_document::<Port>(b"# c\nport: x\n", typed("a number"))
+            .err()
+            .unwrap();
+        assert_eq!(err[0].path, "port");
+        assert_eq!(err[0].location, Some(Location { line: 2, column: 1 }));
+        let err = read_document::<Port>(b"\xff", typed("")).err().unwrap();
+        assert!(err[0].problem.contains("UTF-8"), "{}", err[0]);
     }
 
     #[test]

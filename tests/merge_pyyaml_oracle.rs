@@ -37,6 +37,13 @@ fn to_provider(v: &Value) -> ExternalProvider {
 
 #[test]
 fn pyyaml_agrees_on_every_base_and_provider_set() {
+    use common::Prerequisite::{PyYaml, SharedFixtures};
+    if !common::have(
+        "pyyaml_agrees_on_every_base_and_provider_set",
+        &[PyYaml, SharedFixtures],
+    ) {
+        return;
+    }
     let bases = bases();
     assert!(
         bases.len() >= 20,
@@ -98,6 +105,12 @@ fn pyyaml_agrees_on_every_base_and_provider_set() {
 
 #[test]
 fn rendered_documents_load_as_their_json() {
+    if !common::have(
+        "rendered_documents_load_as_their_json",
+        &[common::Prerequisite::PyYaml],
+    ) {
+        return;
+    }
     let plan = Command::new(python())
         .arg(oracle())
         .arg("plan")

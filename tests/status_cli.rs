@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Run, run_cli, wasm_module, wasmtime};
+use common::{Prerequisite, Run, have, run_cli, wasm_module, wasmtime};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -147,6 +147,10 @@ fn phases_and_messages_per_fixture() {
 
 #[test]
 fn wasm_module_matches_native_on_every_fixture() {
+    let needs = [Prerequisite::WasmModule, Prerequisite::Wasmtime];
+    if !have("wasm_module_matches_native_on_every_fixture", &needs) {
+        return;
+    }
     for pod in pods() {
         for format in ["text", "json", "yaml"] {
             let native = status(false, &pod, format);
@@ -162,6 +166,10 @@ fn wasm_module_matches_native_on_every_fixture() {
 
 #[test]
 fn the_pod_can_come_from_stdin_under_wasmtime() {
+    let needs = [Prerequisite::WasmModule, Prerequisite::Wasmtime];
+    if !have("the_pod_can_come_from_stdin_under_wasmtime", &needs) {
+        return;
+    }
     let pod = std::fs::read(root().join("tests/data/status/pod-second-failed.json")).unwrap();
     let mut child = Command::new(wasmtime())
         .args([

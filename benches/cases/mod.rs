@@ -14,7 +14,7 @@
 //!   created and its API added to `apis:`.
 
 use llsd_providers::api;
-use llsd_providers::assemble::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE};
+use llsd_providers::pipeline::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE};
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! Fuzz target `metadata`: arbitrary bytes into the readers of user
 //! metadata: `validate::validate_bytes` (LLSD and ProviderPackage documents,
-//! any number per file) and `assemble::parse_crd_config` (crd-config.yaml,
+//! any number per file) and `pipeline::parse_crd_config` (crd-config.yaml,
 //! YAML or JSON).
 //!
 //! Oracles (any failure panics, which libFuzzer reports as a crash):
@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use llsd_providers::assemble::parse_crd_config;
+use llsd_providers::pipeline::parse_crd_config;
 use llsd_providers::diagnostic::Severity;
 use llsd_providers::validate::validate_bytes;
 

@@ -3,12 +3,11 @@
 use super::Outcome;
 use super::input::{display_name, read_bounded};
 use clap::Args;
-use llsd_providers::diagnostic::Diagnostic;
+use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::inject::{InjectOptions, inject};
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::validate::{FileReport, check_llsd, type_mismatch, validate_bytes};
+use llsd_providers::validate::{FileReport, check_llsd, validate_bytes};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
-use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -19,8 +18,7 @@ pub struct InjectArgs {
     /// The Deployment the operator rendered for it.
     #[arg(long, value_name = "FILE")]
     deployment: PathBuf,
-    /// Injection options (YAML or JSON): mergeImage, mergeCommand, sharedVolumeSizeLimit,
-    /// initContainerResources, runAsUser.
+    /// Injection options (YAML or JSON; docs/external-providers.md lists them).
     #[arg(long, value_name = "FILE")]
     options: Option<PathBuf>,
 }
@@ -54,8 +52,23 @@ pub fn run(args: &InjectArgs) -> Outcome {
                 }
             },
             Err(err) => {
-                let report = report(&args.deployment, err.diagnostics);
-                eprint!("{}", report.render_text());
+                // Each problem is reported against the file it is in.
+                for (input, path) in [
+                    (Input::Llsd, Some(args.llsd.as_path())),
+                    (Input::Deployment, Some(args.deployment.as_path())),
+                    (Input::Options, args.options.as_deref()),
+                ] {
+                    let diagnostics: Vec<Diagnostic> = err
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.source == input)
+                        .map(|d| d.diagnostic.clone())
+                        .collect();
+                    if !diagnostics.is_empty() {
+                        let name = path.map_or("<default options>".to_string(), display_name);
+                        eprint!("{}", FileReport::invalid(&name, diagnostics).render_text());
+                    }
+                }
                 Outcome::Problems
             }
         },
@@ -75,67 +88,31 @@ fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
     let options_bytes = args.options.as_deref().map(read).transpose()?;
 
     let mut invalid = Vec::new();
-    let llsd = match first_document(&llsd_bytes).and_then(|value| check_llsd(&value)) {
+    let llsd = match yaml_input::read_document(&llsd_bytes, check_llsd) {
         Ok((llsd, _warnings)) => Some(llsd),
         Err(_) => {
+            // The whole file's report: every document, warnings too.
             invalid.push(validate_bytes(&display_name(&args.llsd), &llsd_bytes));
             None
         }
     };
-    let deployment = typed(
-        &args.deployment,
+    let mut report = |path: &Path, diagnostics| {
+        invalid.push(FileReport::invalid(&display_name(path), diagnostics))
+    };
+    let deployment = yaml_input::read_document(
         &deployment_bytes,
-        "give the field the type Kubernetes defines for it",
-        &mut invalid,
-    );
+        yaml_input::typed("give the field the type Kubernetes defines for it"),
+    )
+    .map_err(|d| report(&args.deployment, d))
+    .ok();
     let options = match (&args.options, &options_bytes) {
-        (Some(path), Some(bytes)) => typed::<InjectOptions>(path, bytes, OPTIONS_FIX, &mut invalid)
-            .filter(|options| {
-                let problems = options.check();
-                let ok = problems.is_empty();
-                if !ok {
-                    invalid.push(report(path, problems));
-                }
-                ok
-            }),
+        (Some(path), Some(bytes)) => yaml_input::read_document(bytes, InjectOptions::read)
+            .map_err(|d| report(path, d))
+            .ok(),
         _ => Some(InjectOptions::default()),
     };
     match (llsd, deployment, options) {
         (Some(l), Some(d), Some(o)) if invalid.is_empty() => Ok((l, d, o)),
         _ => Err(Failure::Invalid(invalid)),
     }
-}
-
-fn first_document(bytes: &[u8]) -> Result<serde_json::Value, Vec<Diagnostic>> {
-    yaml_input::check_size(bytes.len())
-        .and_then(|()| yaml_input::decode_utf8(bytes))
-        .and_then(yaml_input::load_documents)
-        .map(|mut docs| docs.swap_remove(0).value)
-        .map_err(|d| vec![d])
-}
-
-const OPTIONS_FIX: &str = "options are mergeImage, mergeCommand, sharedVolumeSizeLimit, \
-     initContainerResources (cpuRequest, memoryRequest, memoryLimit) and runAsUser; see docs/external-providers.md";
-
-/// Reads a typed document, recording a report when it does not fit the type.
-fn typed<T: DeserializeOwned>(
-    path: &Path,
-    bytes: &[u8],
-    fix: &str,
-    invalid: &mut Vec<FileReport>,
-) -> Option<T> {
-    let result = first_document(bytes).and_then(|value| {
-        serde_path_to_error::deserialize(&value).map_err(|err| vec![type_mismatch(&err, fix)])
-    });
-    match result {
-        Ok(value) => Some(value),
-        Err(diagnostics) => {
-            invalid.push(report(path, diagnostics));
-            None
-        }
-    }
-}
-
-fn report(path: &Path, diagnostics: Vec<Diagnostic>) -> FileReport {
-    FileReport::invalid(&display_name(path), diagnostics)
 }

@@ -9,8 +9,9 @@ use super::Outcome;
 use super::input::read_bounded;
 use super::output::write_all_or_nothing;
 use clap::Args;
-use llsd_providers::assemble::{self, CRD_CONFIG_FILE, MergeFailure, ProviderDir, SPEC_FILE};
-use llsd_providers::merge_step::{self, BaseConfig, MAX_BASE_BYTES};
+use llsd_providers::pipeline::{
+    self, BaseConfig, CRD_CONFIG_FILE, MAX_BASE_BYTES, MergeFailure, ProviderDir, SPEC_FILE,
+};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::path::{Path, PathBuf};
 
@@ -60,8 +61,8 @@ pub fn run(args: &MergeArgs) -> Outcome {
     };
     let base_name = args.base.as_ref().map(|p| p.display().to_string());
     let root = args.metadata_dir.display().to_string();
-    let result = assemble::sources_from_dirs(&root, &args.providers, &dirs)
-        .and_then(|sources| assemble::assemble(&sources))
+    let result = pipeline::sources_from_dirs(&root, &args.providers, &dirs)
+        .and_then(|sources| pipeline::assemble(&sources))
         .and_then(|providers| {
             let base = match (&base_name, &base_text) {
                 (Some(name), Some(bytes)) => Some(decode_base(name, bytes)?),
@@ -71,7 +72,7 @@ pub fn run(args: &MergeArgs) -> Outcome {
                 .as_ref()
                 .zip(base_name.as_deref())
                 .map(|(text, name)| BaseConfig { name, text });
-            merge_step::run_merge_step(base, &providers)
+            pipeline::run_merge_step(base, &providers)
         });
     match result {
         Ok(out) => {
@@ -103,7 +104,7 @@ pub fn run(args: &MergeArgs) -> Outcome {
         Err(failure) => {
             eprintln!("{failure}");
             // The log explains the failure too; the outputs stay unwritten.
-            let log = merge_step::failure_log(base_name.as_deref(), &failure);
+            let log = pipeline::failure_log(base_name.as_deref(), &failure);
             let _ = write_all_or_nothing(&[(&args.log, log.as_bytes())]);
             Outcome::Problems
         }
@@ -116,23 +117,25 @@ fn usage_error(message: &str) -> Outcome {
 }
 
 fn decode_base(name: &str, bytes: &[u8]) -> Result<String, MergeFailure> {
-    let invalid = |message: String| MergeFailure::InvalidBase {
-        file: name.to_string(),
-        message,
-    };
     if bytes.len() > MAX_BASE_BYTES {
-        return Err(invalid(format!(
-            "the file is larger than {MAX_BASE_BYTES} bytes; a run.yaml is a few KB"
-        )));
+        return Err(MergeFailure::InvalidBase {
+            file: name.to_string(),
+            message: format!(
+                "the file is larger than {MAX_BASE_BYTES} bytes; a run.yaml is a few KB"
+            ),
+            location: None,
+        });
     }
     yaml_input::decode_utf8(bytes)
         .map(str::to_string)
-        .map_err(|d| {
-            invalid(format!(
+        .map_err(|d| MergeFailure::InvalidBase {
+            file: name.to_string(),
+            message: format!(
                 "{} at {}",
                 d.problem,
                 d.location.map(|l| l.to_string()).unwrap_or_default()
-            ))
+            ),
+            location: d.location,
         })
 }
 

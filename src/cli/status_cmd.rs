@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::status::{diagnose, render_table};
-use llsd_providers::validate::{FileReport, check_llsd, type_mismatch};
+use llsd_providers::validate::{FileReport, check_llsd};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -33,14 +33,10 @@ pub struct StatusArgs {
 /// Exit 0 when ExternalProvidersReady is True, 1 when it is not (or the
 /// input is invalid), 2 when an input cannot be read.
 pub fn run(args: &StatusArgs) -> Outcome {
-    let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(&args.pod, |value| {
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            vec![type_mismatch(
-                &err,
-                "pass the pod as `kubectl get pod NAME -o json` prints it",
-            )]
-        })
-    }) {
+    let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(
+        &args.pod,
+        yaml_input::typed("pass the pod as `kubectl get pod NAME -o json` prints it"),
+    ) {
         Ok(pod) => pod,
         Err(outcome) => return outcome,
     };
@@ -87,12 +83,7 @@ fn read_document<T>(
         eprintln!("ERROR: {message}");
         Outcome::UsageOrUnreadable
     })?;
-    let result = yaml_input::check_size(bytes.len())
-        .and_then(|()| yaml_input::decode_utf8(&bytes))
-        .and_then(yaml_input::load_documents)
-        .map_err(|d| vec![d])
-        .and_then(|docs| convert(&docs[0].value));
-    result.map_err(|diagnostics| {
+    yaml_input::read_document(&bytes, convert).map_err(|diagnostics| {
         eprint!(
             "{}",
             FileReport::invalid(&display_name(path), diagnostics).render_text()

@@ -4,8 +4,8 @@
 use super::names::*;
 use super::options::InjectOptions;
 use crate::api::Api;
-use crate::assemble::CrdConfig;
 use crate::llsd::{ExternalProviderRef, install_container_name};
+use crate::pipeline::CrdConfig;
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, EnvVar, ResourceRequirements, SeccompProfile, SecurityContext,
     VolumeMount,

@@ -3,18 +3,18 @@
 //! Deployment rolls; `status` compares it to tell a stale pod. (Changes of
 //! the injection options change the pod spec itself.)
 
-use crate::api::Api;
-use crate::llsd::ExternalProviderRef;
+use crate::llsd::ListedProvider;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// First 16 hex digits of the SHA-256 of the canonical provider list.
-pub fn providers_hash(providers: &[(&'static Api, &ExternalProviderRef)]) -> String {
+pub fn providers_hash(providers: &[ListedProvider<'_>]) -> String {
     let providers: Vec<_> = providers
         .iter()
-        .map(|(api, p)| {
+        .map(|listed| {
+            let p = listed.provider;
             json!({
-                "section": api.crd_field,
+                "section": listed.api.crd_field,
                 "providerId": p.provider_id,
                 "image": p.image,
                 "imagePullPolicy": p.pull_policy().as_str(),

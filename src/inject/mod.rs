@@ -1,6 +1,6 @@
 //! Injection: (LLSD, the operator's Deployment, options) → the Deployment
 //! with the external providers' init containers and pod wiring
-//! (DESIGN.md "Init containers", "Paths in the pod").
+//! (docs/architecture.md, "Injection" and "Paths and volumes").
 //!
 //! Idempotent: a previous injection is removed first, so transforming the
 //! output again changes nothing and an LLSD change replaces the old wiring.
@@ -15,23 +15,26 @@ mod strip;
 pub use hash::providers_hash;
 pub use options::{DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use names::*;
 
-/// Why a Deployment could not be wired, every problem with its path.
+/// Why a Deployment could not be wired: every problem with the input it is
+/// in (the Deployment, the LLSD or the options) and its field path there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InjectError {
-    pub diagnostics: Vec<Diagnostic>,
+    /// The problems, each tagged with its input.
+    pub diagnostics: Vec<InputDiagnostic>,
 }
 
+/// A problem in the Deployment.
 impl From<Diagnostic> for InjectError {
     fn from(diagnostic: Diagnostic) -> Self {
         InjectError {
-            diagnostics: vec![diagnostic],
+            diagnostics: vec![Input::Deployment.with(diagnostic)],
         }
     }
 }
@@ -43,13 +46,10 @@ pub fn inject(
     deployment: &Deployment,
     options: &InjectOptions,
 ) -> Result<Deployment, InjectError> {
-    let problems: Vec<Diagnostic> = options
+    let problems: Vec<InputDiagnostic> = options
         .check()
         .into_iter()
-        .map(|d| Diagnostic {
-            path: format!("options.{}", d.path),
-            ..d
-        })
+        .map(|d| Input::Options.with(d))
         .collect();
     if !problems.is_empty() {
         return Err(InjectError {
@@ -79,12 +79,12 @@ pub fn inject(
         .user_config
         .as_ref()
         .and_then(|u| u.config_map_name.as_deref())
-        .ok_or_else(|| {
-            Diagnostic::error(
+        .ok_or_else(|| InjectError {
+            diagnostics: vec![Input::Llsd.with(Diagnostic::error(
                 "spec.server.userConfig.configMapName",
                 "is required when externalProviders are set: the providers are merged into that run.yaml",
                 "set spec.server.userConfig.configMapName in the LLSD",
-            )
+            ))],
         })?;
     let server_name = llsd
         .spec
@@ -104,13 +104,13 @@ pub fn inject(
 
     let ids: Vec<&str> = providers
         .iter()
-        .map(|(_, p)| p.provider_id.as_str())
+        .map(|listed| listed.provider.provider_id.as_str())
         .collect();
     let init = pod.init_containers.get_or_insert_with(Vec::new);
     init.extend(
         providers
             .iter()
-            .map(|(api, p)| containers::install_container(api, p, options)),
+            .map(|listed| containers::install_container(listed.api, listed.provider, options)),
     );
     init.push(containers::merge_container(
         &ids,

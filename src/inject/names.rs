@@ -1,4 +1,4 @@
-//! Names and paths the injection owns (DESIGN.md "Paths in the pod").
+//! Names and paths the injection owns (docs/architecture.md, "Paths and volumes").
 
 /// Shared emptyDir: packages, metadata, installed-packages.txt.
 pub const SHARED_VOLUME: &str = "llsd-external-providers";

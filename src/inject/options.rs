@@ -52,6 +52,32 @@ impl Default for InitContainerResources {
 }
 
 impl InjectOptions {
+    /// What each option holds, for messages about a mistyped one (the one
+    /// description every host uses).
+    pub const TYPES: &'static str = "mergeImage (an image reference), mergeCommand (a list of strings), \
+         sharedVolumeSizeLimit (a quantity such as 2Gi), initContainerResources (cpuRequest, memoryRequest, \
+         memoryLimit: quantities), runAsUser (an integer UID); see docs/external-providers.md";
+
+    /// The options' field names, as users write them (from the type itself).
+    pub fn field_names() -> Vec<String> {
+        match serde_json::to_value(InjectOptions::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads options from a document: types first (a mismatch names its
+    /// field), then values ([`InjectOptions::check`]); every problem at once.
+    pub fn read(value: &serde_json::Value) -> Result<InjectOptions, Vec<Diagnostic>> {
+        let options: InjectOptions = crate::yaml_input::typed(Self::TYPES)(value)?;
+        let problems = options.check();
+        if problems.is_empty() {
+            Ok(options)
+        } else {
+            Err(problems)
+        }
+    }
+
     /// Every problem with the options, each naming its field.
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut problems = Vec::new();

@@ -1,5 +1,5 @@
 use super::*;
-use crate::assemble::CrdConfig;
+use crate::pipeline::CrdConfig;
 use k8s_openapi::api::core::v1::Container;
 
 const DEPLOYMENT: &str = r#"
@@ -317,6 +317,7 @@ fn errors_name_what_is_missing() {
     let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
+            .diagnostic
             .problem
             .contains("no volume for the user ConfigMap 'llama-stack-config'")
     );
@@ -331,6 +332,7 @@ fn errors_name_what_is_missing() {
     let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
+            .diagnostic
             .problem
             .contains("no container named 'llama-stack' (found: server, sidecar)")
     );
@@ -350,6 +352,7 @@ fn errors_name_what_is_missing() {
     let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
+            .diagnostic
             .problem
             .contains("already holds 'merge-config'")
     );
@@ -359,7 +362,8 @@ fn errors_name_what_is_missing() {
         ..InjectOptions::default()
     };
     let err = inject(&two_providers(), &deployment(), &options).unwrap_err();
-    assert_eq!(err.diagnostics[0].path, "options.sharedVolumeSizeLimit");
+    assert_eq!(err.diagnostics[0].source, crate::diagnostic::Input::Options);
+    assert_eq!(err.diagnostics[0].diagnostic.path, "sharedVolumeSizeLimit");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Errors of a merge, as data. Positions are 1-based line and column.
 
+use crate::diagnostic::Location;
 use std::fmt;
 
 /// Why a base config could not be merged. Every variant that points into
@@ -80,6 +81,27 @@ pub enum MergeError {
     },
     /// Safety net: the merged text failed to parse. Never expected.
     OutputInvalid { message: String },
+}
+
+impl MergeError {
+    /// Where in the base the problem is, when the error points there.
+    pub fn location(&self) -> Option<Location> {
+        let (line, column) = match self {
+            MergeError::InvalidYaml { line, column, .. }
+            | MergeError::MultipleDocuments { line, column }
+            | MergeError::RootNotMapping { line, column, .. }
+            | MergeError::ProvidersNotMapping { line, column, .. }
+            | MergeError::SectionNotSequence { line, column, .. }
+            | MergeError::DuplicateKey { line, column, .. }
+            | MergeError::MergeKeyUnsupported { line, column, .. }
+            | MergeError::AliasedEditTarget { line, column, .. }
+            | MergeError::UnsupportedLayout { line, column, .. }
+            | MergeError::TooDeep { line, column, .. }
+            | MergeError::AnchorRelocation { line, column, .. } => (*line, *column),
+            MergeError::EmptyDocument | MergeError::OutputInvalid { .. } => return None,
+        };
+        Some(Location { line, column })
+    }
 }
 
 impl fmt::Display for MergeError {

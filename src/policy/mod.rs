@@ -240,7 +240,10 @@ fn admit_deployment(
                 &format!(
                     "cannot inject the external providers of {who} into Deployment '{deployment_name}'"
                 ),
-                &err.diagnostics,
+                &err.diagnostics
+                    .into_iter()
+                    .map(|d| d.diagnostic)
+                    .collect::<Vec<_>>(),
             ));
         }
     };

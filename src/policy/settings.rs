@@ -13,14 +13,7 @@ use crate::validate::type_name;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Setting keys handed to [`InjectOptions`].
-const INJECT_FIELDS: &[&str] = &[
-    "mergeImage",
-    "mergeCommand",
-    "sharedVolumeSizeLimit",
-    "initContainerResources",
-    "runAsUser",
-];
+/// The policy's own setting keys (the others are [`InjectOptions`]' fields).
 const POLICY_FIELDS: &[&str] = &["allowedRegistries", "requireDigest", "maxProviders"];
 
 /// Largest `maxProviders` accepted: every API section at its per-section limit.
@@ -65,13 +58,14 @@ impl Settings {
         let mut problems = Vec::new();
         let mut settings = Settings::default();
         let mut inject_fields = Map::new();
+        let option_names = InjectOptions::field_names();
         for (key, value) in map {
             // An empty YAML value (`mergeImage:`) means "use the default".
             if value.is_null() {
                 continue;
             }
             match key.as_str() {
-                k if INJECT_FIELDS.contains(&k) => {
+                k if option_names.iter().any(|name| name == k) => {
                     inject_fields.insert(key.clone(), value.clone());
                 }
                 "allowedRegistries" => {
@@ -103,10 +97,7 @@ impl Settings {
                     problems.push(Diagnostic::error(
                         if path == "." { key } else { path },
                         err.inner().to_string(),
-                        "give the setting the type docs/kubewarden.md documents: mergeImage a string, \
-                         mergeCommand a list of strings, sharedVolumeSizeLimit a quantity string, \
-                         initContainerResources {cpuRequest, memoryRequest, memoryLimit} strings, \
-                         runAsUser an integer",
+                        InjectOptions::TYPES,
                     ));
                 }
             }
@@ -129,7 +120,12 @@ impl Settings {
 }
 
 fn unknown_field(key: &str) -> Diagnostic {
-    let known: Vec<&str> = INJECT_FIELDS.iter().chain(POLICY_FIELDS).copied().collect();
+    let option_names = InjectOptions::field_names();
+    let known: Vec<&str> = option_names
+        .iter()
+        .map(String::as_str)
+        .chain(POLICY_FIELDS.iter().copied())
+        .collect();
     let suggestion = known
         .iter()
         .map(|k| {

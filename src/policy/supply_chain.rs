@@ -7,7 +7,7 @@
 
 use super::settings::{Settings, pinned_by_sha256, reference, registry_allowed};
 use crate::diagnostic::Diagnostic;
-use crate::validate::EXTERNAL_PROVIDERS_PATH;
+use crate::llsd::EXTERNAL_PROVIDERS_PATH;
 use serde_json::Value;
 
 /// Every supply-chain violation of `llsd`, in document order.

@@ -72,9 +72,9 @@ fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> 
         return llsd
             .providers_in_crd_order()
             .into_iter()
-            .map(|(_, p)| Provider {
-                id: p.provider_id.clone(),
-                image: p.image.clone(),
+            .map(|listed| Provider {
+                id: listed.provider.provider_id.clone(),
+                image: listed.provider.image.clone(),
             })
             .collect();
     }

@@ -7,7 +7,8 @@ use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
 use crate::llsd::{
-    API_VERSION, ImagePullPolicy, KIND, LlamaStackDistribution, MAX_PROVIDERS_PER_SECTION,
+    API_VERSION, EXTERNAL_PROVIDERS_PATH, ImagePullPolicy, KIND, LlamaStackDistribution,
+    MAX_PROVIDERS_PER_SECTION, repeated_ids,
 };
 use serde_json::{Map, Value};
 
@@ -21,7 +22,6 @@ const STATUS_FIELDS: &[&str] = &[
     "lastTransitionTime",
 ];
 const PHASES: &[&str] = &["Pending", "Installing", "Ready", "Failed"];
-pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
 
 /// Validates an LLSD, reporting every violation with its field path.
 pub fn check_llsd(document: &Value) -> Checked<LlamaStackDistribution> {
@@ -268,7 +268,17 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
     }
     if let Some(id) = id {
         let image = image.unwrap_or("<no image>");
-        if let Some(first) = seen.iter().find(|s| s.id == id) {
+        seen.push(SeenId {
+            id: id.to_string(),
+            path: path.to_string(),
+            image: image.to_string(),
+        });
+        // Reported where the repeat is, as the walk reaches it.
+        if let Some(&(first, _)) = repeated_ids(seen.iter().map(|s| s.id.as_str()))
+            .iter()
+            .find(|(_, later)| *later == seen.len() - 1)
+        {
+            let first = &seen[first];
             c.error(
                 &field(path, "providerId"),
                 format!(
@@ -278,12 +288,6 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
                 "give each provider a unique providerId; ids are unique across all sections because \
                  each becomes a run.yaml provider_id and an init container name",
             );
-        } else {
-            seen.push(SeenId {
-                id: id.to_string(),
-                path: path.to_string(),
-                image: image.to_string(),
-            });
         }
     }
 }

@@ -9,7 +9,7 @@ pub mod rules;
 
 pub use fields::type_name;
 pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
-pub use llsd::{EXTERNAL_PROVIDERS_PATH, check_llsd};
+pub use llsd::check_llsd;
 pub use provider_package::check_provider_package;
 
 use crate::diagnostic::Diagnostic;
@@ -41,15 +41,12 @@ fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked
     }
 }
 
-/// A serde type error at a field path, as a diagnostic (the document root
-/// has the empty path).
-pub fn type_mismatch<E: std::fmt::Display>(
-    err: &serde_path_to_error::Error<E>,
-    fix: &str,
-) -> Diagnostic {
-    let path = err.path().to_string();
-    let path = if path == "." { String::new() } else { path };
-    Diagnostic::error(path, err.inner().to_string(), fix)
+pub use crate::yaml_input::type_mismatch;
+
+/// Reads and checks an lls-provider-spec.yaml (its first document), every
+/// diagnostic located.
+pub fn parse_provider_package(text: &str) -> Result<ProviderPackage, Vec<Diagnostic>> {
+    crate::yaml_input::read_text(text, |value| check_provider_package(value).map(|(p, _)| p))
 }
 
 /// A validated document of a kind this project reads.

@@ -4,16 +4,51 @@
 //! PYTHONPATH added to llama-stack", not as a line diff of YAML.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeOp {
+    /// In the injected Deployment only.
+    Added,
+    /// In the input only.
+    Removed,
+    /// In both, different.
+    Changed,
+}
+
+/// What kind of item changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeKind {
+    /// An init container, by name.
+    InitContainer,
+    /// A container, by name.
+    Container,
+    /// A pod volume, by name.
+    Volume,
+    /// An env var of a container, by name.
+    Env,
+    /// A volume mount of a container, by mount path.
+    VolumeMount,
+    /// A pod-template annotation, by key.
+    Annotation,
+    /// Any other field, by field path.
+    Field,
+}
+
+/// Counts of changes, keyed `kind.op` (`initContainer.added`).
+pub type ChangeSummary = BTreeMap<String, usize>;
 
 /// One difference between the input and the injected Deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `added`, `removed` or `changed`.
-    pub op: &'static str,
-    /// `initContainer`, `container`, `volume`, `env`, `volumeMount`,
-    /// `annotation` or `field`.
-    pub kind: &'static str,
+    /// What happened.
+    pub op: ChangeOp,
+    /// To what kind of item.
+    pub kind: ChangeKind,
     /// The container an env var or mount belongs to; empty otherwise.
     pub container: String,
     /// The item's key (name, mount path, annotation key, field path).
@@ -44,7 +79,7 @@ fn items<'a>(value: Option<&'a Value>, key: &str) -> Vec<(String, &'a Value)> {
 /// changed ones (compared by `describe` when given, else by value).
 fn keyed(
     out: &mut Vec<Change>,
-    kind: &'static str,
+    kind: ChangeKind,
     container: &str,
     before: &[(String, &Value)],
     after: &[(String, &Value)],
@@ -59,14 +94,14 @@ fn keyed(
     };
     for (name, item) in before {
         if !after.iter().any(|(n, _)| n == name) {
-            out.push(make("removed", name, item));
+            out.push(make(ChangeOp::Removed, name, item));
         }
     }
     for (name, item) in after {
         match before.iter().find(|(n, _)| n == name) {
-            None => out.push(make("added", name, item)),
+            None => out.push(make(ChangeOp::Added, name, item)),
             Some((_, old)) if old != item => {
-                let mut change = make("changed", name, item);
+                let mut change = make(ChangeOp::Changed, name, item);
                 let (was, now) = (describe(old), describe(item));
                 if was != now {
                     change.detail = format!("{was} → {now}");
@@ -167,14 +202,14 @@ fn fields(out: &mut Vec<Change>, path: &str, before: Option<&Value>, after: Opti
         }
         _ => {
             let (op, detail) = match (before, after) {
-                (None, Some(a)) => ("added", short(a)),
-                (Some(b), None) => ("removed", short(b)),
-                (Some(b), Some(a)) => ("changed", format!("{} → {}", short(b), short(a))),
+                (None, Some(a)) => (ChangeOp::Added, short(a)),
+                (Some(b), None) => (ChangeOp::Removed, short(b)),
+                (Some(b), Some(a)) => (ChangeOp::Changed, format!("{} → {}", short(b), short(a))),
                 (None, None) => return,
             };
             out.push(Change {
                 op,
-                kind: "field",
+                kind: ChangeKind::Field,
                 container: String::new(),
                 name: path.to_string(),
                 detail,
@@ -226,7 +261,7 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     let init_after = items(pod_after.and_then(|p| p.get("initContainers")), "name");
     keyed(
         &mut out,
-        "initContainer",
+        ChangeKind::InitContainer,
         "",
         &init_before,
         &init_after,
@@ -236,7 +271,7 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     let volumes_after = items(pod_after.and_then(|p| p.get("volumes")), "name");
     keyed(
         &mut out,
-        "volume",
+        ChangeKind::Volume,
         "",
         &volumes_before,
         &volumes_after,
@@ -247,8 +282,8 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     for (name, old) in &containers_before {
         if !containers_after.iter().any(|(n, _)| n == name) {
             out.push(Change {
-                op: "removed",
-                kind: "container",
+                op: ChangeOp::Removed,
+                kind: ChangeKind::Container,
                 container: String::new(),
                 name: name.clone(),
                 detail: describe_container(old),
@@ -258,8 +293,8 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     for (name, new) in &containers_after {
         let Some((_, old)) = containers_before.iter().find(|(n, _)| n == name) else {
             out.push(Change {
-                op: "added",
-                kind: "container",
+                op: ChangeOp::Added,
+                kind: ChangeKind::Container,
                 container: String::new(),
                 name: name.clone(),
                 detail: describe_container(new),
@@ -268,7 +303,7 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
         };
         keyed(
             &mut out,
-            "env",
+            ChangeKind::Env,
             name,
             &items(old.get("env"), "name"),
             &items(new.get("env"), "name"),
@@ -276,7 +311,7 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
         );
         keyed(
             &mut out,
-            "volumeMount",
+            ChangeKind::VolumeMount,
             name,
             &items(old.get("volumeMounts"), "mountPath"),
             &items(new.get("volumeMounts"), "mountPath"),
@@ -293,7 +328,7 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     }
     keyed(
         &mut out,
-        "annotation",
+        ChangeKind::Annotation,
         "",
         &annotations(before),
         &annotations(after),
@@ -315,14 +350,21 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
 }
 
 /// Counts of changes by kind and op, for a one-line summary.
-pub fn summary(changes: &[Change]) -> Map<String, Value> {
-    let mut counts = Map::new();
+pub fn summary(changes: &[Change]) -> ChangeSummary {
+    let mut counts = ChangeSummary::new();
     for change in changes {
-        let key = format!("{}.{}", change.kind, change.op);
-        let n = counts.get(&key).and_then(Value::as_u64).unwrap_or(0);
-        counts.insert(key, Value::from(n + 1));
+        let key = format!("{}.{}", name_of(&change.kind), name_of(&change.op));
+        *counts.entry(key).or_default() += 1;
     }
     counts
+}
+
+/// The serialized name of a unit variant.
+fn name_of(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(name)) => name,
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -355,20 +397,28 @@ mod tests {
         after["spec"]["template"]["metadata"]["annotations"]["h"] = json!("abc");
         after["spec"]["replicas"] = json!(2);
         let changes = deployment_changes(&before, &after);
-        let seen: Vec<(&str, &str, &str, &str)> = changes
+        let seen: Vec<String> = changes
             .iter()
-            .map(|c| (c.op, c.kind, c.container.as_str(), c.name.as_str()))
+            .map(|c| {
+                format!(
+                    "{} {} {} {}",
+                    name_of(&c.op),
+                    name_of(&c.kind),
+                    c.container,
+                    c.name
+                )
+            })
             .collect();
         assert_eq!(
             seen,
             [
-                ("added", "initContainer", "", "install-provider-a"),
-                ("added", "volume", "", "merged"),
-                ("changed", "env", "llama-stack", "A"),
-                ("added", "env", "llama-stack", "PYTHONPATH"),
-                ("changed", "volumeMount", "llama-stack", "/etc/ls/"),
-                ("added", "annotation", "", "h"),
-                ("changed", "field", "", "spec.replicas"),
+                "added initContainer  install-provider-a",
+                "added volume  merged",
+                "changed env llama-stack A",
+                "added env llama-stack PYTHONPATH",
+                "changed volumeMount llama-stack /etc/ls/",
+                "added annotation  h",
+                "changed field  spec.replicas",
             ]
         );
         assert_eq!(changes[0].detail, "image r/a:1");

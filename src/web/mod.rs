@@ -2,7 +2,7 @@
 //! wasm-bindgen exports over the core for the playground.
 //!
 //! Every export takes one JSON request string and returns one JSON response
-//! string (see [`ops`] for the shapes); bad input comes back as data with
+//! string (the shapes are [`responses`]); bad input comes back as data with
 //! line/column and field paths, never as a JavaScript exception. The core
 //! does not panic on any input it is given; should it ever, `wasm32`
 //! aborts (no unwinding on stable), the call throws a `RuntimeError` in
@@ -12,12 +12,25 @@
 mod k8s_diff;
 pub mod ops;
 mod prefill;
+pub mod responses;
 
-pub use k8s_diff::{Change, deployment_changes};
+pub use k8s_diff::{Change, ChangeKind, ChangeOp, ChangeSummary, deployment_changes};
 pub use prefill::{ProviderEntry, default_spec, provider_entries};
+
+use serde::Serialize;
 
 use std::sync::Mutex;
 use wasm_bindgen::prelude::wasm_bindgen;
+
+/// The JSON text of a response: the success or the failure.
+fn respond<T: Serialize>(result: Result<T, responses::Failed>) -> String {
+    let text = match &result {
+        Ok(value) => serde_json::to_string(value),
+        Err(failed) => serde_json::to_string(failed),
+    };
+    // Serializing these types cannot fail (string keys, no non-finite floats).
+    text.unwrap_or_else(|err| format!(r#"{{"ok":false,"errors":[],"internal":"{err}"}}"#))
+}
 
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
@@ -43,44 +56,44 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// `{text, file?, source?}` → `{ok, report, diagnostics}`.
+/// [`responses::ValidateRequest`] → [`responses::ValidateResponse`].
 #[wasm_bindgen]
 pub fn validate(request: &str) -> String {
-    ops::validate(request).to_string()
+    respond(ops::validate(request))
 }
 
-/// `{llsd}` → `{ok, providers: [{providerId, image, section, api, defaultSpec}]}`.
+/// [`responses::ProvidersRequest`] → [`responses::ProvidersResponse`].
 #[wasm_bindgen]
 pub fn providers(request: &str) -> String {
-    ops::providers(request).to_string()
+    respond(ops::providers(request))
 }
 
-/// `{providerId, image, section}` → `{ok, text}`.
+/// [`responses::DefaultSpecRequest`] → [`responses::TextResponse`].
 #[wasm_bindgen(js_name = defaultSpec)]
 pub fn default_spec_export(request: &str) -> String {
-    ops::default_spec_json(request).to_string()
+    respond(ops::default_spec_json(request))
 }
 
-/// `{llsd, deployment, options?}` → `{ok, deployment, input, changes, summary}`.
+/// [`responses::InjectRequest`] → [`responses::InjectResponse`].
 #[wasm_bindgen]
 pub fn inject(request: &str) -> String {
-    ops::inject_json(request).to_string()
+    respond(ops::inject_json(request))
 }
 
-/// `{llsd, specs}` → `{ok, text}`.
+/// [`responses::ExtraProvidersRequest`] → [`responses::TextResponse`].
 #[wasm_bindgen(js_name = extraProviders)]
 pub fn extra_providers(request: &str) -> String {
-    ops::extra_providers(request).to_string()
+    respond(ops::extra_providers(request))
 }
 
-/// `{llsd, specs, runYaml?, runYamlName?}` → `{ok, config, extraProviders, log, warnings}`.
+/// [`responses::MergeRequest`] → [`responses::MergeResponse`].
 #[wasm_bindgen]
 pub fn merge(request: &str) -> String {
-    ops::merge(request).to_string()
+    respond(ops::merge(request))
 }
 
-/// `{pod, llsd?}` → `{ok, report, table}`.
+/// [`responses::StatusRequest`] → [`responses::StatusResponse`].
 #[wasm_bindgen]
 pub fn status(request: &str) -> String {
-    ops::status(request).to_string()
+    respond(ops::status(request))
 }

@@ -1,691 +1,354 @@
-//! The playground's operations as pure functions: a JSON request in, a JSON
-//! response out. Every response is an object with `ok`; problems come back
-//! as data (`errors`, `warnings`, `failure`), never as a panic or an
-//! exception. Each diagnostic names the input it points into (`source`:
-//! `llsd`, `deployment`, `options`, `runYaml`, `pod`, `spec:{providerId}` or
-//! `request`) with its field `path` and, when known, `location` (1-based
-//! line and column in that input's text), so the page can put a lint
-//! marker on the right line of the right editor.
+//! The playground's operations: a JSON request in, a typed response out
+//! (the shapes are in [`super::responses`]). Problems come back as data: each
+//! diagnostic names the input it points into (`source`) with its field
+//! `path` and, when known, its 1-based `location` in that input's text, so
+//! that the page marks the right line of the right editor.
+//!
+//! Everything here is reading inputs and locating diagnostics; the steps
+//! themselves are the core's (validation, [`crate::pipeline`],
+//! [`crate::inject`], [`crate::status`]).
 
 use super::k8s_diff::{deployment_changes, summary};
-use super::prefill::{ProviderEntry, default_spec, provider_entries};
-use crate::assemble::{self, MergeFailure, ProviderSource};
-use crate::diagnostic::{Diagnostic, Location};
+use super::prefill::{default_spec, provider_entries};
+use super::responses::*;
+use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::inject::{InjectOptions, inject};
 use crate::llsd::LlamaStackDistribution;
 use crate::locate::Locations;
 use crate::merge::render_extra_providers;
-use crate::merge_step::{self, BaseConfig, MAX_BASE_BYTES};
+use crate::pipeline::{
+    self, BaseConfig, MAX_BASE_BYTES, MergeFailure, ProviderSource, sources_from_llsd,
+};
 use crate::status::{diagnose, render_table};
-use crate::validate::{check_llsd, check_provider_package, validate_text};
-use crate::yaml_input;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
-use serde::Deserialize;
+use crate::validate::{check_llsd, validate_text};
+use crate::yaml_input::{self, read_text, typed};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-pub const LLSD: &str = "llsd";
-pub const DEPLOYMENT: &str = "deployment";
-pub const OPTIONS: &str = "options";
-pub const RUN_YAML: &str = "runYaml";
-pub const POD: &str = "pod";
-pub const REQUEST: &str = "request";
-
-/// The editor source of a provider's lls-provider-spec.yaml.
-pub fn spec_source(provider_id: &str) -> String {
-    format!("spec:{provider_id}")
+/// The texts of one request, by input, for locating diagnostics.
+struct Texts<'a> {
+    llsd: &'a str,
+    deployment: &'a str,
+    options: &'a str,
+    run_yaml: &'a str,
+    pod: &'a str,
+    specs: Option<&'a Map<String, Value>>,
 }
 
-/// A diagnostic as the page reads it: the core's fields plus `source`.
-fn diagnostic_json(source: &str, diagnostic: &Diagnostic) -> Value {
-    let mut value = serde_json::to_value(diagnostic).unwrap_or_else(|_| json!({}));
-    if let Value::Object(map) = &mut value {
-        map.insert("source".into(), Value::from(source));
-    }
-    value
-}
-
-/// Gives each diagnostic without a location the position of its path in
-/// document `document` of `text`.
-fn locate(text: &str, document: usize, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    if diagnostics.iter().any(|d| d.location.is_none()) {
-        let locations = Locations::of(text);
-        for d in diagnostics.iter_mut().filter(|d| d.location.is_none()) {
-            d.location = locations.find(document, &d.path);
+impl<'a> Texts<'a> {
+    fn of(input: &Input, texts: &Texts<'a>) -> Option<&'a str> {
+        match input {
+            Input::Llsd => Some(texts.llsd),
+            Input::Deployment => Some(texts.deployment),
+            Input::Options => Some(texts.options),
+            Input::RunYaml => Some(texts.run_yaml),
+            Input::Pod => Some(texts.pod),
+            Input::Spec(id) => texts.specs?.get(id)?.as_str(),
+            Input::Request | Input::CrdConfig(_) => None,
         }
     }
-    diagnostics
+
+    /// Gives each diagnostic without a location the position of its path in
+    /// the text of its input.
+    fn locate(&self, mut diagnostics: Vec<InputDiagnostic>) -> Vec<InputDiagnostic> {
+        // Each input's text is parsed once, when one of its diagnostics needs it.
+        let mut parsed: Vec<(Input, Locations)> = Vec::new();
+        for d in diagnostics
+            .iter_mut()
+            .filter(|d| d.diagnostic.location.is_none())
+        {
+            let Some(text) = Texts::of(&d.source, self) else {
+                continue;
+            };
+            let at = match parsed.iter().position(|(input, _)| *input == d.source) {
+                Some(at) => at,
+                None => {
+                    parsed.push((d.source.clone(), Locations::of(text)));
+                    parsed.len() - 1
+                }
+            };
+            d.diagnostic.location = parsed[at].1.find(1, &d.diagnostic.path);
+        }
+        diagnostics
+    }
 }
 
-/// Diagnostics of document `document` of `text`, located, as JSON.
-fn located(source: &str, text: &str, document: usize, diagnostics: &[Diagnostic]) -> Vec<Value> {
-    locate(text, document, diagnostics.to_vec())
-        .iter()
-        .map(|d| diagnostic_json(source, d))
+const NO_TEXTS: Texts<'static> = Texts {
+    llsd: "",
+    deployment: "",
+    options: "",
+    run_yaml: "",
+    pod: "",
+    specs: None,
+};
+
+fn tagged(input: Input, diagnostics: Vec<Diagnostic>) -> Vec<InputDiagnostic> {
+    diagnostics
+        .into_iter()
+        .map(|d| input.clone().with(d))
         .collect()
 }
 
-fn failed(errors: Vec<Value>) -> Value {
-    json!({"ok": false, "errors": errors})
-}
-
 /// Reads the request object; a malformed request is an error response.
-fn request<T: DeserializeOwned>(json: &str) -> Result<T, Value> {
+fn request<T: DeserializeOwned>(json: &str) -> Result<T, Failed> {
     serde_json::from_str(json).map_err(|err| {
-        let diagnostic = Diagnostic::error(
+        Failed::with(vec![Input::Request.with(Diagnostic::error(
             "",
             format!("malformed request: {err}"),
-            "call the export with a JSON object as documented in src/web/ops.rs",
-        );
-        failed(vec![diagnostic_json(REQUEST, &diagnostic)])
+            "call the export with a JSON object as src/web/responses.rs describes",
+        ))])
     })
 }
 
-/// The first YAML (or JSON) document of `text`.
-fn first_document(source: &str, text: &str) -> Result<Value, Vec<Value>> {
-    match yaml_input::load_documents(text) {
-        Ok(documents) => Ok(documents
-            .into_iter()
-            .next()
-            .map_or(Value::Null, |d| d.value)),
-        Err(diagnostic) => Err(located(source, text, 1, &[diagnostic])),
-    }
-}
-
-/// Reads a typed Kubernetes object, naming the path of a type mismatch.
-/// (Measured: tracking the path over the JSON value makes a smaller wasm
-/// than deserializing these types with serde_yaml straight from the text.)
-fn typed<T: DeserializeOwned>(source: &str, text: &str, fix: &str) -> Result<T, Vec<Value>> {
-    let value = first_document(source, text)?;
-    serde_path_to_error::deserialize(&value).map_err(|err| {
-        let path = err.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let diagnostic = Diagnostic::error(path, err.inner().to_string(), fix);
-        located(source, text, 1, &[diagnostic])
-    })
-}
-
-/// An LLSD as far as it can be read: typed even when validation fails
-/// (so that the merge can still show what merge-config would say), with
-/// every diagnostic located in the text.
+/// An LLSD as far as it can be read: typed even when validation fails (so
+/// that the merge can still show what merge-config would say), with every
+/// diagnostic located.
 struct LlsdRead {
     llsd: Option<LlamaStackDistribution>,
     valid: bool,
-    diagnostics: Vec<Value>,
+    diagnostics: Vec<InputDiagnostic>,
 }
 
 fn read_llsd(text: &str) -> LlsdRead {
-    let value = match first_document(LLSD, text) {
-        Ok(value) => value,
-        Err(diagnostics) => {
-            return LlsdRead {
-                llsd: None,
-                valid: false,
-                diagnostics,
-            };
-        }
+    let checked = read_text(text, |value| match check_llsd(value) {
+        Ok((llsd, warnings)) => Ok((Some(llsd), true, warnings)),
+        // The same deserializer as check_llsd's (one copy of the code in wasm).
+        Err(errors) => match serde_path_to_error::deserialize(value) {
+            Ok(llsd) => Ok((Some(llsd), false, errors)),
+            Err(_) => Err(errors),
+        },
+    });
+    let (llsd, valid, mut diagnostics) = match checked {
+        Ok(read) => read,
+        Err(errors) => (None, false, errors),
     };
-    match check_llsd(&value) {
-        Ok((llsd, warnings)) => LlsdRead {
-            llsd: Some(llsd),
-            valid: true,
-            diagnostics: located(LLSD, text, 1, &warnings),
-        },
-        Err(errors) => LlsdRead {
-            // The same deserializer as check_llsd's (one copy of the code in wasm).
-            llsd: serde_path_to_error::deserialize(&value).ok(),
-            valid: false,
-            diagnostics: located(LLSD, text, 1, &errors),
-        },
+    Locations::fill(text, 1, &mut diagnostics);
+    LlsdRead {
+        llsd,
+        valid,
+        diagnostics: tagged(Input::Llsd, diagnostics),
     }
 }
 
-fn is_error(diagnostic: &Value) -> bool {
-    diagnostic.get("severity").and_then(Value::as_str) == Some("error")
-}
-
-#[derive(Deserialize)]
-struct ValidateRequest {
-    text: String,
-    #[serde(default)]
-    file: Option<String>,
-    /// Editor source the diagnostics are tagged with.
-    #[serde(default)]
-    source: Option<String>,
-}
-
-/// `{text, file?, source?}` → `{ok, report, diagnostics}`: the core's
-/// FileReport (kind by `kind`: LLSD or ProviderPackage) and its
-/// diagnostics as one flat, located list.
-pub fn validate(json: &str) -> Value {
-    let req: ValidateRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    let file = req.file.as_deref().unwrap_or("input.yaml");
-    let source = req.source.as_deref().unwrap_or(LLSD);
-    let report = validate_text(file, &req.text);
-    let mut diagnostics: Vec<Value> = report
-        .diagnostics
+/// `{text, file?, source?}`: the core's FileReport and its diagnostics as
+/// one flat list.
+pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
+    let req: ValidateRequest = request(json)?;
+    let source = req.source.unwrap_or(Input::Llsd);
+    let report = validate_text(req.file.as_deref().unwrap_or("input.yaml"), &req.text);
+    let whole = report.diagnostics.iter().map(|d| (None, d));
+    let per_document = report
+        .documents
         .iter()
-        .map(|d| diagnostic_json(source, d))
+        .flat_map(|doc| doc.diagnostics.iter().map(|d| (Some(doc.document), d)));
+    let diagnostics = whole
+        .chain(per_document)
+        .map(|(document, d)| DocumentDiagnostic {
+            document,
+            diagnostic: source.clone().with(d.clone()),
+        })
         .collect();
-    for document in &report.documents {
-        for d in &document.diagnostics {
-            let mut value = diagnostic_json(source, d);
-            if let Value::Object(map) = &mut value {
-                map.insert("document".into(), Value::from(document.document));
-            }
-            diagnostics.push(value);
-        }
-    }
-    json!({"ok": report.valid, "report": report, "diagnostics": diagnostics})
+    Ok(ValidateResponse {
+        ok: report.valid,
+        report,
+        diagnostics,
+    })
 }
 
-#[derive(Deserialize)]
-struct ProvidersRequest {
-    llsd: String,
+/// `{llsd}`: the providers in CRD order with a prefilled spec each, read
+/// leniently (tabs exist while the LLSD has errors).
+pub fn providers(json: &str) -> Result<ProvidersResponse, Failed> {
+    let req: ProvidersRequest = request(json)?;
+    let document = read_text(&req.llsd, |value| Ok(value.clone())).map_err(|errors| Failed {
+        providers: Some(Vec::new()),
+        ..Failed::with(tagged(Input::Llsd, errors))
+    })?;
+    let providers = provider_entries(&document)
+        .into_iter()
+        .map(|entry| ProviderTab {
+            default_spec: default_spec(&entry.provider_id, &entry.image, &entry.section),
+            entry,
+        })
+        .collect();
+    Ok(ProvidersResponse {
+        ok: true,
+        providers,
+    })
 }
 
-/// `{llsd}` → `{ok, providers: [{providerId, image, section, api, defaultSpec}]}`
-/// in CRD order, read leniently (tabs exist while the LLSD has errors).
-pub fn providers(json: &str) -> Value {
-    let req: ProvidersRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
+/// `{providerId, image, section}`: a plausible lls-provider-spec.yaml for
+/// a provider whose image the page cannot pull.
+pub fn default_spec_json(json: &str) -> Result<TextResponse, Failed> {
+    let req: DefaultSpecRequest = request(json)?;
+    Ok(TextResponse {
+        ok: true,
+        text: default_spec(&req.provider_id, &req.image, &req.section),
+    })
+}
+
+/// `{llsd, deployment, options?}`: the injected Deployment (YAML), the
+/// input as the same serializer writes it (for a line diff), and the
+/// Kubernetes-aware list of changes.
+pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
+    let req: InjectRequest = request(json)?;
+    let texts = Texts {
+        llsd: &req.llsd,
+        deployment: &req.deployment,
+        options: &req.options,
+        ..NO_TEXTS
     };
-    match first_document(LLSD, &req.llsd) {
-        Err(errors) => json!({"ok": false, "providers": [], "errors": errors}),
-        Ok(document) => {
-            let providers: Vec<Value> = provider_entries(&document)
-                .into_iter()
-                .map(|entry| {
-                    let spec = default_spec(&entry.provider_id, &entry.image, &entry.section);
-                    let mut value = serde_json::to_value(&entry).unwrap_or_else(|_| json!({}));
-                    if let Value::Object(map) = &mut value {
-                        map.insert("defaultSpec".into(), Value::from(spec));
-                    }
-                    value
-                })
-                .collect();
-            json!({"ok": true, "providers": providers})
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DefaultSpecRequest {
-    provider_id: String,
-    #[serde(default)]
-    image: String,
-    #[serde(default)]
-    section: String,
-}
-
-/// `{providerId, image, section}` → `{ok, text}`: a plausible
-/// lls-provider-spec.yaml for a provider whose image the page cannot pull.
-pub fn default_spec_json(json: &str) -> Value {
-    match request::<DefaultSpecRequest>(json) {
-        Ok(req) => {
-            json!({"ok": true, "text": default_spec(&req.provider_id, &req.image, &req.section)})
-        }
-        Err(response) => response,
-    }
-}
-
-#[derive(Deserialize)]
-struct InjectRequest {
-    llsd: String,
-    deployment: String,
-    #[serde(default)]
-    options: String,
-}
-
-/// Which input an injection diagnostic points into, and its path there.
-fn inject_source(path: &str) -> (&'static str, &str) {
-    if let Some(rest) = path.strip_prefix("options.") {
-        (OPTIONS, rest)
-    } else if path.starts_with("spec.server") {
-        (LLSD, path)
-    } else {
-        (DEPLOYMENT, path)
-    }
-}
-
-/// `{llsd, deployment, options?}` → `{ok, deployment, input, changes, summary}`:
-/// the injected Deployment (YAML), the input as the same serializer writes
-/// it (for a line diff), and the Kubernetes-aware list of changes.
-pub fn inject_json(json: &str) -> Value {
-    let req: InjectRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    let mut errors = Vec::new();
     let read = read_llsd(&req.llsd);
-    let llsd = if read.valid { read.llsd } else { None };
-    errors.extend(read.diagnostics.into_iter().filter(is_error));
-    let deployment = typed::<Deployment>(
-        DEPLOYMENT,
+    let mut errors: Vec<InputDiagnostic> = read
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.diagnostic.is_error())
+        .collect();
+    let llsd = read.llsd.filter(|_| read.valid);
+    let deployment = read_text(
         &req.deployment,
-        "give the field the type Kubernetes defines for a Deployment",
+        typed("give the field the type Kubernetes defines for a Deployment"),
     )
-    .map_err(|e| errors.extend(e))
+    .map_err(|e| errors.extend(tagged(Input::Deployment, e)))
     .ok();
     let options = if req.options.trim().is_empty() {
         Some(InjectOptions::default())
     } else {
-        typed::<InjectOptions>(
-            OPTIONS,
-            &req.options,
-            "use the options' types: mergeImage (string), mergeCommand (list of strings), \
-             sharedVolumeSizeLimit (quantity), initContainerResources (cpuRequest, memoryRequest, \
-             memoryLimit), runAsUser (integer)",
-        )
-        .map_err(|e| errors.extend(e))
-        .ok()
+        read_text(&req.options, InjectOptions::read)
+            .map_err(|e| errors.extend(texts.locate(tagged(Input::Options, e))))
+            .ok()
     };
     let (Some(llsd), Some(deployment), Some(options)) = (llsd, deployment, options) else {
-        return failed(errors);
+        return Err(Failed::with(errors));
     };
-    match inject(&llsd, &deployment, &options) {
-        Ok(out) => {
-            // Printed from the JSON values, not the typed objects: one
-            // serializer for the Kubernetes types keeps the wasm smaller.
-            let before = serde_json::to_value(&deployment).unwrap_or(Value::Null);
-            let after = serde_json::to_value(&out).unwrap_or(Value::Null);
-            let changes = deployment_changes(&before, &after);
-            match (
-                serde_yaml::to_string(&after),
-                serde_yaml::to_string(&before),
-            ) {
-                (Ok(text), Ok(input)) => json!({
-                    "ok": true,
-                    "deployment": text,
-                    "input": input,
-                    "summary": summary(&changes),
-                    "changes": changes,
-                }),
-                (Err(err), _) | (_, Err(err)) => failed(vec![diagnostic_json(
-                    DEPLOYMENT,
-                    &Diagnostic::error("", format!("cannot print the Deployment: {err}"), ""),
-                )]),
-            }
-        }
-        Err(err) => {
-            let errors = err
-                .diagnostics
-                .iter()
-                .map(|d| {
-                    let (source, path) = inject_source(&d.path);
-                    let text = match source {
-                        LLSD => &req.llsd,
-                        OPTIONS => &req.options,
-                        _ => &req.deployment,
-                    };
-                    let mut local = d.clone();
-                    local.path = path.to_string();
-                    let mut value = located(source, text, 1, &[local]);
-                    let mut value = value.pop().unwrap_or(Value::Null);
-                    if let Value::Object(map) = &mut value {
-                        // Keep the core's path (options.* included) for display.
-                        map.insert("path".into(), Value::from(d.path.clone()));
-                    }
-                    value
-                })
-                .collect();
-            failed(errors)
-        }
-    }
+    let out = inject(&llsd, &deployment, &options)
+        .map_err(|err| Failed::with(texts.locate(err.diagnostics)))?;
+    // Printed from the JSON values, not the typed objects: one serializer
+    // for the Kubernetes types keeps the wasm smaller.
+    let before = serde_json::to_value(&deployment).unwrap_or(Value::Null);
+    let after = serde_json::to_value(&out).unwrap_or(Value::Null);
+    let changes = deployment_changes(&before, &after);
+    let print = |value: &Value| {
+        serde_yaml::to_string(value).map_err(|err| {
+            Failed::with(vec![Input::Deployment.with(Diagnostic::error(
+                "",
+                format!("cannot print the Deployment: {err}"),
+                "",
+            ))])
+        })
+    };
+    Ok(InjectResponse {
+        ok: true,
+        deployment: print(&after)?,
+        input: print(&before)?,
+        summary: summary(&changes),
+        changes,
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MergeRequest {
-    llsd: String,
-    /// lls-provider-spec.yaml text per providerId.
-    #[serde(default)]
-    specs: Map<String, Value>,
-    /// The user's run.yaml; absent or blank: no base (minimal config).
-    #[serde(default)]
-    run_yaml: Option<String>,
-    #[serde(default)]
-    run_yaml_name: Option<String>,
-}
-
-/// What the LLSD and the spec editors make of the providers.
-struct Sources {
-    sources: Vec<ProviderSource>,
-    /// Field path of each source's LLSD entry.
-    paths: Vec<String>,
-    llsd_valid: bool,
-    entries: Vec<ProviderEntry>,
-}
-
-/// LLSD entries (CRD order) + each provider's parsed metadata → the
-/// sources the core assembles. A failure is a complete response.
-fn build_sources(llsd_text: &str, specs: &Map<String, Value>) -> Result<Sources, Value> {
+/// The LLSD's providers with the metadata the spec editors hold, and
+/// whether the LLSD itself is valid. A failure is a complete response.
+fn sources<'a>(
+    llsd_text: &'a str,
+    specs: &'a Map<String, Value>,
+) -> Result<(Vec<ProviderSource>, bool), Failed> {
     let read = read_llsd(llsd_text);
     let Some(llsd) = read.llsd else {
-        let mut response = failed(read.diagnostics);
-        response["stage"] = Value::from("llsd");
-        return Err(response);
-    };
-    let providers = llsd.providers_in_crd_order();
-    let mut sources = Vec::with_capacity(providers.len());
-    let mut paths = Vec::with_capacity(providers.len());
-    let mut entries = Vec::with_capacity(providers.len());
-    let mut index_in_section: Vec<(&str, usize)> = Vec::new();
-    for (api, entry) in providers {
-        let index = match index_in_section
-            .iter_mut()
-            .find(|(s, _)| *s == api.crd_field)
-        {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                index_in_section.push((api.crd_field, 0));
-                0
-            }
-        };
-        let path = format!("spec.server.externalProviders.{}[{index}]", api.crd_field);
-        let id = entry.provider_id.as_str();
-        let source = spec_source(id);
-        let Some(text) = specs.get(id).and_then(Value::as_str) else {
-            let message = format!(
-                "ERROR: Missing lls-provider-spec.yaml for provider '{id}' (image: {})\n\n\
-                 A browser cannot pull images.\n\n\
-                 Resolution: Paste /lls-provider/lls-provider-spec.yaml from the image into the provider's tab.",
-                entry.image
-            );
-            let diagnostic = Diagnostic::error(
-                format!("{path}.image"),
-                format!("no lls-provider-spec.yaml for provider '{id}'"),
-                "paste the image's /lls-provider/lls-provider-spec.yaml into its tab",
-            );
-            return Err(json!({
-                "ok": false,
-                "stage": "assemble",
-                "failure": {"kind": "missingSpec", "providerId": id, "image": entry.image, "message": message},
-                "errors": located(LLSD, llsd_text, 1, &[diagnostic]),
-            }));
-        };
-        let package = yaml_input::load_documents(text)
-            .map_err(|d| vec![d])
-            .and_then(|documents| match documents.into_iter().next() {
-                Some(document) => check_provider_package(&document.value).map(|(p, _)| p),
-                None => Err(Vec::new()),
-            });
-        let package = match package {
-            Ok(package) => package,
-            Err(diagnostics) => {
-                let diagnostics = locate(text, 1, diagnostics);
-                let errors: Vec<Value> = diagnostics
-                    .iter()
-                    .map(|d| diagnostic_json(&source, d))
-                    .collect();
-                let failure = MergeFailure::InvalidProviderFile {
-                    provider_id: id.to_string(),
-                    image: entry.image.clone(),
-                    file: format!("lls-provider-spec.yaml ({id})"),
-                    diagnostics,
-                };
-                let mut response = failure_response(&failure, None);
-                response["errors"] = Value::from(errors);
-                return Err(response);
-            }
-        };
-        entries.push(ProviderEntry {
-            provider_id: id.to_string(),
-            image: entry.image.clone(),
-            section: api.crd_field.to_string(),
-            api: api.run_yaml_key.to_string(),
+        return Err(Failed {
+            stage: Some("llsd"),
+            ..Failed::with(read.diagnostics)
         });
-        paths.push(path);
-        sources.push(ProviderSource {
-            provider_id: id.to_string(),
-            image: entry.image.clone(),
-            section: api,
-            config: entry.config.clone(),
-            package,
-        });
-    }
-    Ok(Sources {
-        sources,
-        paths,
-        llsd_valid: read.valid,
-        entries,
-    })
-}
-
-fn failure_kind(failure: &MergeFailure) -> &'static str {
-    match failure {
-        MergeFailure::ApiMismatch { .. } => "apiMismatch",
-        MergeFailure::DuplicateId { .. } => "duplicateId",
-        MergeFailure::MissingProvider { .. } => "missingProvider",
-        MergeFailure::UnlistedProvider { .. } => "unlistedProvider",
-        MergeFailure::InvalidProviderFile { .. } => "invalidProviderFile",
-        MergeFailure::InvalidBase { .. } => "invalidBase",
-    }
-}
-
-fn failure_response(failure: &MergeFailure, base: Option<&str>) -> Value {
-    let provider_id = match failure {
-        MergeFailure::ApiMismatch { provider_id, .. }
-        | MergeFailure::DuplicateId { provider_id, .. }
-        | MergeFailure::MissingProvider { provider_id, .. }
-        | MergeFailure::InvalidProviderFile { provider_id, .. } => Some(provider_id.as_str()),
-        MergeFailure::UnlistedProvider { .. } | MergeFailure::InvalidBase { .. } => None,
     };
-    json!({
-        "ok": false,
-        "stage": "merge",
-        "failure": {
-            "kind": failure_kind(failure),
-            "providerId": provider_id,
-            "message": failure.to_string(),
-        },
-        "log": merge_step::failure_log(base, failure),
-        "errors": [],
-    })
+    let sources = sources_from_llsd(&llsd, |id| specs.get(id).and_then(Value::as_str))
+        .map_err(|failure| failed_step("assemble", &failure, None, llsd_text, specs))?;
+    Ok((sources, read.valid))
 }
 
-/// The first `line N, column M` in a core message (MergeError texts put
-/// the position of the problem there).
-fn location_in_message(message: &str) -> Option<Location> {
-    let rest = &message[message.find("line ")? + 5..];
-    let line_end = rest.find(|c: char| !c.is_ascii_digit())?;
-    let line = rest[..line_end].parse().ok()?;
-    let rest = rest[line_end..].strip_prefix(", column ")?;
-    let column_end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let column = rest[..column_end].parse().ok()?;
-    Some(Location { line, column })
-}
-
-/// Markers for a merge failure in the inputs it is about.
-fn failure_markers(failure: &MergeFailure, built: &Sources, llsd_text: &str) -> Vec<Value> {
-    let entry_path = |id: &str, nth: usize| {
-        built
-            .sources
-            .iter()
-            .zip(&built.paths)
-            .filter(|(s, _)| s.provider_id == id)
-            .nth(nth)
-            .map(|(_, path)| path.clone())
+/// A pipeline failure as a response: its summary, the merge log, and its
+/// markers located in the inputs.
+fn failed_step(
+    stage: &'static str,
+    failure: &MergeFailure,
+    base: Option<BaseConfig<'_>>,
+    llsd: &str,
+    specs: &Map<String, Value>,
+) -> Failed {
+    let texts = Texts {
+        llsd,
+        run_yaml: base.map_or("", |b| b.text),
+        specs: Some(specs),
+        ..NO_TEXTS
     };
-    match failure {
-        MergeFailure::ApiMismatch {
-            provider_id,
-            declared_api,
-            declared_section,
-            placement_api,
-            ..
-        } => {
-            let mut markers = Vec::new();
-            if let Some(path) = entry_path(provider_id, 0) {
-                let d = Diagnostic::error(
-                    path,
-                    format!(
-                        "provider '{provider_id}' declares api={declared_api} in lls-provider-spec.yaml but is placed under externalProviders.{placement_api}"
-                    ),
-                    format!("move the provider to externalProviders.{declared_section}"),
-                );
-                markers.extend(located(LLSD, llsd_text, 1, &[d]));
-            }
-            markers
-        }
-        MergeFailure::DuplicateId { provider_id, .. } => entry_path(provider_id, 1)
-            .map(|path| {
-                let d = Diagnostic::error(
-                    format!("{path}.providerId"),
-                    format!("'{provider_id}' is used by two external providers"),
-                    "give each provider a unique providerId",
-                );
-                located(LLSD, llsd_text, 1, &[d])
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    Failed {
+        stage: Some(stage),
+        failure: Some(failure.summary()),
+        log: Some(pipeline::failure_log(base.map(|b| b.name), failure)),
+        ..Failed::with(texts.locate(failure.diagnostics()))
     }
 }
 
-/// Spec-side marker of an API mismatch (`spec.api` of the provider's file).
-fn spec_api_marker(failure: &MergeFailure, specs: &Map<String, Value>) -> Option<Value> {
-    let MergeFailure::ApiMismatch {
-        provider_id,
-        declared_section,
-        placement_api,
-        ..
-    } = failure
-    else {
-        return None;
-    };
-    let text = specs.get(provider_id)?.as_str()?;
-    let d = Diagnostic::error(
-        "spec.api",
-        format!(
-            "the LLSD places this provider under externalProviders.{placement_api}, not {declared_section}"
-        ),
-        "fix spec.api if the image is for that API, or move the LLSD entry",
-    );
-    located(&spec_source(provider_id), text, 1, &[d]).pop()
-}
-
-/// `{llsd, specs: {providerId: text}, runYaml?, runYamlName?}` →
-/// `{ok, config, extraProviders, log, warnings, providers, llsdValid}`, or
-/// `{ok: false, stage, failure: {kind, providerId, message}, log, errors}`.
-/// The same steps as the merge-config init container: assemble (ids
-/// unique, API placement) then the format-preserving merge.
-pub fn merge(json: &str) -> Value {
-    let req: MergeRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    let built = match build_sources(&req.llsd, &req.specs) {
-        Ok(built) => built,
-        Err(response) => return response,
-    };
-    let base_name = req.run_yaml_name.as_deref().unwrap_or("run.yaml");
+/// `{llsd, specs: {providerId: text}, runYaml?, runYamlName?}`: the same
+/// steps as the merge-config init container — assemble (ids unique, API
+/// placement), then the format-preserving merge.
+pub fn merge(json: &str) -> Result<MergeResponse, Failed> {
+    let req: MergeRequest = request(json)?;
+    let (sources, llsd_valid) = sources(&req.llsd, &req.specs)?;
     let base_text = req.run_yaml.as_deref().filter(|t| !t.trim().is_empty());
     if base_text.is_some_and(|t| t.len() > MAX_BASE_BYTES) {
-        let d = Diagnostic::error(
+        return Err(Failed::with(vec![Input::RunYaml.with(Diagnostic::error(
             "",
             format!("run.yaml is over {MAX_BASE_BYTES} bytes"),
             "paste the ConfigMap's run.yaml itself",
-        );
-        return failed(vec![diagnostic_json(RUN_YAML, &d)]);
+        ))]));
     }
     let base = base_text.map(|text| BaseConfig {
-        name: base_name,
+        name: req.run_yaml_name.as_deref().unwrap_or("run.yaml"),
         text,
     });
-    let result = assemble::assemble(&built.sources)
-        .and_then(|providers| merge_step::run_merge_step(base, &providers));
-    match result {
-        Ok(out) => json!({
-            "ok": true,
-            "llsdValid": built.llsd_valid,
-            "providers": built.entries,
-            "base": base_text,
-            "config": out.config,
-            "extraProviders": out.extra_providers,
-            "log": out.log,
-            "warnings": out.warnings,
-        }),
-        Err(failure) => {
-            let mut response = failure_response(&failure, base.map(|b| b.name));
-            let mut errors = failure_markers(&failure, &built, &req.llsd);
-            errors.extend(spec_api_marker(&failure, &req.specs));
-            if let MergeFailure::InvalidBase { message, .. } = &failure {
-                let mut d = Diagnostic::error("", message.clone(), "fix the run.yaml");
-                d.location = location_in_message(message);
-                errors.push(diagnostic_json(RUN_YAML, &d));
-            }
-            response["errors"] = Value::from(errors);
-            response["llsdValid"] = Value::from(built.llsd_valid);
-            response
-        }
-    }
+    let out = pipeline::assemble(&sources)
+        .and_then(|providers| pipeline::run_merge_step(base, &providers))
+        .map_err(|failure| Failed {
+            llsd_valid: Some(llsd_valid),
+            ..failed_step("merge", &failure, base, &req.llsd, &req.specs)
+        })?;
+    Ok(MergeResponse {
+        ok: true,
+        llsd_valid,
+        providers: sources.iter().map(ProviderEntry::of).collect(),
+        base: base_text.map(str::to_string),
+        config: out.config,
+        extra_providers: out.extra_providers,
+        log: out.log,
+        warnings: out.warnings,
+    })
 }
 
-#[derive(Deserialize)]
-struct ExtraProvidersRequest {
-    llsd: String,
-    #[serde(default)]
-    specs: Map<String, Value>,
+/// `{llsd, specs}`: extra-providers.yaml alone.
+pub fn extra_providers(json: &str) -> Result<TextResponse, Failed> {
+    let req: ExtraProvidersRequest = request(json)?;
+    let (sources, _) = sources(&req.llsd, &req.specs)?;
+    let providers = pipeline::assemble(&sources)
+        .map_err(|failure| failed_step("merge", &failure, None, &req.llsd, &req.specs))?;
+    Ok(TextResponse {
+        ok: true,
+        text: render_extra_providers(&providers),
+    })
 }
 
-/// `{llsd, specs}` → `{ok, text}`: extra-providers.yaml alone.
-pub fn extra_providers(json: &str) -> Value {
-    let req: ExtraProvidersRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    let built = match build_sources(&req.llsd, &req.specs) {
-        Ok(built) => built,
-        Err(response) => return response,
-    };
-    match assemble::assemble(&built.sources) {
-        Ok(providers) => json!({"ok": true, "text": render_extra_providers(&providers)}),
-        Err(failure) => {
-            let mut response = failure_response(&failure, None);
-            let mut errors = failure_markers(&failure, &built, &req.llsd);
-            errors.extend(spec_api_marker(&failure, &req.specs));
-            response["errors"] = Value::from(errors);
-            response
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct StatusRequest {
-    pod: String,
-    #[serde(default)]
-    llsd: String,
-}
-
-/// `{pod, llsd?}` → `{ok, report, table, usedLlsd, notes}`: the per-provider
-/// status as the operator would set it, and the CLI's table.
-pub fn status(json: &str) -> Value {
-    let req: StatusRequest = match request(json) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
+/// `{pod, llsd?}`: the per-provider status as the operator would set it,
+/// and the CLI's table.
+pub fn status(json: &str) -> Result<StatusResponse, Failed> {
+    let req: StatusRequest = request(json)?;
     if req.pod.trim().is_empty() {
-        return json!({"ok": false, "empty": true, "errors": []});
+        return Err(Failed {
+            empty: true,
+            ..Failed::with(Vec::new())
+        });
     }
-    let pod: Pod = match typed(
-        POD,
+    let pod = read_text(
         &req.pod,
-        "pass the pod as `kubectl get pod NAME -o json` prints it",
-    ) {
-        Ok(pod) => pod,
-        Err(errors) => return failed(errors),
-    };
+        yaml_input::typed("pass the pod as `kubectl get pod NAME -o json` prints it"),
+    )
+    .map_err(|errors| Failed::with(tagged(Input::Pod, errors)))?;
     let mut notes = Vec::new();
     let llsd = if req.llsd.trim().is_empty() {
         None
@@ -701,12 +364,12 @@ pub fn status(json: &str) -> Value {
         read.llsd
     };
     let report = diagnose(&pod, llsd.as_ref());
-    json!({
-        "ok": true,
-        "usedLlsd": llsd.is_some(),
-        "notes": notes,
-        "table": render_table(&report, false),
-        "report": report,
+    Ok(StatusResponse {
+        ok: true,
+        used_llsd: llsd.is_some(),
+        notes,
+        table: render_table(&report, false),
+        report,
     })
 }
 

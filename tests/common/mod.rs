@@ -6,13 +6,19 @@ use std::path::{Path, PathBuf};
 use llsd_providers::merge::ExternalProvider;
 use serde_json::{Map, Value};
 
-/// The shared fixtures (`../shared/fixtures` next to the checkout), or
-/// `$LLSD_FIXTURES` when set.
-pub fn fixtures_dir() -> PathBuf {
-    let dir = match std::env::var_os("LLSD_FIXTURES") {
+/// Where the shared fixtures are: `$LLSD_FIXTURES`, else `../shared/fixtures`
+/// next to the checkout.
+fn fixtures_path() -> PathBuf {
+    match std::env::var_os("LLSD_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    };
+    }
+}
+
+/// The shared fixtures directory. Call [`have`] with
+/// [`Prerequisite::SharedFixtures`] first; this asserts they are there.
+pub fn fixtures_dir() -> PathBuf {
+    let dir = fixtures_path();
     assert!(
         dir.is_dir(),
         "the shared fixtures are not at {}: keep this repository next to `shared/` \
@@ -22,16 +28,101 @@ pub fn fixtures_dir() -> PathBuf {
     dir
 }
 
+/// Something a test layer needs from outside the repository. A plain
+/// `cargo test` on a fresh clone runs every test that needs none of them
+/// and names, for each one it skips, the make target that runs it;
+/// `make test` sets `LLSD_TEST_ALL=1`, which turns a missing prerequisite
+/// into a failure (CI never skips).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    /// `../shared/fixtures` (or `$LLSD_FIXTURES`).
+    SharedFixtures,
+    /// The WASI command module built by `make wasm`.
+    WasmModule,
+    /// The `wasmtime` CLI (`make setup-wasmtime`).
+    Wasmtime,
+    /// A Python with PyYAML, the merge oracle (`make setup-python`).
+    PyYaml,
+}
+
+impl Prerequisite {
+    /// `Err(what is missing)` when the prerequisite is absent.
+    fn check(self) -> Result<(), String> {
+        let runs = |program: &str, args: &[&str]| {
+            std::process::Command::new(program)
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        match self {
+            Prerequisite::SharedFixtures => {
+                let dir = fixtures_path();
+                if dir.is_dir() {
+                    Ok(())
+                } else {
+                    Err(format!("the shared fixtures ({})", dir.display()))
+                }
+            }
+            Prerequisite::WasmModule => {
+                let module = wasm_module();
+                if module.is_file() {
+                    Ok(())
+                } else {
+                    Err(format!("the WASI module ({})", module.display()))
+                }
+            }
+            Prerequisite::Wasmtime => {
+                if runs(&wasmtime(), &["--version"]) {
+                    Ok(())
+                } else {
+                    Err(format!("the wasmtime CLI (`{}`)", wasmtime()))
+                }
+            }
+            Prerequisite::PyYaml => {
+                if runs(&python(), &["-c", "import yaml"]) {
+                    Ok(())
+                } else {
+                    Err(format!("PyYAML in `{}` (set PYTHON)", python()))
+                }
+            }
+        }
+    }
+}
+
+/// Whether `test` can run: true when every prerequisite is present.
+/// Otherwise it fails under `LLSD_TEST_ALL=1`, and elsewhere writes a
+/// `skipped` line to the terminal (past the test harness's capture) and
+/// returns false, so that the caller returns early.
+pub fn have(test: &str, needs: &[Prerequisite]) -> bool {
+    let missing: Vec<String> = needs.iter().filter_map(|n| n.check().err()).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let message = format!(
+        "{test}: skipped, it needs {}; `make test` sets everything up and runs it",
+        missing.join(" and ")
+    );
+    assert!(
+        std::env::var_os("LLSD_TEST_ALL").is_none(),
+        "{message} (LLSD_TEST_ALL is set: nothing may be skipped)"
+    );
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "note: {message}");
+    false
+}
+
 /// The Python that has the test oracles installed: `$PYTHON`, else `python3`.
 pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
-/// Fixture run.yamls and trap files, sorted.
+/// Fixture run.yamls (when the shared fixtures are there) and trap files, sorted.
 pub fn bases() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let traps = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/traps");
-    for dir in [fixtures_dir().join("runyamls").as_path(), traps.as_path()] {
+    for dir in [fixtures_path().join("runyamls").as_path(), traps.as_path()] {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };

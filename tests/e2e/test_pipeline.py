@@ -10,7 +10,7 @@ and the server container's PYTHONPATH and LLAMA_STACK_CONFIG. A real Llama
 Stack server (PyPI llama-stack, tests/e2e/requirements.txt) then starts from
 the merged config and must list the external providers.
 
-The failure paths assert the documented messages (DESIGN.md "Error
+The failure paths assert the documented messages (docs/architecture.md "Error
 formats", src/inject/install.sh) and that no merged config was written.
 
 Run from the repository root:

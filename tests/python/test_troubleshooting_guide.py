@@ -29,9 +29,8 @@ RUST_SOURCES = [
     "src/yaml_input.rs",       # YAML syntax, size, encoding
     "src/api.rs",              # release ranges in the section warning
     "src/validate",            # llsd-providers validate (also inject, status, policy)
-    "src/assemble",            # merge-config: metadata and placement errors
+    "src/pipeline",            # merge-config: metadata and placement errors, merge-log.txt
     "src/merge",               # merge-config: base config errors, log lines, warnings
-    "src/merge_step.rs",       # merge-log.txt
     "src/inject",              # llsd-providers inject and the policy's mutation
     "src/status",              # llsd-providers status
     "src/cli",                 # usage and I/O errors
@@ -234,8 +233,7 @@ def code_fragments():
         found.setdefault(fragment, set()).add(origin)
 
     for source in RUST_SOURCES:
-        if not (ROOT / source).exists():
-            continue  # src/policy is optional
+        assert (ROOT / source).exists(), f"{source} is listed in RUST_SOURCES but does not exist"
         for path in _rust_files(source):
             origin = str(path.relative_to(ROOT))
             for literal in rust_literals(path.read_text()):

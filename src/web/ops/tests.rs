@@ -1,4 +1,6 @@
 use super::*;
+use serde::Serialize;
+use serde_json::json;
 
 const SINGLE: &str = include_str!("../../../examples/llsd/single-provider.yaml");
 const MULTI: &str = include_str!("../../../examples/llsd/multi-provider.yaml");
@@ -17,8 +19,13 @@ const PGVECTOR_SPEC: &str =
 const STATUS_LLSD: &str = include_str!("../../../tests/data/status/llsd.yaml");
 const PULL_POD: &str = include_str!("../../../tests/data/status/pod-image-pull-failure.json");
 
-fn call(f: fn(&str) -> Value, request: Value) -> Value {
-    let response = f(&request.to_string());
+/// Calls an operation as the page does and reads the response as JSON.
+fn call<T: Serialize>(f: fn(&str) -> Result<T, Failed>, request: Value) -> Value {
+    let response = match f(&request.to_string()) {
+        Ok(done) => serde_json::to_value(done),
+        Err(failed) => serde_json::to_value(failed),
+    }
+    .unwrap();
     assert!(response.get("ok").is_some(), "{response}");
     response
 }
@@ -120,7 +127,7 @@ fn inject_errors_point_into_the_right_input() {
     );
     let e = &r["errors"][0];
     assert_eq!(e["source"], "options");
-    assert_eq!(e["path"], "options.runAsUser");
+    assert_eq!(e["path"], "runAsUser");
     assert_eq!(line_of(e), 2);
 }
 
@@ -241,14 +248,6 @@ fn a_broken_base_is_located() {
     let e = &r["errors"][0];
     assert_eq!(e["source"], "runYaml");
     assert_eq!(line_of(e), 3);
-    assert_eq!(
-        location_in_message("x at line 12, column 4: y"),
-        Some(Location {
-            line: 12,
-            column: 4
-        })
-    );
-    assert_eq!(location_in_message("no position"), None);
 }
 
 #[test]
@@ -274,7 +273,7 @@ fn status_reports_an_image_pull_failure() {
 
 #[test]
 fn bad_requests_and_garbage_inputs_come_back_as_data() {
-    let r = validate("not json");
+    let r = serde_json::to_value(validate("not json").unwrap_err()).unwrap();
     assert_eq!(r["ok"], false);
     assert_eq!(r["errors"][0]["source"], "request");
     let garbage = [
@@ -291,21 +290,21 @@ fn bad_requests_and_garbage_inputs_come_back_as_data() {
         "\u{0}",
     ];
     for text in garbage {
-        for f in [
-            validate,
-            providers,
-            default_spec_json,
-            inject_json,
-            merge,
-            extra_providers,
-            status,
-        ] {
-            let request = json!({
-                "text": text, "llsd": text, "deployment": text, "options": text,
-                "pod": text, "runYaml": text, "specs": {"x": text},
-                "providerId": text, "image": text, "section": text,
-            });
-            let response = f(&request.to_string());
+        let request = json!({
+            "text": text, "llsd": text, "deployment": text, "options": text,
+            "pod": text, "runYaml": text, "specs": {"x": text},
+            "providerId": text, "image": text, "section": text,
+        });
+        let responses = [
+            call(validate, request.clone()),
+            call(providers, request.clone()),
+            call(default_spec_json, request.clone()),
+            call(inject_json, request.clone()),
+            call(merge, request.clone()),
+            call(extra_providers, request.clone()),
+            call(status, request.clone()),
+        ];
+        for response in responses {
             assert!(response["ok"].is_boolean(), "{text:?}: {response}");
         }
     }

@@ -3,7 +3,6 @@
 
 use crate::api;
 use crate::diagnostic::Diagnostic;
-use crate::validate::type_mismatch;
 use crate::yaml_input;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -23,24 +22,19 @@ pub struct CrdConfig {
 
 /// Parses crd-config.yaml (YAML or JSON).
 pub fn parse_crd_config(text: &str) -> Result<CrdConfig, Vec<Diagnostic>> {
-    let documents = yaml_input::load_documents(text).map_err(|d| vec![d])?;
-    let Some(document) = documents.first() else {
-        return Err(vec![]);
-    };
-    let config: CrdConfig = serde_path_to_error::deserialize(&document.value).map_err(|err| {
-        vec![type_mismatch(
-            &err,
+    yaml_input::read_text(text, |value| {
+        let config: CrdConfig = yaml_input::typed(
             "crd-config.yaml holds providerId, api (the LLSD section, e.g. vectorIo), image and an optional config mapping",
-        )]
-    })?;
-    if api::by_crd_field(&config.api).is_none() {
-        return Err(vec![Diagnostic::error(
-            "api",
-            format!("'{}' is not an LLSD externalProviders section", config.api),
-            format!("use one of: {}", api::crd_field_list()),
-        )]);
-    }
-    Ok(config)
+        )(value)?;
+        if api::by_crd_field(&config.api).is_none() {
+            return Err(vec![Diagnostic::error(
+                "api",
+                format!("'{}' is not an LLSD externalProviders section", config.api),
+                format!("use one of: {}", api::crd_field_list()),
+            )]);
+        }
+        Ok(config)
+    })
 }
 
 #[cfg(test)]

@@ -1,18 +1,35 @@
-//! From LLSD entries and provider metadata to the ordered, checked list of
-//! providers the merge writes into run.yaml.
+//! The merge step's pipeline, from provider metadata to the merged config:
 //!
-//! The checks that need both halves live here: the metadata's `api` must be
-//! the section the LLSD lists the provider in, and ids must be unique.
+//! 1. **sources**: each provider as the merge sees it ([`ProviderSource`]),
+//!    from the metadata directory the install step writes
+//!    ([`sources_from_dirs`], the `merge` command) or from an LLSD and the
+//!    providers' lls-provider-spec.yaml texts ([`sources_from_llsd`], the
+//!    playground);
+//! 2. **assemble**: the checks that need both the LLSD's placement and the
+//!    metadata — ids unique ([`crate::llsd::repeated_ids`]), the metadata's
+//!    `api` is the section the provider is listed in — giving the merge's
+//!    entries ([`assemble`]);
+//! 3. **merge**: the format-preserving merge into the user's run.yaml, with
+//!    extra-providers.yaml, the log and the warnings ([`run_merge_step`]).
+//!
+//! Every failure is a [`MergeFailure`]: data that renders in the documented
+//! format and points into the inputs it is about. See docs/architecture.md
+//! ("Merge rules", "Error formats").
 
 mod crd_config;
 mod directory;
 mod failure;
+mod from_llsd;
+mod step;
 
 pub use crd_config::{CrdConfig, parse_crd_config};
 pub use directory::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE, sources_from_dirs};
-pub use failure::MergeFailure;
+pub use failure::{FailureSummary, MergeFailure, ProviderFile};
+pub use from_llsd::sources_from_llsd;
+pub use step::{BaseConfig, MAX_BASE_BYTES, MergeStepOutput, failure_log, run_merge_step};
 
 use crate::api::{self, Api};
+use crate::llsd::repeated_ids;
 use crate::merge::ExternalProvider;
 use crate::provider_package::ProviderPackage;
 use serde_json::{Map, Value};
@@ -21,29 +38,33 @@ use serde_json::{Map, Value};
 /// metadata its image carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderSource {
+    /// The LLSD's providerId.
     pub provider_id: String,
+    /// The provider image, for messages.
     pub image: String,
     /// The LLSD section (CRD field) the provider is listed in.
     pub section: &'static Api,
+    /// Field path of the LLSD entry, when the LLSD itself is at hand.
+    pub entry_path: Option<String>,
+    /// The entry's `config`, written as the provider's run.yaml config.
     pub config: Option<Map<String, Value>>,
+    /// The image's lls-provider-spec.yaml.
     pub package: ProviderPackage,
 }
 
 /// Checks `sources` (in CRD order) and turns them into merge entries.
 pub fn assemble(sources: &[ProviderSource]) -> Result<Vec<ExternalProvider>, MergeFailure> {
-    for (i, source) in sources.iter().enumerate() {
-        if let Some(first) = sources[..i]
-            .iter()
-            .find(|s| s.provider_id == source.provider_id)
-        {
-            return Err(MergeFailure::DuplicateId {
-                provider_id: source.provider_id.clone(),
-                first_image: first.image.clone(),
-                first_section: first.section.crd_field.to_string(),
-                second_image: source.image.clone(),
-                second_section: source.section.crd_field.to_string(),
-            });
-        }
+    let ids = sources.iter().map(|s| s.provider_id.as_str());
+    if let Some(&(first, second)) = repeated_ids(ids).first() {
+        let (first, second) = (&sources[first], &sources[second]);
+        return Err(MergeFailure::DuplicateId {
+            provider_id: second.provider_id.clone(),
+            first_image: first.image.clone(),
+            first_section: first.section.crd_field.to_string(),
+            second_image: second.image.clone(),
+            second_section: second.section.crd_field.to_string(),
+            second_path: second.entry_path.clone(),
+        });
     }
     sources.iter().map(to_entry).collect()
 }
@@ -54,6 +75,7 @@ fn to_entry(source: &ProviderSource) -> Result<ExternalProvider, MergeFailure> {
         return Err(MergeFailure::ApiMismatch {
             provider_id: source.provider_id.clone(),
             image: source.image.clone(),
+            entry_path: source.entry_path.clone(),
             declared_api: declared.to_string(),
             declared_section: api::by_run_yaml_key(declared)
                 .map_or(declared, |api| api.crd_field)
@@ -102,6 +124,7 @@ pub(crate) mod tests {
             provider_id: id.into(),
             image: format!("r.io/{id}:1"),
             section: api::by_crd_field(section).unwrap(),
+            entry_path: None,
             config: None,
             package: package(api, "remote::x", "x_mod"),
         }
@@ -127,6 +150,7 @@ pub(crate) mod tests {
             MergeFailure::ApiMismatch {
                 provider_id: "v".into(),
                 image: "r.io/v:1".into(),
+                entry_path: None,
                 declared_api: "vector_io".into(),
                 declared_section: "vectorIo".into(),
                 placement_api: "inference".into(),

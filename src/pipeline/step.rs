@@ -2,7 +2,7 @@
 //! the user's base config in, the merged config, `extra-providers.yaml`,
 //! the log and the warnings out.
 
-use crate::assemble::MergeFailure;
+use super::MergeFailure;
 use crate::merge::{self, ExternalProvider, MergeEvent};
 
 /// Largest base config accepted (a run.yaml is a few KB).
@@ -38,6 +38,7 @@ pub fn run_merge_step(
                 merge::merge(base.text, providers).map_err(|err| MergeFailure::InvalidBase {
                     file: base.name.to_string(),
                     message: err.to_string(),
+                    location: err.location(),
                 })?;
             (merged.text, merged.events)
         }

@@ -3,10 +3,10 @@
 //! containers. The host reads the files; this module decides.
 
 use super::crd_config::parse_crd_config;
-use super::{MergeFailure, ProviderSource};
+use super::{MergeFailure, ProviderFile, ProviderSource};
 use crate::api;
 use crate::diagnostic::Diagnostic;
-use crate::validate::check_provider_package;
+use crate::validate::parse_provider_package;
 use crate::yaml_input;
 
 pub const SPEC_FILE: &str = "lls-provider-spec.yaml";
@@ -55,17 +55,22 @@ pub fn sources_from_dirs(
             .as_deref()
             .ok_or_else(|| missing(CRD_CONFIG_FILE))?;
         let spec_text = dir.spec.as_deref().ok_or_else(|| missing(SPEC_FILE))?;
-        let invalid = |file: &str, image: &str, diagnostics: Vec<Diagnostic>| {
+        let invalid = |which: ProviderFile, image: &str, diagnostics: Vec<Diagnostic>| {
+            let file = match which {
+                ProviderFile::Spec => SPEC_FILE,
+                ProviderFile::CrdConfig => CRD_CONFIG_FILE,
+            };
             MergeFailure::InvalidProviderFile {
                 provider_id: id.clone(),
                 image: image.to_string(),
+                which,
                 file: format!("{root}/{id}/{file}"),
                 diagnostics,
             }
         };
         let crd = decode(crd_text)
             .and_then(parse_crd_config)
-            .map_err(|d| invalid(CRD_CONFIG_FILE, "unknown", d))?;
+            .map_err(|d| invalid(ProviderFile::CrdConfig, "unknown", d))?;
         let image = crd.image.clone().unwrap_or_else(|| "unknown".to_string());
         if &crd.provider_id != id {
             let problem = format!(
@@ -74,28 +79,18 @@ pub fn sources_from_dirs(
             );
             let fix = "the install init container writes DIR/{providerId}/; do not edit the files by hand";
             return Err(invalid(
-                CRD_CONFIG_FILE,
+                ProviderFile::CrdConfig,
                 &image,
                 vec![Diagnostic::error("providerId", problem, fix)],
             ));
         }
         let package = decode(spec_text)
-            .and_then(|text| yaml_input::load_documents(text).map_err(|d| vec![d]))
-            .and_then(|docs| check_provider_package(&docs[0].value))
-            .map_err(|d| invalid(SPEC_FILE, &image, d))?
-            .0;
-        if let Some(first) = sources.iter().find(|s| s.provider_id == *id) {
-            return Err(MergeFailure::DuplicateId {
-                provider_id: id.clone(),
-                first_image: first.image.clone(),
-                first_section: first.section.crd_field.to_string(),
-                second_image: image,
-                second_section: crd.api,
-            });
-        }
+            .and_then(parse_provider_package)
+            .map_err(|d| invalid(ProviderFile::Spec, &image, d))?;
         sources.push(ProviderSource {
             provider_id: id.clone(),
             section: api::by_crd_field(&crd.api).unwrap_or(&api::APIS[0]),
+            entry_path: None,
             image,
             config: crd.config,
             package,
@@ -185,7 +180,8 @@ mod tests {
 
     #[test]
     fn listing_an_id_twice_is_a_duplicate() {
-        let err = sources_from_dirs("/m", &ids(&["a", "a"]), &[dir("a")]).unwrap_err();
+        let sources = sources_from_dirs("/m", &ids(&["a", "a"]), &[dir("a")]).unwrap();
+        let err = crate::pipeline::assemble(&sources).unwrap_err();
         assert!(matches!(err, MergeFailure::DuplicateId { .. }), "{err}");
     }
 

@@ -113,13 +113,14 @@ demo: build wasm setup-wasmtime
 	  --output /out/run.yaml --extra-providers-output /out/extra-providers.yaml --log /out/merge-log.txt
 	diff -u examples/merge/run.yaml target/demo/run.yaml || true
 
-## lint: formatting and clippy for every host and target, warnings are errors
+## lint: formatting, clippy for every host and target, and the API docs (missing docs too): warnings are errors
 lint: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) clippy --locked --features web --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
 	$(CARGO) clippy --locked --lib --tests --features policy -- -D warnings
 	cd tests/policy-host && $(CARGO) fmt -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --lib --features policy,web
 
 ## check: the fast loop: format, clippy and the core tests (a few minutes on a warm machine)
 check: setup-rust

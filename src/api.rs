@@ -10,12 +10,16 @@ use std::fmt;
 /// A llama-stack release, compared by `(major, minor, patch)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Release {
+    /// `0` in `0.2.23`.
     pub major: u16,
+    /// `2` in `0.2.23`.
     pub minor: u16,
+    /// `23` in `0.2.23`; `0` when a version names only two numbers.
     pub patch: u16,
 }
 
 impl Release {
+    /// `major.minor.patch`; `const` so that the API table is built at compile time.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
         Release {
             major,
@@ -63,7 +67,8 @@ impl Api {
         release >= self.since && self.until.is_none_or(|until| release < until)
     }
 
-    /// `0.1.0+` or `0.1.0 – 0.6.x` style description of the releases serving it.
+    /// The releases serving it, for messages: `0.1.0+`, or
+    /// `0.1.0 up to (not including) 0.7.0`.
     pub fn releases(&self) -> String {
         match self.until {
             None => format!("{}+", self.since),

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
+/// The operator's CRD the patch applies to (`kubectl patch crd …`; docs/crd.md).
 pub const CRD_NAME: &str = "llamastackdistributions.llamastack.io";
 const SCHEMA_ROOT: &str = "/spec/versions/0/schema/openAPIV3Schema/properties";
 

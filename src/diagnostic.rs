@@ -6,7 +6,9 @@ use std::fmt;
 /// A 1-based line and column in the input text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, counted in characters, not bytes.
     pub column: usize,
 }
 
@@ -33,16 +35,21 @@ impl fmt::Display for Location {
     }
 }
 
+/// How serious a finding is; serialized as `error` or `warning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The input is invalid: validation fails and hosts refuse it.
     Error,
+    /// Worth knowing, but the input is accepted (e.g. a section whose API later
+    /// releases no longer serve).
     Warning,
 }
 
 /// One finding about an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Error or warning; printed as the `ERROR` or `WARNING` label.
     pub severity: Severity,
     /// Field path inside the document (`spec.server.externalProviders.inference[1].providerId`);
     /// empty for problems with the document as a whole (syntax errors).
@@ -57,6 +64,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error at field `path` (empty for the whole document), not yet located;
+    /// see [`Diagnostic::at`].
     pub fn error(
         path: impl Into<String>,
         problem: impl Into<String>,
@@ -71,6 +80,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at field `path`, otherwise as [`Diagnostic::error`].
     pub fn warning(
         path: impl Into<String>,
         problem: impl Into<String>,
@@ -82,11 +92,13 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic, located at `location` in the input text.
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
         self
     }
 
+    /// Whether it makes the input invalid (warnings do not).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

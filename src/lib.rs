@@ -1,9 +1,24 @@
 //! llsd-providers: deploy-time external providers for Llama Stack on Kubernetes.
 //!
-//! The core is pure (no I/O): it validates `LlamaStackDistribution`s and
-//! provider metadata, and later merges providers into run.yaml and wires the
-//! operator's Deployment. Hosts (the CLI, the Kubewarden policy, the web
-//! playground) only read input and print results.
+//! The core is pure (no I/O) and every host calls the same functions
+//! (docs/architecture.md, "Pure core, thin hosts"):
+//!
+//! | step | entry point |
+//! |---|---|
+//! | validate an LLSD or provider metadata | [`validate::validate_text`], [`validate::check_llsd`] |
+//! | wire the operator's Deployment | [`inject()`] with [`InjectOptions`] |
+//! | merge providers into run.yaml | [`pipeline`]: sources → [`pipeline::assemble`] → [`pipeline::run_merge_step`] |
+//! | diagnose a pod | [`status::diagnose`] |
+//! | the CRD patch | [`crd`] |
+//!
+//! The model: [`api`] (the API table), [`llsd`] (the custom resource),
+//! [`provider_package`] (lls-provider-spec.yaml). Reading and reporting:
+//! [`yaml_input`] (documents → typed values), [`locate`] (field path →
+//! line and column), [`diagnostic`] (errors and warnings as data). The
+//! run.yaml engine is [`merge`]. The hosts are the CLI (`src/cli/`, the
+//! `llsd-providers` binary, native and WASI), the Kubewarden policy
+//! (`policy`, feature `policy`) and the playground (`web`, feature `web`).
+#![warn(missing_docs)]
 
 pub mod api;
 pub mod crd;
@@ -21,3 +36,9 @@ pub mod validate;
 #[cfg(feature = "web")]
 pub mod web;
 pub mod yaml_input;
+
+pub use diagnostic::{Diagnostic, Input, InputDiagnostic, Location, Severity};
+pub use inject::{InjectError, InjectOptions, inject};
+pub use llsd::LlamaStackDistribution;
+pub use pipeline::MergeFailure;
+pub use provider_package::ProviderPackage;

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// `apiVersion` of the operator's LLSD; validation requires it.
 pub const API_VERSION: &str = "llamastack.io/v1alpha1";
+/// `kind` of an LLSD; `validate` picks the LLSD rules by it.
 pub const KIND: &str = "LlamaStackDistribution";
 
 /// Longest providerId: `install-provider-` (17 characters) + id must fit the
@@ -29,15 +31,24 @@ pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
 /// DNS-1123 label, as Kubernetes spells it.
 pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
+/// An operator `LlamaStackDistribution`: the fields this project owns or reads,
+/// everything else kept in `rest` maps (docs/architecture.md, "LLSD fields
+/// (`externalProviders`)").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LlamaStackDistribution {
+    /// [`API_VERSION`] in a valid LLSD.
     pub api_version: String,
+    /// [`KIND`] in a valid LLSD.
     pub kind: String,
+    /// Kubernetes object metadata; validation requires `name`.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// The desired state; this project reads only `spec.server`.
     #[serde(default)]
     pub spec: LlsdSpec,
+    /// The observed state, as the operator writes it; kept as read. Nothing in
+    /// this project writes it (docs/architecture.md, "Status").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LlsdStatus>,
 }
@@ -55,26 +66,37 @@ impl LlamaStackDistribution {
     }
 }
 
+/// `spec` of an LLSD.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LlsdSpec {
+    /// `spec.server`, where the distribution and the external providers are set.
     #[serde(default)]
     pub server: ServerSpec,
+    /// Every other `spec` field (`replicas`, …), kept verbatim.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
 
+/// `spec.server`: the server's distribution, container, config and providers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerSpec {
+    /// Which distribution the server runs; validation requires exactly one of
+    /// `name` and `image`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
+    /// The server container's settings; the injection reads only its `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_spec: Option<ContainerSpec>,
+    /// The ConfigMap with the user's run.yaml; required when any external provider
+    /// is listed, since the providers are merged into that file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_config: Option<UserConfig>,
+    /// The provider images to install at pod start, by API section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_providers: Option<ExternalProviders>,
+    /// Every other `spec.server` field (`podOverrides`, …), kept verbatim.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
@@ -83,8 +105,10 @@ pub struct ServerSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Distribution {
+    /// A distribution the operator knows by name (`starter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A server image to run instead of a named distribution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
 }
@@ -93,18 +117,26 @@ pub struct Distribution {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerSpec {
+    /// Name of the server container in the Deployment; the injection looks for
+    /// this container, [`crate::inject::names::DEFAULT_SERVER_CONTAINER`] when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Port the server listens on (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
+    /// The server container's resources (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
+    /// Extra environment of the server container (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<EnvVar>>,
+    /// Overrides the server container's command (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    /// Overrides the server container's args (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
+    /// Every other `containerSpec` field, kept verbatim.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
@@ -113,8 +145,12 @@ pub struct ContainerSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserConfig {
+    /// Name of the ConfigMap; the injection finds the pod volume of this ConfigMap
+    /// and mounts the merged config in its place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_name: Option<String>,
+    /// Namespace of the ConfigMap (the operator's field; the injection matches
+    /// the volume by name only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_namespace: Option<String>,
 }
@@ -123,6 +159,8 @@ pub struct UserConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ExternalProviders {
+    /// CRD field (`vectorIo`) → that section's entries, in list order. Iteration
+    /// order is alphabetical, not CRD order: use [`ExternalProviders::in_crd_order`].
     pub sections: BTreeMap<String, Vec<ExternalProviderRef>>,
 }
 
@@ -148,6 +186,7 @@ impl ExternalProviders {
             .collect()
     }
 
+    /// Whether no section lists a provider (empty sections count as none).
     pub fn is_empty(&self) -> bool {
         self.sections.values().all(Vec::is_empty)
     }
@@ -217,11 +256,18 @@ pub struct ExternalProviderRef {
 }
 
 impl ExternalProviderRef {
+    /// The pull policy for the install init container: the one set, else `IfNotPresent`.
     pub fn pull_policy(&self) -> ImagePullPolicy {
         self.image_pull_policy.unwrap_or_default()
     }
 }
 
+/// `imagePullPolicy` of an entry, as Kubernetes defines it for containers:
+/// `Always` pulls at every pod start, `Never` uses only an image already on
+/// the node, `IfNotPresent` (the default) pulls only when the node lacks it.
+// The variants carry no `///`: schemars would turn the CRD's plain `enum`
+// into a `oneOf`, which Kubernetes' structural schemas do not allow.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ImagePullPolicy {
     Always,
@@ -231,8 +277,10 @@ pub enum ImagePullPolicy {
 }
 
 impl ImagePullPolicy {
+    /// Every policy as written in YAML, for validation and typo suggestions.
     pub const ALL: [&'static str; 3] = ["Always", "Never", "IfNotPresent"];
 
+    /// The policy as written in YAML (`IfNotPresent`).
     pub fn as_str(self) -> &'static str {
         match self {
             ImagePullPolicy::Always => "Always",
@@ -242,11 +290,14 @@ impl ImagePullPolicy {
     }
 }
 
+/// `status` of an LLSD.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LlsdStatus {
+    /// One entry per provider, keyed by providerId, in CRD order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_providers: Option<Vec<ExternalProviderStatus>>,
+    /// Every other `status` field (the operator's), kept verbatim.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
@@ -256,8 +307,11 @@ pub struct LlsdStatus {
 #[serde(rename_all = "camelCase")]
 #[schemars(description = "Install state of one external provider.")]
 pub struct ExternalProviderStatus {
+    /// The provider's `providerId` (the list-map key).
     pub provider_id: String,
+    /// The provider image.
     pub image: String,
+    /// Where the install stands.
     pub phase: ProviderPhase,
     /// What happened, and how to fix it when it failed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -270,6 +324,14 @@ pub struct ExternalProviderStatus {
     pub last_transition_time: Option<String>,
 }
 
+/// Phase of one injected init container (docs/architecture.md, "Status"):
+/// `Pending` (not started: waiting for an earlier init container, for
+/// scheduling or for the container to be created), `Installing` (running),
+/// `Ready` (terminated with exit code 0), `Failed` (terminated non-zero,
+/// crash-looping, or unable to start, e.g. an image pull failure).
+// The variants carry no `///`: schemars would turn the CRD's plain `enum`
+// into a `oneOf`, which Kubernetes' structural schemas do not allow.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ProviderPhase {
     Pending,

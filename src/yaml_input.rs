@@ -19,6 +19,7 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 pub struct Document {
     /// 1-based position of the document in its file (`---` separated).
     pub number: usize,
+    /// The document as a JSON value, the form validation and the typed readers take.
     pub value: Value,
 }
 

@@ -5,6 +5,7 @@
 //! Idempotent: a previous injection is removed first, so transforming the
 //! output again changes nothing and an LLSD change replaces the old wiring.
 
+mod changes;
 mod containers;
 mod hash;
 pub mod names;
@@ -12,6 +13,9 @@ mod options;
 mod server;
 mod strip;
 
+pub use changes::{
+    Change, ChangeKind, ChangeOp, ChangeSummary, deployment_changes, list_key, summary,
+};
 pub use hash::providers_hash;
 pub use options::{DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions};
 

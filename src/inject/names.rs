@@ -2,26 +2,41 @@
 
 /// Shared emptyDir: packages, metadata, installed-packages.txt.
 pub const SHARED_VOLUME: &str = "llsd-external-providers";
+/// Where the shared emptyDir is mounted: read-write in the install init
+/// containers, read-only in `merge-config` and the server.
 pub const SHARED_PATH: &str = "/opt/llama-stack/external-providers";
+/// pip's `--target` for every provider; prepended to the server's `PYTHONPATH`.
 pub const PACKAGES_PATH: &str = "/opt/llama-stack/external-providers/python-packages";
+/// `{providerId}/lls-provider-spec.yaml` and `{providerId}/crd-config.yaml` per
+/// provider; `merge-config`'s `--metadata-dir`.
 pub const METADATA_PATH: &str = "/opt/llama-stack/external-providers/metadata";
 
 /// emptyDir the merge writes the merged config into.
 pub const MERGED_VOLUME: &str = "llsd-merged-config";
+/// Where `merge-config` mounts the merged-config emptyDir and writes the config,
+/// `extra-providers.yaml` and `merge-log.txt`. The server mounts the same volume
+/// where it mounted the user's ConfigMap.
 pub const MERGED_PATH: &str = "/opt/llama-stack/config";
 
 /// Where merge-config sees the user's ConfigMap.
 pub const BASE_CONFIG_PATH: &str = "/opt/llama-stack/base-config";
 
+/// Name of the init container that runs the merge, last of the injected ones.
 pub const MERGE_CONTAINER: &str = "merge-config";
+/// Name prefix of the per-provider install init containers
+/// (`install-provider-{providerId}`).
 pub const INSTALL_PREFIX: &str = "install-provider-";
 
-/// Pod-template annotations: the hash that rolls the Deployment when the
-/// provider list changes, and what the injection replaced (so that it can
-/// be undone and redone idempotently).
+/// Pod-template annotation holding the providers hash: it rolls the Deployment
+/// when the provider list changes, marks a previous injection (so that it can
+/// be undone and redone idempotently) and lets `status` tell a stale pod
+/// (docs/architecture.md, "Paths and volumes").
 pub const HASH_ANNOTATION: &str = "llsd-providers.llamastack.io/providers-hash";
+/// Pod-template annotation naming the ConfigMap volume the merged config
+/// replaced, so that the injection can be undone.
 pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-volume";
 
+/// The server's environment variable that gets [`PACKAGES_PATH`] prepended.
 pub const PYTHONPATH: &str = "PYTHONPATH";
 
 /// Server container name the operator uses when containerSpec.name is unset.

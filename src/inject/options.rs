@@ -14,19 +14,26 @@ pub struct InjectOptions {
     pub merge_command: Vec<String>,
     /// `sizeLimit` of the shared emptyDir holding the installed packages.
     pub shared_volume_size_limit: String,
+    /// Requests and memory limit of every injected init container.
     pub init_container_resources: InitContainerResources,
     /// UID the injected init containers run as (non-root).
     pub run_as_user: i64,
 }
 
+/// Resources of each injected init container, as Kubernetes quantities: CPU
+/// and memory requests, and a memory limit (no CPU limit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct InitContainerResources {
+    /// CPU request (default `100m`).
     pub cpu_request: String,
+    /// Memory request (default `256Mi`).
     pub memory_request: String,
+    /// Memory limit (default `512Mi`).
     pub memory_limit: String,
 }
 
+/// `mergeImage` when the options do not set one: this project's CLI image.
 pub const DEFAULT_MERGE_IMAGE: &str = "quay.io/llsd-providers/merge-config:0.1.0";
 
 impl Default for InjectOptions {

@@ -19,7 +19,11 @@ use crate::merge::tree::{self, Kind, Node, Tree};
 /// The merged config and what the merge did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
+    /// The merged run.yaml: the base with only the added and removed entries
+    /// changed (the base itself when there are no providers).
     pub text: String,
+    /// What the merge did, in a deterministic order; the log and the
+    /// warnings are rendered from it.
     pub events: Vec<MergeEvent>,
 }
 

@@ -9,78 +9,119 @@ use std::fmt;
 pub enum MergeError {
     /// The base is not well-formed YAML.
     InvalidYaml {
+        /// 1-based line where the parser stopped.
         line: usize,
+        /// 1-based column where the parser stopped, in characters.
         column: usize,
+        /// The parser's description of the error.
         message: String,
     },
     /// The base holds no document (empty, or only comments).
     EmptyDocument,
     /// The base holds more than one document; PyYAML's `safe_load`
     /// rejects such a stream, so llama-stack could not read it either.
-    MultipleDocuments { line: usize, column: usize },
+    MultipleDocuments {
+        /// 1-based line where the second document starts.
+        line: usize,
+        /// 1-based column where the second document starts, in characters.
+        column: usize,
+    },
     /// The root node is not a mapping.
     RootNotMapping {
+        /// 1-based line of the root node.
         line: usize,
+        /// 1-based column of the root node, in characters.
         column: usize,
+        /// What the root is instead (`a sequence`, `a scalar`, `an alias`).
         found: &'static str,
     },
     /// `providers` is neither a mapping nor empty.
     ProvidersNotMapping {
+        /// 1-based line of the `providers` value.
         line: usize,
+        /// 1-based column of the `providers` value, in characters.
         column: usize,
+        /// What the value is instead (`a sequence`, `a scalar`, `an alias`).
         found: &'static str,
     },
     /// `providers.<api>` is neither a sequence nor empty.
     SectionNotSequence {
+        /// The run.yaml API key (`vector_io`).
         api: String,
+        /// 1-based line of the section's value.
         line: usize,
+        /// 1-based column of the section's value, in characters.
         column: usize,
+        /// What the value is instead (`a mapping`, `a scalar`, `an alias`).
         found: &'static str,
     },
     /// A key appears twice in a mapping the merge reads or edits.
     /// PyYAML would silently keep the last one; we refuse to guess.
     DuplicateKey {
+        /// The repeated key.
         key: String,
+        /// 1-based line of the second occurrence.
         line: usize,
+        /// 1-based column of the second occurrence, in characters.
         column: usize,
+        /// 1-based line of the first occurrence.
         first_line: usize,
     },
     /// A merge key (`<<`) in a mapping the merge edits.
     MergeKeyUnsupported {
+        /// The mapping holding it (`the root mapping`, `an entry of providers.inference`).
         context: String,
+        /// 1-based line of the `<<` key.
         line: usize,
+        /// 1-based column of the `<<` key, in characters.
         column: usize,
     },
     /// A node the merge must edit is an alias, or is anchored and
     /// aliased elsewhere (editing it would change the alias too).
     AliasedEditTarget {
+        /// The node, as the message names it (`providers`, `providers.inference`, `apis`).
         what: String,
+        /// 1-based line of the node.
         line: usize,
+        /// 1-based column of the node, in characters.
         column: usize,
     },
     /// A node the merge must edit is written in a form it cannot edit
     /// safely (e.g. an anchored or tagged empty section).
     UnsupportedLayout {
+        /// The whole problem in words; the message is this plus the position.
         what: String,
+        /// 1-based line of the node.
         line: usize,
+        /// 1-based column of the node, in characters.
         column: usize,
     },
     /// Nesting deeper than the limit (PyYAML itself gives up far earlier).
     TooDeep {
+        /// 1-based line of the collection that goes past the limit.
         line: usize,
+        /// 1-based column of that collection, in characters.
         column: usize,
+        /// The nesting limit, in levels.
         limit: usize,
     },
     /// A removed entry defines an anchor used elsewhere, and its
     /// definition cannot be moved to the remaining alias.
     AnchorRelocation {
+        /// The anchor's name, without `&`.
         anchor: String,
+        /// 1-based line of the anchored node.
         line: usize,
+        /// 1-based column of the anchored node, in characters.
         column: usize,
+        /// Why the definition cannot move.
         reason: String,
     },
     /// Safety net: the merged text failed to parse. Never expected.
-    OutputInvalid { message: String },
+    OutputInvalid {
+        /// The parser's description of the error in the merged text.
+        message: String,
+    },
 }
 
 impl MergeError {

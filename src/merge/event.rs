@@ -5,54 +5,85 @@
 pub enum MergeEvent {
     /// An external provider was appended to `providers.<api>`.
     ProviderAdded {
+        /// The run.yaml API key (`vector_io`).
         api: String,
+        /// The external provider's id.
         id: String,
+        /// Its `provider_type` (`remote::custom-vllm`).
         provider_type: String,
     },
     /// A base entry with the same id was removed and the external one
     /// appended. Also a warning, see [`MergeEvent::warning_text`].
     ProviderReplaced {
+        /// The run.yaml API key (`vector_io`).
         api: String,
+        /// The external provider's id.
         id: String,
+        /// `provider_type` of the removed base entry (empty when it had none).
         base_type: String,
+        /// `provider_type` of the external provider.
         external_type: String,
     },
     /// The removed base entry's id was an env template that can resolve
     /// to the external id (e.g. `${env.OLLAMA_URL:+ollama}`).
     TemplateIdMatched {
+        /// The run.yaml API key (`vector_io`).
         api: String,
+        /// The external provider's id.
         id: String,
+        /// The base id as written (`${env.ENABLE_OLLAMA:+ollama}`).
         template: String,
+        /// 1-based line of the removed base entry.
         line: usize,
     },
     /// A base id in an edited section is an env template that can resolve
     /// to anything (`${env.X}`); it was left in place.
     UnconstrainedBaseId {
+        /// The run.yaml API key (`vector_io`).
         api: String,
+        /// The base id as written (`${env.X}`).
         template: String,
+        /// 1-based line of the base entry.
         line: usize,
     },
     /// A base entry in an edited section has no literal string
     /// `provider_id`; it was left in place.
-    BaseEntryWithoutId { api: String, line: usize },
+    BaseEntryWithoutId {
+        /// The run.yaml API key (`vector_io`).
+        api: String,
+        /// 1-based line of the base entry.
+        line: usize,
+    },
     /// `providers.<api>` did not exist (or was empty) and was created.
-    SectionCreated { api: String },
+    SectionCreated {
+        /// The run.yaml API key (`vector_io`).
+        api: String,
+    },
     /// The `providers:` key did not exist and was created.
     ProvidersCreated,
     /// `<api>` was added to the non-empty `apis:` list.
-    ApiListed { api: String },
+    ApiListed {
+        /// The run.yaml API key (`vector_io`).
+        api: String,
+    },
     /// The external id also names a base provider in another API.
     /// llama-stack allows that; it is only worth knowing.
     SameIdInOtherApi {
+        /// The shared id.
         id: String,
+        /// The run.yaml API key the external provider goes to.
         api: String,
+        /// The run.yaml API key of the base provider with that id.
         other_api: String,
     },
     /// A removed entry defined an anchor still used elsewhere; its
     /// definition moved to the first remaining alias.
     AnchorRelocated {
+        /// The anchor's name, without `&`.
         anchor: String,
+        /// 1-based line of the removed definition, in the base.
         from_line: usize,
+        /// 1-based line of the alias that now holds the definition, in the base.
         to_line: usize,
     },
 }

@@ -7,15 +7,19 @@ use crate::yaml_input;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// `crd-config.yaml`: the LLSD entry as the install step recorded it; unknown
+/// fields are refused (docs/architecture.md, "crd-config.yaml").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CrdConfig {
+    /// The entry's `providerId`; must equal the name of its metadata directory.
     pub provider_id: String,
     /// The LLSD section (CRD field, e.g. `vectorIo`).
     pub api: String,
     /// The provider image, for messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The entry's `config`; becomes the provider's run.yaml `config`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Map<String, Value>>,
 }

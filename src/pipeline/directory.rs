@@ -9,15 +9,21 @@ use crate::diagnostic::Diagnostic;
 use crate::validate::parse_provider_package;
 use crate::yaml_input;
 
+/// The provider metadata's file name in `DIR/{providerId}/`, copied from the image.
 pub const SPEC_FILE: &str = "lls-provider-spec.yaml";
+/// The LLSD entry's file name in `DIR/{providerId}/` (docs/architecture.md,
+/// "crd-config.yaml").
 pub const CRD_CONFIG_FILE: &str = "crd-config.yaml";
 
 /// One provider directory as the host found it: file bytes, `None` when
 /// the file is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderDir {
+    /// The directory's name, which should be a provider id listed in `--providers`.
     pub name: String,
+    /// Bytes of its `lls-provider-spec.yaml`.
     pub spec: Option<Vec<u8>>,
+    /// Bytes of its `crd-config.yaml`.
     pub crd_config: Option<Vec<u8>>,
 }
 

@@ -20,23 +20,31 @@ pub enum ProviderFile {
 pub enum MergeFailure {
     /// Metadata `api` differs from the LLSD section the provider is listed in.
     ApiMismatch {
+        /// The provider's id.
         provider_id: String,
+        /// The provider image.
         image: String,
         /// Field path of the provider's LLSD entry, when the LLSD is at hand.
         entry_path: Option<String>,
         /// `spec.api` of lls-provider-spec.yaml (run.yaml key).
         declared_api: String,
-        /// LLSD section the declared API belongs in (CRD field), when known.
+        /// LLSD section the declared API belongs in (CRD field); `declared_api`
+        /// itself when no API has that run.yaml key.
         declared_section: String,
         /// LLSD section the provider is listed in (CRD field).
         placement_api: String,
     },
     /// Two external providers share one id.
     DuplicateId {
+        /// The repeated id.
         provider_id: String,
+        /// Image of the first provider using it, in CRD order.
         first_image: String,
+        /// LLSD section (CRD field) of the first provider.
         first_section: String,
+        /// Image of the second provider using it.
         second_image: String,
+        /// LLSD section (CRD field) of the second provider.
         second_section: String,
         /// Field path of the second entry, when the LLSD is at hand.
         second_path: Option<String>,
@@ -44,33 +52,44 @@ pub enum MergeFailure {
     /// The LLSD lists a provider whose lls-provider-spec.yaml is not at hand
     /// (the playground cannot pull images).
     MissingSpec {
+        /// The provider's id.
         provider_id: String,
+        /// The image whose metadata is missing.
         image: String,
         /// Field path of the provider's LLSD entry.
         entry_path: String,
     },
     /// A provider named in `--providers` has no directory, or lacks a file.
     MissingProvider {
+        /// The listed id.
         provider_id: String,
+        /// Path of what is missing: the directory (`DIR/{id}/`) or one of its files.
         missing: String,
     },
     /// A metadata directory holds a provider that `--providers` does not list.
     UnlistedProvider {
+        /// Path of the unlisted directory (`DIR/{name}`).
         directory: String,
+        /// The ids `--providers` lists, in its order.
         listed: Vec<String>,
     },
     /// A provider's lls-provider-spec.yaml or crd-config.yaml is invalid.
     InvalidProviderFile {
+        /// The provider's id.
         provider_id: String,
+        /// The provider image; `unknown` when crd-config.yaml does not name it or
+        /// cannot be read.
         image: String,
         /// Which of the provider's files.
         which: ProviderFile,
         /// The file as the user knows it (a path, or a label).
         file: String,
+        /// Every problem found in the file, with field paths and locations.
         diagnostics: Vec<Diagnostic>,
     },
     /// The base run.yaml cannot be merged (invalid YAML, wrong structure).
     InvalidBase {
+        /// The base config as the user knows it (the `--base` path, or a label).
         file: String,
         /// What is wrong (names the line and column too).
         message: String,

@@ -11,7 +11,10 @@ pub const MAX_BASE_BYTES: usize = 16 * 1024 * 1024;
 /// The user's run.yaml, with the name to show in messages.
 #[derive(Debug, Clone, Copy)]
 pub struct BaseConfig<'a> {
+    /// Name shown in messages and the log: the `--base` path, or the
+    /// playground's label.
     pub name: &'a str,
+    /// The base config's content.
     pub text: &'a str,
 }
 
@@ -20,6 +23,7 @@ pub struct BaseConfig<'a> {
 pub struct MergeStepOutput {
     /// The merged config (or the minimal config when there is no base).
     pub config: String,
+    /// `extra-providers.yaml` (docs/architecture.md, "extra-providers.yaml").
     pub extra_providers: String,
     /// merge-log.txt: what was added, replaced and created, and the warnings.
     pub log: String,

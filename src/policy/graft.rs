@@ -7,11 +7,18 @@
 //! and the typed output (`after`) is applied to the original JSON: what the
 //! transform did not touch stays byte-for-byte the request's.
 
+use crate::inject::list_key;
 use serde_json::{Map, Value};
 
 /// `original` changed the way `before` became `after`. `after` is consumed:
 /// the parts the transform added are moved, not copied.
 pub fn graft(original: &Value, before: &Value, after: Value) -> Value {
+    graft_field(None, original, before, after)
+}
+
+/// [`graft`] of the value of object field `field` (a keyed list's items
+/// are matched by the list's key, see [`list_key`]).
+fn graft_field(field: Option<&str>, original: &Value, before: &Value, after: Value) -> Value {
     if *before == after {
         return original.clone();
     }
@@ -21,7 +28,7 @@ pub fn graft(original: &Value, before: &Value, after: Value) -> Value {
             for (key, ov) in o {
                 match (b.get(key), a.shift_remove(key)) {
                     (Some(bv), Some(av)) => {
-                        out.insert(key.clone(), graft(ov, bv, av));
+                        out.insert(key.clone(), graft_field(Some(key), ov, bv, av));
                     }
                     // removed by the transform
                     (Some(_), None) => {}
@@ -48,13 +55,16 @@ pub fn graft(original: &Value, before: &Value, after: Value) -> Value {
                         used[j] = true;
                         return o[j].clone();
                     }
-                    // a changed element of a named list (containers, volumes) is grafted
-                    let name = av.get("name").filter(|n| n.is_string());
-                    if let Some(j) = name.and_then(|n| {
-                        (0..b.len()).find(|&j| !used[j] && b[j].get("name") == Some(n))
-                    }) {
+                    // a changed element of a keyed list (containers, volumes,
+                    // env, mounts) is grafted onto the element with its key
+                    let key = field.and_then(list_key);
+                    let id = key.and_then(|k| av.get(k)).filter(|id| !id.is_null());
+                    if let (Some(key), Some(id)) = (key, id)
+                        && let Some(j) =
+                            (0..b.len()).find(|&j| !used[j] && b[j].get(key) == Some(id))
+                    {
                         used[j] = true;
-                        return graft(&o[j], &b[j], av);
+                        return graft_field(None, &o[j], &b[j], av);
                     }
                     av
                 })

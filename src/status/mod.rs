@@ -19,16 +19,22 @@ use serde::Serialize;
 use state::observe;
 use std::collections::BTreeMap;
 
+/// `type` of the condition `status` computes (docs/architecture.md, "Status").
 pub const CONDITION_TYPE: &str = "ExternalProvidersReady";
 
 /// `ExternalProvidersReady`, as the operator would set it on the LLSD.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Condition {
+    /// Always [`CONDITION_TYPE`].
     #[serde(rename = "type")]
     pub type_: String,
     /// `True`, `False` or `Unknown`.
     pub status: String,
+    /// Machine-readable cause: `StalePod`, `ImagePullFailed`, `ProviderInstallFailed`,
+    /// `MergeFailed`, `NoExternalProviders`, `AllProvidersReady`, `Installing` or
+    /// `Pending` (docs/architecture.md, "Status").
     pub reason: String,
+    /// What the state is and, when not ready, what failed and how to fix it.
     pub message: String,
 }
 
@@ -36,9 +42,14 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MergeStatus {
+    /// The `merge-config` container's image (empty when the pod spec names none).
     pub image: String,
+    /// The init container's phase, by the same rules as a provider's
+    /// (docs/architecture.md, "Status").
     pub phase: ProviderPhase,
+    /// What happened, and how to fix it when it failed.
     pub message: String,
+    /// When the current state began (RFC 3339), when the pod says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<String>,
 }
@@ -47,15 +58,19 @@ pub struct MergeStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
+    /// The pod's name (`<unnamed pod>` when it has none).
     pub pod: String,
     /// Why this pod does not show the LLSD's current provider list, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<String>,
+    /// One entry per provider: in CRD order with the LLSD, else in init-container order.
     pub external_providers: Vec<ExternalProviderStatus>,
+    /// The `merge-config` init container's state; `None` when the pod has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_config: Option<MergeStatus>,
     /// Restarts per injected init container.
     pub restarts: BTreeMap<String, i32>,
+    /// The `ExternalProvidersReady` condition over all of the above.
     pub condition: Condition,
 }
 

@@ -11,10 +11,14 @@ use std::fmt::Write;
 /// The findings for one input file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileReport {
+    /// The file's name as the caller gave it; reports start with it.
     pub file: String,
+    /// Whether the file was read and no document has an error.
     pub valid: bool,
     /// Problems with the file as a whole (unreadable, not YAML, empty).
     pub diagnostics: Vec<Diagnostic>,
+    /// One summary per non-empty document, in file order; empty when the file
+    /// could not be read or parsed.
     pub documents: Vec<DocumentSummary>,
 }
 
@@ -23,9 +27,13 @@ pub struct FileReport {
 pub struct DocumentSummary {
     /// 1-based position in the file.
     pub document: usize,
+    /// The document's `kind`, when it is a string.
     pub kind: Option<String>,
+    /// The document's `metadata.name`, when it is a string.
     pub name: Option<String>,
+    /// Whether no diagnostic is an error (warnings allowed).
     pub valid: bool,
+    /// Every finding, located where the path can be found in the text.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -99,6 +107,7 @@ impl FileReport {
             .chain(self.documents.iter().flat_map(|d| d.diagnostics.iter()))
     }
 
+    /// How many findings of `severity` the file has, its own and its documents'.
     pub fn count(&self, severity: Severity) -> usize {
         self.all_diagnostics()
             .filter(|d| d.severity == severity)

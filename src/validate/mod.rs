@@ -52,7 +52,9 @@ pub fn parse_provider_package(text: &str) -> Result<ProviderPackage, Vec<Diagnos
 /// A validated document of a kind this project reads.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Document {
+    /// A `LlamaStackDistribution`.
     Llsd(Box<LlamaStackDistribution>),
+    /// An lls-provider-spec.yaml.
     ProviderPackage(Box<ProviderPackage>),
 }
 
@@ -60,13 +62,18 @@ pub enum Document {
 /// every diagnostic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentReport {
+    /// The document's `kind`, when it is a string.
     pub kind: Option<String>,
+    /// The document's `metadata.name`, when it is a string.
     pub name: Option<String>,
+    /// The typed document; `None` when it has an error or an unknown kind.
     pub document: Option<Document>,
+    /// Every error and warning, with field paths but not yet locations.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl DocumentReport {
+    /// Whether no diagnostic is an error.
     pub fn is_valid(&self) -> bool {
         !self.diagnostics.iter().any(Diagnostic::is_error)
     }

@@ -9,7 +9,9 @@ mod reference;
 /// What is wrong with a value, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// What is wrong, naming the value; becomes [`Diagnostic::problem`](crate::diagnostic::Diagnostic::problem).
     pub problem: String,
+    /// How to fix it; becomes [`Diagnostic::fix`](crate::diagnostic::Diagnostic::fix).
     pub fix: String,
 }
 

@@ -9,12 +9,10 @@
 //! JavaScript, and [`last_panic`] returns the message: the page turns that
 //! into an error object too and loads a fresh instance.
 
-mod k8s_diff;
 pub mod ops;
 mod prefill;
 pub mod responses;
 
-pub use k8s_diff::{Change, ChangeKind, ChangeOp, ChangeSummary, deployment_changes};
 pub use prefill::{ProviderEntry, default_spec, provider_entries};
 
 use serde::Serialize;

@@ -6,13 +6,12 @@
 //!
 //! Everything here is reading inputs and locating diagnostics; the steps
 //! themselves are the core's (validation, [`crate::pipeline`],
-//! [`crate::inject`], [`crate::status`]).
+//! [`mod@crate::inject`], [`crate::status`]).
 
-use super::k8s_diff::{deployment_changes, summary};
 use super::prefill::{default_spec, provider_entries};
 use super::responses::*;
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
-use crate::inject::{InjectOptions, inject};
+use crate::inject::{InjectOptions, deployment_changes, inject, summary};
 use crate::llsd::LlamaStackDistribution;
 use crate::locate::Locations;
 use crate::merge::render_extra_providers;

@@ -10,7 +10,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderEntry {
+    /// The entry's `providerId`.
     pub provider_id: String,
+    /// The entry's image (empty when the LLSD gives none).
     pub image: String,
     /// LLSD section (CRD field, e.g. `vectorIo`).
     pub section: String,

@@ -4,8 +4,8 @@
 //! Every response has `ok`. A failed call is a [`Failed`]: the diagnostics
 //! (`errors`), and for the merge step its stage, summary and log.
 
-use super::k8s_diff::{Change, ChangeSummary};
 use crate::diagnostic::{Input, InputDiagnostic};
+use crate::inject::{Change, ChangeSummary};
 use crate::pipeline::{FailureSummary, ProviderSource};
 use crate::status::StatusReport;
 use crate::validate::FileReport;

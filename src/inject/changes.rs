@@ -1,7 +1,9 @@
-//! A Kubernetes-aware comparison of two Deployments: list items are matched
-//! by their key (containers, volumes and env by `name`, mounts by
-//! `mountPath`), so the result reads "init container X added", "env
-//! PYTHONPATH added to llama-stack", not as a line diff of YAML.
+//! What an injection changed in a Deployment, Kubernetes-aware: list items
+//! are matched by their key ([`list_key`]: containers, volumes and env by
+//! `name`, mounts by `mountPath`), so the result reads "init container X
+//! added", "env PYTHONPATH added to llama-stack", not as a line diff of
+//! YAML. The playground shows it; the policy grafts a change back onto the
+//! request by the same keys.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -59,19 +61,37 @@ pub struct Change {
 
 const POD: &[&str] = &["spec", "template", "spec"];
 
+/// The field that identifies an item of the pod-spec list `field`, as
+/// Kubernetes keys these lists when it merges them: `name` for containers,
+/// init containers, volumes and env; `mountPath` for volume mounts;
+/// `containerPort` for ports. `None` for lists without a key.
+pub fn list_key(field: &str) -> Option<&'static str> {
+    match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        "ports" => Some("containerPort"),
+        _ => None,
+    }
+}
+
 fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(value, |v, key| v.get(*key))
 }
 
-fn items<'a>(value: Option<&'a Value>, key: &str) -> Vec<(String, &'a Value)> {
-    value
+/// The items of list `field` of `parent`, each with its key.
+fn items<'a>(parent: Option<&'a Value>, field: &str) -> Vec<(String, &'a Value)> {
+    let key = list_key(field).unwrap_or("name");
+    parent
+        .and_then(|p| p.get(field))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|item| {
-            let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
-            (name.to_string(), item)
-        })
+        .map(|item| (text(item.get(key)), item))
         .collect()
 }
 
@@ -257,8 +277,8 @@ fn annotations(deployment: &Value) -> Vec<(String, &Value)> {
 pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     let (pod_before, pod_after) = (at(before, POD), at(after, POD));
-    let init_before = items(pod_before.and_then(|p| p.get("initContainers")), "name");
-    let init_after = items(pod_after.and_then(|p| p.get("initContainers")), "name");
+    let init_before = items(pod_before, "initContainers");
+    let init_after = items(pod_after, "initContainers");
     keyed(
         &mut out,
         ChangeKind::InitContainer,
@@ -267,8 +287,8 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
         &init_after,
         describe_container,
     );
-    let volumes_before = items(pod_before.and_then(|p| p.get("volumes")), "name");
-    let volumes_after = items(pod_after.and_then(|p| p.get("volumes")), "name");
+    let volumes_before = items(pod_before, "volumes");
+    let volumes_after = items(pod_after, "volumes");
     keyed(
         &mut out,
         ChangeKind::Volume,
@@ -277,8 +297,8 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
         &volumes_after,
         describe_volume,
     );
-    let containers_before = items(pod_before.and_then(|p| p.get("containers")), "name");
-    let containers_after = items(pod_after.and_then(|p| p.get("containers")), "name");
+    let containers_before = items(pod_before, "containers");
+    let containers_after = items(pod_after, "containers");
     for (name, old) in &containers_before {
         if !containers_after.iter().any(|(n, _)| n == name) {
             out.push(Change {
@@ -305,16 +325,16 @@ pub fn deployment_changes(before: &Value, after: &Value) -> Vec<Change> {
             &mut out,
             ChangeKind::Env,
             name,
-            &items(old.get("env"), "name"),
-            &items(new.get("env"), "name"),
+            &items(Some(old), "env"),
+            &items(Some(new), "env"),
             describe_env,
         );
         keyed(
             &mut out,
             ChangeKind::VolumeMount,
             name,
-            &items(old.get("volumeMounts"), "mountPath"),
-            &items(new.get("volumeMounts"), "mountPath"),
+            &items(Some(old), "volumeMounts"),
+            &items(Some(new), "volumeMounts"),
             describe_mount,
         );
         let rest_old = without(old, &[&["env"], &["volumeMounts"]]);

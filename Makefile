@@ -39,7 +39,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: all help demo check test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: all help demo check ts-types test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -127,6 +127,10 @@ check: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
+
+## ts-types: regenerate playground/src/core-types.d.ts from the Rust request and response types
+ts-types:
+	UPDATE_TS_TYPES=1 $(CARGO) test --locked --features web --lib web::typescript
 
 ## test: everything CI runs, each layer timed (table at the end, also in target/test-layers.txt)
 test: setup

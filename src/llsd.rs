@@ -306,6 +306,7 @@ pub struct LlsdStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(description = "Install state of one external provider.")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ExternalProviderStatus {
     /// The provider's `providerId` (the list-map key).
     pub provider_id: String,
@@ -321,6 +322,7 @@ pub struct ExternalProviderStatus {
     /// When the phase last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
+    #[cfg_attr(test, ts(optional))]
     pub last_transition_time: Option<String>,
 }
 
@@ -333,6 +335,7 @@ pub struct ExternalProviderStatus {
 // into a `oneOf`, which Kubernetes' structural schemas do not allow.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ProviderPhase {
     Pending,
     Installing,

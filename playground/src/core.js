@@ -39,7 +39,29 @@ let reloading = null;
 /** Recent [export, milliseconds] pairs, for perf.mjs and curious users. */
 export const timings = [];
 
-/** Calls export `name` with `request`; always returns an object with `ok`. */
+/**
+ * The exports with their request and response types. The types are
+ * generated from the Rust ones (src/web/responses.rs) into core-types.d.ts.
+ * @typedef {import('./core-types')} T
+ * @typedef {{
+ *   validate: [T.ValidateRequest, T.ValidateResponse],
+ *   providers: [T.ProvidersRequest, T.ProvidersResponse],
+ *   defaultSpec: [T.DefaultSpecRequest, T.TextResponse],
+ *   inject: [T.InjectRequest, T.InjectResponse],
+ *   extraProviders: [T.ExtraProvidersRequest, T.TextResponse],
+ *   merge: [T.MergeRequest, T.MergeResponse],
+ *   status: [T.StatusRequest, T.StatusResponse],
+ * }} Exports
+ */
+
+/**
+ * Calls export `name` with `request`; always returns an object with `ok`:
+ * the export's response, or a `Failed` (`errors`, each with its `source`).
+ * @template {keyof Exports} K
+ * @param {K} name
+ * @param {Exports[K][0]} request
+ * @returns {Exports[K][1] | T.Failed}
+ */
 export function call(name, request) {
   if (!glue || reloading) {
     return { ok: false, errors: [internal(`the core is ${glue ? 'reloading' : 'not loaded'}`)] };

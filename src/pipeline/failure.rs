@@ -102,6 +102,7 @@ pub enum MergeFailure {
 /// names, and the documented message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FailureSummary {
     /// `apiMismatch`, `duplicateId`, `missingSpec`, `missingProvider`,
     /// `unlistedProvider`, `invalidProviderFile` or `invalidBase`.

@@ -24,6 +24,7 @@ pub const CONDITION_TYPE: &str = "ExternalProvidersReady";
 
 /// `ExternalProvidersReady`, as the operator would set it on the LLSD.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Condition {
     /// Always [`CONDITION_TYPE`].
     #[serde(rename = "type")]
@@ -41,6 +42,7 @@ pub struct Condition {
 /// The state of `merge-config`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MergeStatus {
     /// The `merge-config` container's image (empty when the pod spec names none).
     pub image: String,
@@ -51,22 +53,26 @@ pub struct MergeStatus {
     pub message: String,
     /// When the current state began (RFC 3339), when the pod says.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub last_transition_time: Option<String>,
 }
 
 /// Everything `llsd-providers status` reports about one pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StatusReport {
     /// The pod's name (`<unnamed pod>` when it has none).
     pub pod: String,
     /// Why this pod does not show the LLSD's current provider list, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub stale: Option<String>,
     /// One entry per provider: in CRD order with the LLSD, else in init-container order.
     pub external_providers: Vec<ExternalProviderStatus>,
     /// The `merge-config` init container's state; `None` when the pod has none.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub merge_config: Option<MergeStatus>,
     /// Restarts per injected init container.
     pub restarts: BTreeMap<String, i32>,

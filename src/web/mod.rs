@@ -12,6 +12,8 @@
 pub mod ops;
 mod prefill;
 pub mod responses;
+#[cfg(test)]
+mod typescript;
 
 pub use prefill::{ProviderEntry, default_spec, provider_entries};
 

@@ -22,7 +22,8 @@ use crate::status::{diagnose, render_table};
 use crate::validate::{check_llsd, validate_text};
 use crate::yaml_input::{self, read_text, typed};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The texts of one request, by input, for locating diagnostics.
 struct Texts<'a> {
@@ -31,7 +32,7 @@ struct Texts<'a> {
     options: &'a str,
     run_yaml: &'a str,
     pod: &'a str,
-    specs: Option<&'a Map<String, Value>>,
+    specs: Option<&'a BTreeMap<String, String>>,
 }
 
 impl<'a> Texts<'a> {
@@ -42,7 +43,7 @@ impl<'a> Texts<'a> {
             Input::Options => Some(texts.options),
             Input::RunYaml => Some(texts.run_yaml),
             Input::Pod => Some(texts.pod),
-            Input::Spec(id) => texts.specs?.get(id)?.as_str(),
+            Input::Spec(id) => texts.specs?.get(id).map(String::as_str),
             Input::Request | Input::CrdConfig(_) => None,
         }
     }
@@ -133,7 +134,10 @@ fn read_llsd(text: &str) -> LlsdRead {
 /// one flat list.
 pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
     let req: ValidateRequest = request(json)?;
-    let source = req.source.unwrap_or(Input::Llsd);
+    let source = req
+        .source
+        .and_then(|key| key.parse().ok())
+        .unwrap_or(Input::Llsd);
     let report = validate_text(req.file.as_deref().unwrap_or("input.yaml"), &req.text);
     let whole = report.diagnostics.iter().map(|d| (None, d));
     let per_document = report
@@ -246,9 +250,9 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
 
 /// The LLSD's providers with the metadata the spec editors hold, and
 /// whether the LLSD itself is valid. A failure is a complete response.
-fn sources<'a>(
-    llsd_text: &'a str,
-    specs: &'a Map<String, Value>,
+fn sources(
+    llsd_text: &str,
+    specs: &BTreeMap<String, String>,
 ) -> Result<(Vec<ProviderSource>, bool), Failed> {
     let read = read_llsd(llsd_text);
     let Some(llsd) = read.llsd else {
@@ -257,7 +261,7 @@ fn sources<'a>(
             ..Failed::with(read.diagnostics)
         });
     };
-    let sources = sources_from_llsd(&llsd, |id| specs.get(id).and_then(Value::as_str))
+    let sources = sources_from_llsd(&llsd, |id| specs.get(id).map(String::as_str))
         .map_err(|failure| failed_step("assemble", &failure, None, llsd_text, specs))?;
     Ok((sources, read.valid))
 }
@@ -269,7 +273,7 @@ fn failed_step(
     failure: &MergeFailure,
     base: Option<BaseConfig<'_>>,
     llsd: &str,
-    specs: &Map<String, Value>,
+    specs: &BTreeMap<String, String>,
 ) -> Failed {
     let texts = Texts {
         llsd,

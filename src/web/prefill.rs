@@ -9,6 +9,7 @@ use serde_json::Value;
 /// One provider entry of an LLSD, as far as it can be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ProviderEntry {
     /// The entry's `providerId`.
     pub provider_id: String,

@@ -4,31 +4,33 @@
 //! Every response has `ok`. A failed call is a [`Failed`]: the diagnostics
 //! (`errors`), and for the merge step its stage, summary and log.
 
-use crate::diagnostic::{Input, InputDiagnostic};
+use crate::diagnostic::InputDiagnostic;
 use crate::inject::{Change, ChangeSummary};
 use crate::pipeline::{FailureSummary, ProviderSource};
 use crate::status::StatusReport;
 use crate::validate::FileReport;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub use super::prefill::ProviderEntry;
 
 /// `validate` request: one text, validated by its documents' `kind`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ValidateRequest {
     /// The YAML text.
     pub text: String,
     /// The file name to report.
     #[serde(default)]
     pub file: Option<String>,
-    /// The input the diagnostics are tagged with (default `llsd`).
-    #[serde(default, deserialize_with = "input_key")]
-    pub source: Option<Input>,
+    /// The input key the diagnostics are tagged with (default `llsd`).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `providers` request.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ProvidersRequest {
     /// The LLSD text.
     pub llsd: String,
@@ -37,6 +39,7 @@ pub struct ProvidersRequest {
 /// `defaultSpec` request.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DefaultSpecRequest {
     /// The provider's id.
     pub provider_id: String,
@@ -50,6 +53,7 @@ pub struct DefaultSpecRequest {
 
 /// `inject` request.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct InjectRequest {
     /// The LLSD text.
     pub llsd: String,
@@ -63,12 +67,13 @@ pub struct InjectRequest {
 /// `merge` request.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MergeRequest {
     /// The LLSD text.
     pub llsd: String,
     /// lls-provider-spec.yaml text per providerId.
     #[serde(default)]
-    pub specs: Map<String, Value>,
+    pub specs: BTreeMap<String, String>,
     /// The user's run.yaml; absent or blank: no base (minimal config).
     #[serde(default)]
     pub run_yaml: Option<String>,
@@ -79,16 +84,18 @@ pub struct MergeRequest {
 
 /// `extraProviders` request.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ExtraProvidersRequest {
     /// The LLSD text.
     pub llsd: String,
     /// lls-provider-spec.yaml text per providerId.
     #[serde(default)]
-    pub specs: Map<String, Value>,
+    pub specs: BTreeMap<String, String>,
 }
 
 /// `status` request.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StatusRequest {
     /// The pod, as `kubectl get pod -o json` prints it.
     pub pod: String,
@@ -100,6 +107,7 @@ pub struct StatusRequest {
 /// Any failed call.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Failed {
     /// Always false.
     pub ok: bool,
@@ -107,21 +115,26 @@ pub struct Failed {
     pub errors: Vec<InputDiagnostic>,
     /// The merge pipeline's stage that failed: `llsd`, `assemble` or `merge`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub stage: Option<&'static str>,
     /// The merge step's failure as merge-config reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub failure: Option<FailureSummary>,
     /// merge-log.txt of the failed merge.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub log: Option<String>,
     /// Whether the LLSD validated (merge failures only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub llsd_valid: Option<bool>,
     /// `status` without a pod: nothing to show, not an error.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub empty: bool,
     /// `providers` on an unreadable LLSD: no tabs.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub providers: Option<Vec<ProviderTab>>,
 }
 
@@ -144,9 +157,11 @@ impl Failed {
 /// A diagnostic of `validate`, with the document it is in (none for the
 /// file as a whole).
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DocumentDiagnostic {
     /// 1-based document number.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub document: Option<usize>,
     /// The diagnostic and its input.
     #[serde(flatten)]
@@ -155,6 +170,7 @@ pub struct DocumentDiagnostic {
 
 /// `validate` response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ValidateResponse {
     /// Whether every document is valid.
     pub ok: bool,
@@ -167,6 +183,7 @@ pub struct ValidateResponse {
 /// One provider tab of the page.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ProviderTab {
     /// Where the LLSD lists it.
     #[serde(flatten)]
@@ -177,6 +194,7 @@ pub struct ProviderTab {
 
 /// `providers` response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ProvidersResponse {
     /// Always true.
     pub ok: bool,
@@ -186,6 +204,7 @@ pub struct ProvidersResponse {
 
 /// A response that is one text (`defaultSpec`, `extraProviders`).
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TextResponse {
     /// Always true.
     pub ok: bool,
@@ -195,6 +214,7 @@ pub struct TextResponse {
 
 /// `inject` response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct InjectResponse {
     /// Always true.
     pub ok: bool,
@@ -211,6 +231,7 @@ pub struct InjectResponse {
 /// `merge` response.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MergeResponse {
     /// Always true.
     pub ok: bool,
@@ -233,6 +254,7 @@ pub struct MergeResponse {
 /// `status` response.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StatusResponse {
     /// Always true (readiness is in the report).
     pub ok: bool,
@@ -256,10 +278,4 @@ impl ProviderEntry {
             api: source.section.run_yaml_key.to_string(),
         }
     }
-}
-
-/// Reads an input key (`llsd`, `spec:{providerId}`, …).
-fn input_key<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Input>, D::Error> {
-    let key = Option::<String>::deserialize(deserializer)?;
-    Ok(key.and_then(|key| key.parse().ok()))
 }

@@ -108,6 +108,30 @@ mod tests {
     }
 
     #[test]
+    fn mounts_are_matched_by_mount_path_as_kubernetes_keys_them() {
+        // Two mounts of one volume: only the mount path tells them apart.
+        let original = json!({"volumeMounts": [
+            {"name": "v", "mountPath": "/a", "future": 1},
+            {"name": "v", "mountPath": "/b", "future": 2},
+        ]});
+        let before = json!({"volumeMounts": [
+            {"name": "v", "mountPath": "/a"},
+            {"name": "v", "mountPath": "/b"},
+        ]});
+        let after = json!({"volumeMounts": [
+            {"name": "v", "mountPath": "/a"},
+            {"name": "v", "mountPath": "/b", "readOnly": true},
+        ]});
+        assert_eq!(
+            graft(&original, &before, after),
+            json!({"volumeMounts": [
+                {"name": "v", "mountPath": "/a", "future": 1},
+                {"name": "v", "mountPath": "/b", "future": 2, "readOnly": true},
+            ]})
+        );
+    }
+
+    #[test]
     fn no_change_returns_the_original() {
         let original = json!({"a": 1, "unknown": [1, 2]});
         let typed = json!({"a": 1});

@@ -3,14 +3,14 @@
 
 mod fields;
 mod file;
-mod llsd;
-mod provider_package;
+mod llsd_rules;
+mod provider_package_rules;
 pub mod rules;
 
 pub use fields::type_name;
 pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
-pub use llsd::check_llsd;
-pub use provider_package::check_provider_package;
+pub use llsd_rules::check_llsd;
+pub use provider_package_rules::check_provider_package;
 
 use crate::diagnostic::Diagnostic;
 use crate::llsd::LlamaStackDistribution;

@@ -13,8 +13,27 @@ pub const MERGED_PATH: &str = "/opt/llama-stack/config";
 /// Where merge-config sees the user's ConfigMap.
 pub const BASE_CONFIG_PATH: &str = "/opt/llama-stack/base-config";
 
+/// Where the list of installed packages (providers' and the server's) is written.
+pub const INSTALLED_LIST_PATH: &str = "/opt/llama-stack/external-providers/installed-packages.txt";
+
+/// initContainers mode: provider trees copied by `install-provider-{id}`
+/// (`{SOURCES_PATH}/{id}/lls-provider`), and the staged native binary.
+pub const SOURCES_PATH: &str = "/opt/llama-stack/external-providers/sources";
+pub const STAGED_BINARY_PATH: &str = "/opt/llama-stack/external-providers/bin/llsd-providers";
+
+/// imageVolume mode: each provider image mounted read-only at
+/// `{PROVIDER_IMAGES_PATH}/{id}` from the volume `llsd-provider-{id}`, and
+/// the merge image at TOOLS_PATH.
+pub const PROVIDER_IMAGES_PATH: &str = "/opt/llama-stack/provider-images";
+pub const PROVIDER_VOLUME_PREFIX: &str = "llsd-provider-";
+pub const TOOLS_VOLUME: &str = "llsd-tools";
+pub const TOOLS_PATH: &str = "/opt/llama-stack/llsd-tools";
+
+/// The install-and-merge step (in the server's image), the per-provider
+/// copy steps (initContainers mode) and the binary's staging step.
 pub const MERGE_CONTAINER: &str = "merge-config";
 pub const INSTALL_PREFIX: &str = "install-provider-";
+pub const STAGE_CONTAINER: &str = "stage-installer";
 
 /// Pod-template annotations: the hash that rolls the Deployment when the
 /// provider list changes, and what the injection replaced (so that it can
@@ -27,10 +46,10 @@ pub const PYTHONPATH: &str = "PYTHONPATH";
 /// Server container name the operator uses when containerSpec.name is unset.
 pub const DEFAULT_SERVER_CONTAINER: &str = "llama-stack";
 
-/// The install script as documented in `install.sh`.
+/// The copy script (initContainers mode) as documented in `install.sh`.
 pub const INSTALL_SCRIPT_SOURCE: &str = include_str!("install.sh");
 
-/// The install script as the init containers run it: the source without
+/// The copy script as the init containers run it: the source without
 /// its comment lines (they would be repeated in every init container).
 /// Constant text; values come from the environment.
 /// Computed once per process: rebuilding it for every provider cost about

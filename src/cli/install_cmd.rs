@@ -51,10 +51,15 @@ pub struct InstallArgs {
     #[arg(long, env = "INIT_CONTAINER_NAME", default_value = "merge-config")]
     init_container: String,
     /// Where the one-paragraph failure summary goes (`kubectl describe pod` shows it).
-    #[arg(long, value_name = "FILE", default_value = "/dev/termination-log")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TERMINATION_LOG",
+        default_value = "/dev/termination-log"
+    )]
     termination_log: PathBuf,
     /// Only copy this binary to FILE and exit (stages it for a step running in the server's image).
-    #[arg(long, value_name = "FILE", exclusive = true)]
+    #[arg(long, value_name = "FILE")]
     copy_binary_to: Option<PathBuf>,
     /// Then merge: the user's run.yaml.
     #[arg(long, value_name = "FILE")]

@@ -115,7 +115,8 @@ fn first_document(bytes: &[u8]) -> Result<serde_json::Value, Vec<Diagnostic>> {
 }
 
 const OPTIONS_FIX: &str = "options are mergeImage, mergeCommand, sharedVolumeSizeLimit, \
-     initContainerResources (cpuRequest, memoryRequest, memoryLimit) and runAsUser; see docs/external-providers.md";
+     initContainerResources (cpuRequest, memoryRequest, memoryLimit), runAsUser, installMode and installBinary; \
+     see docs/external-providers.md";
 
 /// Reads a typed document, recording a report when it does not fit the type.
 fn typed<T: DeserializeOwned>(

@@ -159,7 +159,7 @@ class Pod:
     a provider image's /lls-provider is its tree (LLS_PROVIDER_DIR).
     """
 
-    def __init__(self, root, deployment_yaml, images, server_bin, config_text):
+    def __init__(self, root, deployment_yaml, images, server_bin, config_text=None):
         self.root = pathlib.Path(root)
         self.doc = yaml.safe_load(deployment_yaml)
         self.spec = self.doc["spec"]["template"]["spec"]
@@ -174,7 +174,7 @@ class Pod:
                 continue
             host = self.root / "volumes" / volume["name"]
             host.mkdir(parents=True, exist_ok=True)
-            if "configMap" in volume:
+            if "configMap" in volume and config_text is not None:
                 (host / "config.yaml").write_text(config_text)
             self.volumes[volume["name"]] = host
 

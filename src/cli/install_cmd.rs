@@ -14,9 +14,10 @@
 use super::Outcome;
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
-use llsd_providers::assemble::{CRD_CONFIG_FILE, CrdConfig, SPEC_FILE};
+use llsd_providers::assemble::{self, CRD_CONFIG_FILE, CrdConfig, ProviderDir, SPEC_FILE};
 use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
 use llsd_providers::install::{Context, Provider, ServerDist, Target, Wheel, resolve, unpack};
+use llsd_providers::merge_step;
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::path::{Path, PathBuf};
@@ -176,18 +177,6 @@ pub fn run(args: &InstallArgs) -> Outcome {
                 );
             }
         };
-        let root = serde_yaml::from_slice::<serde_yaml::Value>(&spec)
-            .ok()
-            .and_then(|v| v["spec"]["wheelPath"].as_str().map(str::to_string))
-            .map(|p| p.rsplit('/').next().unwrap_or_default().to_string());
-        let Some(root) = root else {
-            return provider_error(
-                args,
-                crd,
-                &format!("{IN_IMAGE}/lls-provider-spec.yaml has no spec.wheelPath"),
-                "Name the provider's own wheel in spec.wheelPath (llsd-providers validate lls-provider-spec.yaml checks it).",
-            );
-        };
         let mut wheels = Vec::new();
         let mut files: Vec<PathBuf> = std::fs::read_dir(tree.join("packages"))
             .into_iter()
@@ -239,10 +228,41 @@ pub fn run(args: &InstallArgs) -> Outcome {
         providers.push(Provider {
             id: crd.provider_id.clone(),
             image: crd.image.clone().unwrap_or_else(|| "unknown".to_string()),
-            root,
+            root: String::new(),
             wheels,
         });
         specs.push(spec);
+    }
+
+    // The metadata, checked as the merge checks it (same messages), before
+    // anything is installed; the main wheel comes from spec.wheelPath.
+    let dirs: Vec<ProviderDir> = crds
+        .iter()
+        .zip(&specs)
+        .map(|(crd, spec)| ProviderDir {
+            name: crd.provider_id.clone(),
+            spec: Some(spec.clone()),
+            crd_config: Some(serde_json::to_vec(crd).unwrap_or_default()),
+        })
+        .collect();
+    let ids: Vec<String> = crds.iter().map(|c| c.provider_id.clone()).collect();
+    let checked = assemble::sources_from_dirs(&metadata_dir.display().to_string(), &ids, &dirs)
+        .and_then(|sources| assemble::assemble(&sources).map(|_| sources));
+    match checked {
+        Ok(sources) => {
+            for (provider, source) in providers.iter_mut().zip(&sources) {
+                let path = &source.package.spec.wheel_path;
+                provider.root = path.rsplit('/').next().unwrap_or(path).to_string();
+            }
+        }
+        Err(failure) => {
+            eprintln!("{failure}");
+            if let Some(log) = &args.log {
+                let base = args.base.as_ref().map(|b| b.display().to_string());
+                let _ = std::fs::write(log, merge_step::failure_log(base.as_deref(), &failure));
+            }
+            return Outcome::Problems;
+        }
     }
 
     // The server's Python, once.

@@ -107,8 +107,8 @@ test: setup lint wasm
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-playground
 
-## test-e2e: the pipeline with real pip, wasmtime and a Llama Stack server
-test-e2e: setup-e2e wasm
+## test-e2e: the pipeline in both install modes with a Llama Stack server (root: the pod's volumes are bind mounts, unshare -m)
+test-e2e: setup-e2e
 	$(CARGO) build --locked
 	$(E2E_PY) -m pytest -q tests/e2e
 

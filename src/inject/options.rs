@@ -18,9 +18,13 @@ pub struct InjectOptions {
     /// UID the injected init containers run as (non-root).
     pub run_as_user: i64,
     /// How provider images reach the install step (docs/external-providers.md "Install modes").
+    /// Not serialized when it is the default, so that readers that predate
+    /// it (the policy's settings) still read serialized options.
+    #[serde(skip_serializing_if = "InstallMode::is_default")]
     pub install_mode: InstallMode,
     /// Path of the native, statically linked `llsd-providers` inside `mergeImage`:
     /// the install step runs it in the server's own image.
+    #[serde(skip_serializing_if = "is_default_install_binary")]
     pub install_binary: String,
 }
 
@@ -63,6 +67,16 @@ impl Default for InjectOptions {
             install_binary: DEFAULT_INSTALL_BINARY.to_string(),
         }
     }
+}
+
+impl InstallMode {
+    pub fn is_default(&self) -> bool {
+        *self == InstallMode::default()
+    }
+}
+
+fn is_default_install_binary(path: &str) -> bool {
+    path == DEFAULT_INSTALL_BINARY
 }
 
 impl Default for InitContainerResources {

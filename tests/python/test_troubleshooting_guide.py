@@ -50,6 +50,8 @@ SHELL_SOURCES = ["src/inject/install.sh"]
 EXEMPT = {
     "Option::is_none": "serde",
     "Vec::is_empty": "serde",
+    "InstallMode::is_default": "serde",
+    "is_default_install_binary": "serde",
     "/spec/server/externalProviders": "key",      # JSON pointer into the LLSD
     "duplicate entry with key": "internal",       # serde_yaml text, rewritten before printing
     "recursion limit exceeded": "internal",       # serde_yaml text, replaced by our message

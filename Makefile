@@ -145,8 +145,8 @@ test: setup
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
 
-## test-e2e: the pipeline with real pip, wasmtime and a Llama Stack server
-test-e2e: setup-e2e setup-wasmtime wasm
+## test-e2e: the pipeline in both install modes with a Llama Stack server (root: the pod's volumes are bind mounts, unshare -m)
+test-e2e: setup-e2e
 	$(CARGO) build --locked
 	$(E2E_PY) -m pytest -q tests/e2e
 

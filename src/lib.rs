@@ -24,6 +24,8 @@ pub mod api;
 pub mod crd;
 pub mod diagnostic;
 pub mod inject;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod install;
 pub mod llsd;
 pub mod locate;
 pub mod merge;

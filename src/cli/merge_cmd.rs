@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub struct MergeArgs {
     /// Directory holding {providerId}/lls-provider-spec.yaml and {providerId}/crd-config.yaml.
     #[arg(long, value_name = "DIR")]
-    metadata_dir: PathBuf,
+    pub(super) metadata_dir: PathBuf,
     /// Provider ids in CRD order, comma separated.
     #[arg(
         long,
@@ -27,24 +27,24 @@ pub struct MergeArgs {
         value_delimiter = ',',
         required = true
     )]
-    providers: Vec<String>,
+    pub(super) providers: Vec<String>,
     /// Where to write the merged config.
     #[arg(long, value_name = "FILE")]
-    output: PathBuf,
+    pub(super) output: PathBuf,
     /// Where to write extra-providers.yaml.
     #[arg(long, value_name = "FILE")]
-    extra_providers_output: PathBuf,
+    pub(super) extra_providers_output: PathBuf,
     /// Where to write the merge log.
     #[arg(long, value_name = "FILE")]
-    log: PathBuf,
+    pub(super) log: PathBuf,
     /// The user's run.yaml; without it the output is a minimal config with only the external providers.
     #[arg(long, value_name = "FILE")]
-    base: Option<PathBuf>,
+    pub(super) base: Option<PathBuf>,
     /// Also copy the other files next to --base (the rest of the user's ConfigMap) into the
     /// output's directory, so that the server still finds them where the merged config replaces
     /// the ConfigMap mount.
     #[arg(long, requires = "base")]
-    copy_base_siblings: bool,
+    pub(super) copy_base_siblings: bool,
 }
 
 pub fn run(args: &MergeArgs) -> Outcome {

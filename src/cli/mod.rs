@@ -4,6 +4,8 @@
 mod crd_cmd;
 mod inject_cmd;
 mod input;
+#[cfg(not(target_arch = "wasm32"))]
+mod install_cmd;
 mod merge_cmd;
 mod output;
 mod status_cmd;
@@ -36,6 +38,9 @@ enum Command {
     Inject(inject_cmd::InjectArgs),
     /// Merge external providers into a run.yaml (what the merge-config init container runs).
     Merge(merge_cmd::MergeArgs),
+    /// Install the providers' wheels with one resolution against the server's packages, then merge (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    Install(install_cmd::InstallArgs),
     /// Diagnose external providers from a pod: phase and an actionable message per provider.
     Status(status_cmd::StatusArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
@@ -79,6 +84,8 @@ pub fn run() -> ExitCode {
         Command::Validate { files, output } => validate_cmd::run(&files, output),
         Command::Inject(args) => inject_cmd::run(&args),
         Command::Merge(args) => merge_cmd::run(&args),
+        #[cfg(not(target_arch = "wasm32"))]
+        Command::Install(args) => install_cmd::run(&args),
         Command::Status(args) => status_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
     };

@@ -1,14 +1,16 @@
-//! The injected init containers: one `install-provider-{id}` per provider,
-//! then `merge-config`.
+//! The injected init containers. initContainers mode: `stage-installer`,
+//! one `install-provider-{id}` per provider (copies its tree), then
+//! `merge-config` (install + merge, in the server's image). imageVolume
+//! mode: `merge-config` only, with every provider image and the merge image
+//! mounted as image volumes.
 
 use super::names::*;
-use super::options::InjectOptions;
-use crate::api::Api;
-use crate::llsd::{ExternalProviderRef, install_container_name};
+use super::options::{InjectOptions, InstallMode};
+use crate::llsd::{ExternalProviderRef, ListedProvider, install_container_name};
 use crate::pipeline::CrdConfig;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, ResourceRequirements, SeccompProfile, SecurityContext,
-    VolumeMount,
+    Capabilities, Container, EnvVar, ImageVolumeSource, ResourceRequirements, SeccompProfile,
+    SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
@@ -77,21 +79,11 @@ fn init_container(name: String, image: String, options: &InjectOptions) -> Conta
     }
 }
 
-/// `install-provider-{id}`: the provider's image runs the constant install
-/// script; every per-provider value is an environment variable.
-pub fn install_container(
-    api: &Api,
-    provider: &ExternalProviderRef,
-    options: &InjectOptions,
-) -> Container {
+/// `install-provider-{id}` (initContainers mode): the provider's image runs
+/// the constant copy script, which puts its `/lls-provider` tree on the
+/// shared volume; every per-provider value is an environment variable.
+pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -> Container {
     let name = install_container_name(&provider.provider_id);
-    let crd_config = CrdConfig {
-        provider_id: provider.provider_id.clone(),
-        api: api.crd_field.to_string(),
-        image: Some(provider.image.clone()),
-        config: provider.config.clone(),
-    };
-    let crd_config = serde_json::to_string(&crd_config).unwrap_or_default();
     Container {
         image_pull_policy: Some(provider.pull_policy().as_str().to_string()),
         command: Some(vec![
@@ -102,53 +94,140 @@ pub fn install_container(
         env: Some(vec![
             env("PROVIDER_ID", &provider.provider_id),
             env("PROVIDER_IMAGE", &provider.image),
-            env("PROVIDER_API", api.crd_field),
             env("INIT_CONTAINER_NAME", &name),
-            env("PROVIDER_CRD_CONFIG", &crd_config),
             env("EXTERNAL_PROVIDERS_DIR", SHARED_PATH),
-            env("HOME", "/tmp"),
         ]),
         volume_mounts: Some(vec![mount(SHARED_VOLUME, SHARED_PATH, false)]),
         ..init_container(name, provider.image.clone(), options)
     }
 }
 
-/// `merge-config`: runs the merge CLI contract with the providers in CRD order.
-pub fn merge_container(
-    provider_ids: &[&str],
-    config_volume: &str,
-    config_file: &str,
-    options: &InjectOptions,
-) -> Container {
+/// `stage-installer` (initContainers mode): copies the native binary from
+/// the merge image to the shared volume, for the step in the server's image.
+pub fn stage_container(options: &InjectOptions) -> Container {
+    Container {
+        image_pull_policy: Some("IfNotPresent".to_string()),
+        command: Some(vec![options.install_binary.clone()]),
+        args: Some(
+            ["install", "--copy-binary-to", STAGED_BINARY_PATH]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        volume_mounts: Some(vec![mount(SHARED_VOLUME, SHARED_PATH, false)]),
+        ..init_container(
+            STAGE_CONTAINER.to_string(),
+            options.merge_image.clone(),
+            options,
+        )
+    }
+}
+
+/// The providers in CRD order as the install step reads them (`LLSD_PROVIDERS`).
+pub fn providers_json(providers: &[ListedProvider<'_>]) -> String {
+    let crds: Vec<CrdConfig> = providers
+        .iter()
+        .map(|listed| CrdConfig {
+            provider_id: listed.provider.provider_id.clone(),
+            api: listed.api.crd_field.to_string(),
+            image: Some(listed.provider.image.clone()),
+            config: listed.provider.config.clone(),
+        })
+        .collect();
+    serde_json::to_string(&crds).unwrap_or_default()
+}
+
+/// Where the install-and-merge step runs and what it sees.
+pub struct InstallStep<'a> {
+    /// The server container's image and pull policy: the step resolves
+    /// against the distributions installed in it.
+    pub server_image: &'a str,
+    pub server_pull_policy: Option<&'a str>,
+    pub providers: &'a [ListedProvider<'a>],
+    pub config_volume: &'a str,
+    pub config_file: &'a str,
+}
+
+/// `merge-config`: in the server's image, installs every provider with one
+/// resolution against the server's packages, then merges (CLI contract:
+/// `llsd-providers install … --base … --output …`).
+pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) -> Container {
+    let image_volumes = options.install_mode == InstallMode::ImageVolume;
+    let (binary, sources) = if image_volumes {
+        (
+            format!("{TOOLS_PATH}{}", options.install_binary),
+            PROVIDER_IMAGES_PATH,
+        )
+    } else {
+        (STAGED_BINARY_PATH.to_string(), SOURCES_PATH)
+    };
     let args = [
-        "merge",
+        "install",
+        "--sources",
+        sources,
+        "--target",
+        PACKAGES_PATH,
         "--metadata-dir",
         METADATA_PATH,
-        "--providers",
-        &provider_ids.join(","),
+        "--installed-list",
+        INSTALLED_LIST_PATH,
         "--base",
-        &format!("{BASE_CONFIG_PATH}/{config_file}"),
+        &format!("{BASE_CONFIG_PATH}/{}", step.config_file),
         "--output",
-        &format!("{MERGED_PATH}/{config_file}"),
+        &format!("{MERGED_PATH}/{}", step.config_file),
         "--extra-providers-output",
         &format!("{MERGED_PATH}/extra-providers.yaml"),
         "--log",
         &format!("{MERGED_PATH}/merge-log.txt"),
         "--copy-base-siblings",
     ];
+    let mut mounts = vec![
+        mount(SHARED_VOLUME, SHARED_PATH, false),
+        mount(step.config_volume, BASE_CONFIG_PATH, true),
+        mount(MERGED_VOLUME, MERGED_PATH, false),
+    ];
+    if image_volumes {
+        mounts.push(mount(TOOLS_VOLUME, TOOLS_PATH, true));
+        mounts.extend(step.providers.iter().map(|listed| {
+            let id = &listed.provider.provider_id;
+            mount(
+                &provider_volume_name(id),
+                &format!("{PROVIDER_IMAGES_PATH}/{id}"),
+                true,
+            )
+        }));
+    }
     Container {
-        image_pull_policy: Some("IfNotPresent".to_string()),
-        command: Some(options.merge_command.clone()),
+        image_pull_policy: step.server_pull_policy.map(str::to_string),
+        command: Some(vec![binary]),
         args: Some(args.iter().map(|s| s.to_string()).collect()),
-        volume_mounts: Some(vec![
-            mount(SHARED_VOLUME, SHARED_PATH, true),
-            mount(config_volume, BASE_CONFIG_PATH, true),
-            mount(MERGED_VOLUME, MERGED_PATH, false),
+        env: Some(vec![
+            env("LLSD_PROVIDERS", &providers_json(step.providers)),
+            env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
+            env("HOME", "/tmp"),
         ]),
+        volume_mounts: Some(mounts),
         ..init_container(
             MERGE_CONTAINER.to_string(),
-            options.merge_image.clone(),
+            step.server_image.to_string(),
             options,
         )
+    }
+}
+
+/// `llsd-provider-{id}`: the pod volume of a provider image (imageVolume mode).
+pub fn provider_volume_name(provider_id: &str) -> String {
+    format!("{PROVIDER_VOLUME_PREFIX}{provider_id}")
+}
+
+/// A read-only image volume (`volumes[].image`).
+pub fn image_volume(name: &str, reference: &str, pull_policy: &str) -> Volume {
+    Volume {
+        name: name.to_string(),
+        image: Some(ImageVolumeSource {
+            reference: Some(reference.to_string()),
+            pull_policy: Some(pull_policy.to_string()),
+        }),
+        ..Volume::default()
     }
 }

@@ -17,7 +17,9 @@ pub use changes::{
     Change, ChangeKind, ChangeOp, ChangeSummary, deployment_changes, list_key, summary,
 };
 pub use hash::providers_hash;
-pub use options::{DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions};
+pub use options::{
+    DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions, InstallMode,
+};
 
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
@@ -106,22 +108,33 @@ pub fn inject(
     })?;
     let config = server::find_config_mount(pod, server_name, config_map)?;
 
-    let ids: Vec<&str> = providers
-        .iter()
-        .map(|listed| listed.provider.provider_id.as_str())
-        .collect();
+    let server = &pod.containers[config.container];
+    let server_image = server.image.clone().ok_or_else(|| {
+        Diagnostic::error(
+            format!("spec.template.spec.containers[name={}].image", server.name),
+            "is missing: the install step runs in the server's image to resolve against its packages",
+            "pass a Deployment as the operator renders it",
+        )
+    })?;
+    let server_pull_policy = server.image_pull_policy.clone();
+    let step = containers::InstallStep {
+        server_image: &server_image,
+        server_pull_policy: server_pull_policy.as_deref(),
+        providers: &providers,
+        config_volume: &config.volume,
+        config_file: &config.file,
+    };
+    let image_volumes = options.install_mode == InstallMode::ImageVolume;
     let init = pod.init_containers.get_or_insert_with(Vec::new);
-    init.extend(
-        providers
-            .iter()
-            .map(|listed| containers::install_container(listed.api, listed.provider, options)),
-    );
-    init.push(containers::merge_container(
-        &ids,
-        &config.volume,
-        &config.file,
-        options,
-    ));
+    if !image_volumes {
+        init.push(containers::stage_container(options));
+        init.extend(
+            providers
+                .iter()
+                .map(|listed| containers::copy_container(listed.provider, options)),
+        );
+    }
+    init.push(containers::install_merge_container(&step, options));
 
     let volumes = pod.volumes.get_or_insert_with(Vec::new);
     volumes.push(empty_dir(
@@ -129,6 +142,21 @@ pub fn inject(
         Some(&options.shared_volume_size_limit),
     ));
     volumes.push(empty_dir(MERGED_VOLUME, None));
+    if image_volumes {
+        volumes.push(containers::image_volume(
+            TOOLS_VOLUME,
+            &options.merge_image,
+            "IfNotPresent",
+        ));
+        volumes.extend(providers.iter().map(|listed| {
+            let p = listed.provider;
+            containers::image_volume(
+                &containers::provider_volume_name(&p.provider_id),
+                &p.image,
+                p.pull_policy().as_str(),
+            )
+        }));
+    }
     server::wire_server(&mut pod.containers[config.container], &config.volume)?;
 
     let annotations = template

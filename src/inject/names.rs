@@ -21,11 +21,37 @@ pub const MERGED_PATH: &str = "/opt/llama-stack/config";
 /// Where merge-config sees the user's ConfigMap.
 pub const BASE_CONFIG_PATH: &str = "/opt/llama-stack/base-config";
 
-/// Name of the init container that runs the merge, last of the injected ones.
+/// Where the list of installed packages (providers' and the server's) is written.
+pub const INSTALLED_LIST_PATH: &str = "/opt/llama-stack/external-providers/installed-packages.txt";
+
+/// initContainers mode: provider trees copied by `install-provider-{id}`
+/// (`{SOURCES_PATH}/{id}/lls-provider`); `merge-config`'s `--sources`.
+pub const SOURCES_PATH: &str = "/opt/llama-stack/external-providers/sources";
+/// initContainers mode: where `stage-installer` copies the native binary
+/// that `merge-config` then runs (docs/external-providers.md, "In the pod").
+pub const STAGED_BINARY_PATH: &str = "/opt/llama-stack/external-providers/bin/llsd-providers";
+
+/// imageVolume mode: each provider image mounted read-only at
+/// `{PROVIDER_IMAGES_PATH}/{id}`; `merge-config`'s `--sources`.
+pub const PROVIDER_IMAGES_PATH: &str = "/opt/llama-stack/provider-images";
+/// imageVolume mode: name prefix of the provider image volumes
+/// (`llsd-provider-{providerId}`); the strip removes every volume with it.
+pub const PROVIDER_VOLUME_PREFIX: &str = "llsd-provider-";
+/// imageVolume mode: the volume that holds the merge image (`mergeImage`).
+pub const TOOLS_VOLUME: &str = "llsd-tools";
+/// imageVolume mode: where the merge image is mounted read-only; the binary
+/// runs from `{TOOLS_PATH}{installBinary}` (`installBinary` is absolute).
+pub const TOOLS_PATH: &str = "/opt/llama-stack/llsd-tools";
+
+/// The install-and-merge step (in the server's image), last of the injected
+/// init containers.
 pub const MERGE_CONTAINER: &str = "merge-config";
 /// Name prefix of the per-provider install init containers
 /// (`install-provider-{providerId}`).
 pub const INSTALL_PREFIX: &str = "install-provider-";
+/// initContainers mode: the first injected init container; runs in
+/// `mergeImage` and copies the native binary to [`STAGED_BINARY_PATH`].
+pub const STAGE_CONTAINER: &str = "stage-installer";
 
 /// Pod-template annotation holding the providers hash: it rolls the Deployment
 /// when the provider list changes, marks a previous injection (so that it can
@@ -42,10 +68,10 @@ pub const PYTHONPATH: &str = "PYTHONPATH";
 /// Server container name the operator uses when containerSpec.name is unset.
 pub const DEFAULT_SERVER_CONTAINER: &str = "llama-stack";
 
-/// The install script as documented in `install.sh`.
+/// The copy script (initContainers mode) as documented in `install.sh`.
 pub const INSTALL_SCRIPT_SOURCE: &str = include_str!("install.sh");
 
-/// The install script as the init containers run it: the source without
+/// The copy script as the init containers run it: the source without
 /// its comment lines (they would be repeated in every init container).
 /// Constant text; values come from the environment.
 /// Computed once per process: rebuilding it for every provider cost about

@@ -18,6 +18,27 @@ pub struct InjectOptions {
     pub init_container_resources: InitContainerResources,
     /// UID the injected init containers run as (non-root).
     pub run_as_user: i64,
+    /// How provider images reach the install step (docs/external-providers.md "Install modes").
+    pub install_mode: InstallMode,
+    /// Path of the native, statically linked `llsd-providers` inside `mergeImage`:
+    /// the install step runs it in the server's own image.
+    pub install_binary: String,
+}
+
+/// How provider images reach the install step. The value names are part of
+/// the contract (inject option and policy setting `installMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum InstallMode {
+    /// One `install-provider-{id}` init container per provider copies its
+    /// `/lls-provider` tree (needs `sh` and `cp` in provider images); works
+    /// on every cluster.
+    #[default]
+    InitContainers,
+    /// Provider images and the merge image are mounted read-only as image
+    /// volumes (Kubernetes 1.35+, or 1.33-1.34 with the ImageVolume gate):
+    /// provider images may be data-only, and one init container does it all.
+    ImageVolume,
 }
 
 /// Resources of each injected init container, as Kubernetes quantities: CPU
@@ -35,6 +56,9 @@ pub struct InitContainerResources {
 
 /// `mergeImage` when the options do not set one: this project's CLI image.
 pub const DEFAULT_MERGE_IMAGE: &str = "quay.io/llsd-providers/merge-config:0.1.0";
+/// `installBinary` when the options do not set one: where the merge image
+/// carries the static `llsd-providers`.
+pub const DEFAULT_INSTALL_BINARY: &str = "/usr/local/bin/llsd-providers";
 
 impl Default for InjectOptions {
     fn default() -> Self {
@@ -44,6 +68,8 @@ impl Default for InjectOptions {
             shared_volume_size_limit: "2Gi".to_string(),
             init_container_resources: InitContainerResources::default(),
             run_as_user: 1001,
+            install_mode: InstallMode::default(),
+            install_binary: DEFAULT_INSTALL_BINARY.to_string(),
         }
     }
 }
@@ -63,7 +89,8 @@ impl InjectOptions {
     /// description every host uses).
     pub const TYPES: &'static str = "mergeImage (an image reference), mergeCommand (a list of strings), \
          sharedVolumeSizeLimit (a quantity such as 2Gi), initContainerResources (cpuRequest, memoryRequest, \
-         memoryLimit: quantities), runAsUser (an integer UID); see docs/external-providers.md";
+         memoryLimit: quantities), runAsUser (an integer UID), installMode (initContainers or imageVolume), \
+         installBinary (an absolute path); see docs/external-providers.md";
 
     /// The options' field names, as users write them (from the type itself).
     pub fn field_names() -> Vec<String> {
@@ -121,6 +148,17 @@ impl InjectOptions {
                     "write a number with an optional suffix: 100m, 0.5, 256Mi, 2Gi, 1G",
                 ));
             }
+        }
+        let binary_ok = self.install_binary.starts_with('/')
+            && !self.install_binary.ends_with('/')
+            && !self.install_binary.split('/').any(|part| part == "..")
+            && !self.install_binary.contains(char::is_whitespace);
+        if !binary_ok {
+            problems.push(Diagnostic::error(
+                "installBinary",
+                format!("'{}' is not an absolute file path", self.install_binary),
+                "give the path of the native llsd-providers binary inside mergeImage, e.g. /usr/local/bin/llsd-providers",
+            ));
         }
         if self.run_as_user <= 0 {
             problems.push(Diagnostic::error(
@@ -192,6 +230,26 @@ mod tests {
                 "initContainerResources.memoryLimit",
                 "runAsUser"
             ]
+        );
+    }
+
+    #[test]
+    fn install_modes_have_their_contract_names() {
+        for (text, mode) in [
+            ("initContainers", InstallMode::InitContainers),
+            ("imageVolume", InstallMode::ImageVolume),
+        ] {
+            let options: InjectOptions =
+                serde_json::from_value(serde_json::json!({ "installMode": text })).unwrap();
+            assert_eq!(options.install_mode, mode);
+        }
+        assert_eq!(
+            InjectOptions::default().install_mode,
+            InstallMode::InitContainers
+        );
+        assert!(
+            serde_json::from_value::<InjectOptions>(serde_json::json!({"installMode": "volumes"}))
+                .is_err()
         );
     }
 

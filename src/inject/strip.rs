@@ -7,7 +7,14 @@ use crate::diagnostic::Diagnostic;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 fn is_injected_init_container(name: &str) -> bool {
-    name == MERGE_CONTAINER || name.starts_with(INSTALL_PREFIX)
+    name == MERGE_CONTAINER || name == STAGE_CONTAINER || name.starts_with(INSTALL_PREFIX)
+}
+
+fn is_injected_volume(name: &str) -> bool {
+    name == SHARED_VOLUME
+        || name == MERGED_VOLUME
+        || name == TOOLS_VOLUME
+        || name.starts_with(PROVIDER_VOLUME_PREFIX)
 }
 
 /// Removes what an earlier injection added. A template without the hash
@@ -36,7 +43,7 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
                     .iter()
                     .flatten()
                     .map(|v| v.name.as_str())
-                    .find(|name| *name == SHARED_VOLUME || *name == MERGED_VOLUME)
+                    .find(|name| is_injected_volume(name))
             });
         return match clash {
             Some(name) => Err(Diagnostic::error(
@@ -44,7 +51,7 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
                 format!(
                     "already holds '{name}', a name the external-provider injection uses, without its {HASH_ANNOTATION} annotation"
                 ),
-                "rename that init container or volume; the injection owns merge-config, install-provider-* and llsd-* volumes",
+                "rename that init container or volume; the injection owns merge-config, stage-installer, install-provider-* and llsd-* volumes",
             )),
             None => Ok(()),
         };
@@ -56,7 +63,7 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
         }
     }
     if let Some(volumes) = pod.volumes.as_mut() {
-        volumes.retain(|v| v.name != SHARED_VOLUME && v.name != MERGED_VOLUME);
+        volumes.retain(|v| !is_injected_volume(&v.name));
     }
     let config_volume = config_volume.unwrap_or_default();
     for container in pod.containers.iter_mut() {

@@ -83,6 +83,7 @@ fn init_containers_follow_crd_order_after_existing_ones() {
         init_names(&injected()),
         [
             "user-init",
+            "stage-installer",
             "install-provider-inf",
             "install-provider-vec",
             "merge-config"
@@ -91,9 +92,9 @@ fn init_containers_follow_crd_order_after_existing_ones() {
 }
 
 #[test]
-fn install_containers_carry_every_value_in_env() {
+fn copy_containers_carry_every_value_in_env() {
     let d = injected();
-    let inf = &pod(&d).init_containers.as_ref().unwrap()[1];
+    let inf = &pod(&d).init_containers.as_ref().unwrap()[2];
     assert_eq!(inf.image.as_deref(), Some("r.io/inf:1"));
     assert_eq!(inf.image_pull_policy.as_deref(), Some("IfNotPresent"));
     assert_eq!(env_of(inf, "PROVIDER_ID"), Some("inf"));
@@ -102,56 +103,167 @@ fn install_containers_carry_every_value_in_env() {
         env_of(inf, "INIT_CONTAINER_NAME"),
         Some("install-provider-inf")
     );
-    let crd: CrdConfig = serde_json::from_str(env_of(inf, "PROVIDER_CRD_CONFIG").unwrap()).unwrap();
-    assert_eq!(crd.api, "inference");
-    assert_eq!(crd.config.unwrap()["on"], "yes");
     assert_eq!(inf.command.as_ref().unwrap()[2], install_script());
     assert!(!install_script().contains("# install-provider"));
-    assert!(install_script().contains("pip install --no-index --no-deps"));
+    assert!(install_script().contains("cp \"$SRC/lls-provider-spec.yaml\""));
+    assert!(!install_script().contains("pip install"));
     assert_eq!(
         inf.termination_message_policy.as_deref(),
         Some("FallbackToLogsOnError")
     );
-    let vec = &pod(&d).init_containers.as_ref().unwrap()[2];
+    let vec = &pod(&d).init_containers.as_ref().unwrap()[3];
     assert_eq!(vec.image_pull_policy.as_deref(), Some("Always"));
+    let stage = &pod(&d).init_containers.as_ref().unwrap()[1];
+    assert_eq!(stage.image.as_deref(), Some(DEFAULT_MERGE_IMAGE));
+    assert_eq!(
+        stage.command.as_deref(),
+        Some(&[DEFAULT_INSTALL_BINARY.to_string()][..])
+    );
+    assert_eq!(
+        stage.args.as_ref().unwrap().join(" "),
+        format!("install --copy-binary-to {STAGED_BINARY_PATH}")
+    );
 }
 
-#[test]
-fn merge_container_calls_the_cli_contract() {
-    let d = injected();
-    let merge = pod(&d)
+fn merge_container(d: &Deployment) -> Container {
+    pod(d)
         .init_containers
         .as_ref()
         .unwrap()
         .last()
         .unwrap()
-        .clone();
-    assert_eq!(merge.image.as_deref(), Some(DEFAULT_MERGE_IMAGE));
+        .clone()
+}
+
+fn mounts_of(c: &Container) -> Vec<(String, String, Option<bool>)> {
+    c.volume_mounts
+        .iter()
+        .flatten()
+        .map(|m| (m.name.clone(), m.mount_path.clone(), m.read_only))
+        .collect()
+}
+
+const INSTALL_ARGS: &str = "--target /opt/llama-stack/external-providers/python-packages \
+     --metadata-dir /opt/llama-stack/external-providers/metadata \
+     --installed-list /opt/llama-stack/external-providers/installed-packages.txt \
+     --base /opt/llama-stack/base-config/config.yaml --output /opt/llama-stack/config/config.yaml \
+     --extra-providers-output /opt/llama-stack/config/extra-providers.yaml --log /opt/llama-stack/config/merge-log.txt \
+     --copy-base-siblings";
+
+#[test]
+fn merge_container_installs_and_merges_in_the_server_image() {
+    let d = injected();
+    let merge = merge_container(&d);
+    assert_eq!(
+        merge.image.as_deref(),
+        Some("docker.io/llamastack/distribution-starter:latest")
+    );
     assert_eq!(
         merge.command.as_deref(),
-        Some(&["llsd-providers".to_string()][..])
+        Some(&[STAGED_BINARY_PATH.to_string()][..])
     );
     assert_eq!(
-        merge.args.unwrap().join(" "),
-        "merge --metadata-dir /opt/llama-stack/external-providers/metadata --providers inf,vec \
-         --base /opt/llama-stack/base-config/config.yaml --output /opt/llama-stack/config/config.yaml \
-         --extra-providers-output /opt/llama-stack/config/extra-providers.yaml --log /opt/llama-stack/config/merge-log.txt \
-         --copy-base-siblings"
+        merge.args.as_ref().unwrap().join(" "),
+        format!("install --sources {SOURCES_PATH} {INSTALL_ARGS}")
     );
-    let mounts: Vec<(String, String, Option<bool>)> = merge
-        .volume_mounts
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.name, m.mount_path, m.read_only))
-        .collect();
+    let crds: Vec<CrdConfig> =
+        serde_json::from_str(env_of(&merge, "LLSD_PROVIDERS").unwrap()).unwrap();
+    let ids: Vec<&str> = crds.iter().map(|c| c.provider_id.as_str()).collect();
+    assert_eq!(ids, ["inf", "vec"]);
+    assert_eq!(crds[0].api, "inference");
+    assert_eq!(crds[0].config.as_ref().unwrap()["on"], "yes");
+    assert_eq!(env_of(&merge, "INIT_CONTAINER_NAME"), Some("merge-config"));
     assert_eq!(
-        mounts,
+        mounts_of(&merge),
         [
-            (SHARED_VOLUME.into(), SHARED_PATH.into(), Some(true)),
+            (SHARED_VOLUME.into(), SHARED_PATH.into(), None),
             ("user-config".into(), BASE_CONFIG_PATH.into(), Some(true)),
             (MERGED_VOLUME.into(), MERGED_PATH.into(), None),
         ]
     );
+}
+
+fn image_volume_options() -> InjectOptions {
+    InjectOptions {
+        install_mode: InstallMode::ImageVolume,
+        ..InjectOptions::default()
+    }
+}
+
+#[test]
+fn image_volume_mode_is_one_init_container_with_read_only_image_volumes() {
+    let d = inject(&two_providers(), &deployment(), &image_volume_options()).unwrap();
+    assert_eq!(init_names(&d), ["user-init", "merge-config"]);
+    let merge = merge_container(&d);
+    assert_eq!(
+        merge.command.as_deref(),
+        Some(&[format!("{TOOLS_PATH}{DEFAULT_INSTALL_BINARY}")][..])
+    );
+    assert_eq!(
+        merge.args.as_ref().unwrap().join(" "),
+        format!("install --sources {PROVIDER_IMAGES_PATH} {INSTALL_ARGS}")
+    );
+    let mounts = mounts_of(&merge);
+    assert_eq!(
+        mounts[3..],
+        [
+            (TOOLS_VOLUME.into(), TOOLS_PATH.into(), Some(true)),
+            (
+                "llsd-provider-inf".into(),
+                format!("{PROVIDER_IMAGES_PATH}/inf"),
+                Some(true)
+            ),
+            (
+                "llsd-provider-vec".into(),
+                format!("{PROVIDER_IMAGES_PATH}/vec"),
+                Some(true)
+            ),
+        ]
+    );
+    let images: Vec<(String, String, String)> = pod(&d)
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| {
+            let image = v.image.as_ref()?;
+            Some((
+                v.name.clone(),
+                image.reference.clone()?,
+                image.pull_policy.clone()?,
+            ))
+        })
+        .collect();
+    assert_eq!(
+        images,
+        [
+            (
+                TOOLS_VOLUME.into(),
+                DEFAULT_MERGE_IMAGE.into(),
+                "IfNotPresent".into()
+            ),
+            (
+                "llsd-provider-inf".into(),
+                "r.io/inf:1".into(),
+                "IfNotPresent".into()
+            ),
+            (
+                "llsd-provider-vec".into(),
+                "r.io/vec:1".into(),
+                "Always".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn switching_modes_replaces_the_previous_injection() {
+    let volumes = inject(&two_providers(), &deployment(), &image_volume_options()).unwrap();
+    let back = inject(&two_providers(), &volumes, &InjectOptions::default()).unwrap();
+    assert_eq!(back, injected());
+    let again = inject(&two_providers(), &back, &image_volume_options()).unwrap();
+    assert_eq!(again, volumes);
+    let none = inject(&llsd(""), &volumes, &image_volume_options()).unwrap();
+    assert_eq!(none, deployment());
 }
 
 #[test]
@@ -271,7 +383,12 @@ fn an_llsd_change_replaces_the_previous_injection() {
     assert_eq!(from_injected, from_fresh);
     assert_eq!(
         init_names(&from_injected),
-        ["user-init", "install-provider-guard", "merge-config"]
+        [
+            "user-init",
+            "stage-installer",
+            "install-provider-guard",
+            "merge-config"
+        ]
     );
 }
 

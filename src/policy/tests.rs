@@ -256,6 +256,7 @@ fn owned_deployment_is_mutated_with_the_core_injection() {
     assert_eq!(
         names,
         [
+            "stage-installer",
             "install-provider-custom-vllm",
             "install-provider-pgvector-ext",
             "merge-config"
@@ -273,7 +274,9 @@ fn settings_reach_the_injection() {
     let response = case("deployment-create-providers", true, settings);
     let mutated = response.mutated_object.unwrap();
     let pod = &mutated["spec"]["template"]["spec"];
-    assert_eq!(pod["initContainers"][2]["image"], "quay.io/org/merge:2");
+    // The merge image stages the installer (initContainers, the default mode).
+    assert_eq!(pod["initContainers"][0]["name"], "stage-installer");
+    assert_eq!(pod["initContainers"][0]["image"], "quay.io/org/merge:2");
     let shared = pod["volumes"]
         .as_array()
         .unwrap()
@@ -281,6 +284,31 @@ fn settings_reach_the_injection() {
         .find(|v| v["name"] == "llsd-external-providers")
         .unwrap();
     assert_eq!(shared["emptyDir"]["sizeLimit"], "5Gi");
+}
+
+#[test]
+fn the_install_mode_setting_reaches_the_injection() {
+    let settings = Settings::parse(&serde_json::json!({"installMode": "imageVolume"})).unwrap();
+    let response = case("deployment-create-providers", true, settings);
+    let mutated = response.mutated_object.unwrap();
+    let pod = &mutated["spec"]["template"]["spec"];
+    let names: Vec<&str> = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["merge-config"]);
+    assert!(
+        pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["image"]["reference"].is_string()),
+        "{pod}"
+    );
+    let err = Settings::parse(&serde_json::json!({"installMode": "sideways"})).unwrap_err();
+    assert_eq!(err[0].path, "installMode");
 }
 
 #[test]

@@ -4,7 +4,6 @@ and the outcome of each test phase for fixtures that print logs on failure."""
 
 import importlib.util
 import pathlib
-import shutil
 import sys
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from e2e_pod import TIMINGS, TIMINGS_FILE, WASM, WASMTIME, pod_sim  # noqa: E402
+from e2e_pod import TIMINGS, TIMINGS_FILE, pod_sim  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -38,10 +37,8 @@ def prerequisites():
     missing = []
     if not pathlib.Path(pod_sim.BIN).is_file():
         missing.append(f"{pod_sim.BIN} (cargo build)")
-    if not WASM.is_file():
-        missing.append(f"{WASM} (cargo build --release --target wasm32-wasip1 --bin llsd-providers)")
-    if shutil.which(WASMTIME) is None:
-        missing.append(f"{WASMTIME} on PATH (make setup-wasmtime)")
+    if not pod_sim.unshare_works():
+        missing.append("mount namespaces (run as root with unshare -m): the pod's volumes sit at their real paths")
     if importlib.util.find_spec("llama_stack") is None:
         missing.append(f"llama-stack in {sys.executable} (pip install -r tests/e2e/requirements.txt)")
     if missing:

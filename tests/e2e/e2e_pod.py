@@ -20,8 +20,6 @@ sys.path.insert(0, str(ROOT / "tests/python"))
 
 import pod_sim  # noqa: E402
 
-WASM = pathlib.Path(os.environ.get("LLSD_WASM", ROOT / "target/wasm32-wasip1/release/llsd-providers.wasm"))
-WASMTIME = os.environ.get("WASMTIME", "wasmtime")
 INSTALL_PREFIX = "install-provider-"
 MERGE = "merge-config"
 
@@ -40,24 +38,17 @@ def _guest(path):
     return path.rstrip("/") or "/"
 
 
-class Pod:
-    def __init__(self, root, deployment_yaml, images):
-        """`images` maps an image reference to its `/lls-provider` tree on the host."""
-        self.root = pathlib.Path(root)
-        self.doc = yaml.safe_load(deployment_yaml)
-        self.spec = self.doc["spec"]["template"]["spec"]
-        self.images = images
-        self.volumes = {}
-        for volume in self.spec["volumes"]:
-            host = self.root / "volumes" / volume["name"]
-            host.mkdir(parents=True, exist_ok=True)
-            self.volumes[volume["name"]] = host
+class Pod(pod_sim.Pod):
+    """The pod of the injected Deployment (see pod_sim.Pod: every init
+    container runs its own command, args and env with its volumes bind
+    mounted at their real paths). `images` maps an image reference to the
+    image's root (holding `lls-provider/`); `server_bin` is the server
+    image's PATH entry (the Llama Stack venv's bin)."""
+
+    def __init__(self, root, deployment_yaml, images, server_bin):
+        super().__init__(root, deployment_yaml, images, server_bin)
 
     # -- what the Deployment says ------------------------------------------------
-
-    @property
-    def init_containers(self):
-        return self.spec.get("initContainers", [])
 
     @property
     def install_containers(self):
@@ -70,9 +61,7 @@ class Pod:
 
     @property
     def server_container(self):
-        (server,) = [c for c in self.spec["containers"]
-                     if any(e["name"] == "LLAMA_STACK_CONFIG" for e in c.get("env", []))]
-        return server
+        return self.server
 
     def mounts(self, container):
         """Guest mount path -> host directory, for one container."""
@@ -93,44 +82,20 @@ class Pod:
 
     # -- running it ----------------------------------------------------------------
 
-    def run_install(self, container, python):
-        """The container's own /bin/sh command and env, in the image's tree;
-        the shared volume is the host dir of its EXTERNAL_PROVIDERS_DIR mount."""
-        shared = self.host(container, self.env(container)["EXTERNAL_PROVIDERS_DIR"])
-        term = self.root / "termination-log" / container["name"]
-        term.parent.mkdir(parents=True, exist_ok=True)
-        return pod_sim.run_install_container(container, self.images[container["image"]], shared, term, python)
-
-    def merge_command(self):
-        """merge-config's args unchanged, under `wasmtime run`, one --dir per volume mount."""
-        merge = self.merge_container
-        dirs = []
-        for mount in merge["volumeMounts"]:
-            dirs += ["--dir", f"{self.volumes[mount['name']]}::{_guest(mount['mountPath'])}"]
-        return [WASMTIME, "run", *dirs, str(WASM), *merge["args"]]
-
-    def run_merge(self):
-        """Runs merge-config; wasmtime has no read-only preopens, so the test
-        checks afterwards that the volumes mounted readOnly did not change."""
-        readonly = [self.volumes[m["name"]] for m in self.merge_container["volumeMounts"] if m.get("readOnly")]
-        before = [_snapshot(v) for v in readonly]
-        run = subprocess.run(self.merge_command(), capture_output=True, text=True, check=False)
-        for volume, snapshot in zip(readonly, before):
-            assert _snapshot(volume) == snapshot, f"merge-config changed the read-only volume {volume}"
-        return run
-
-    def run_init_containers(self, python, timings=None):
-        """Runs the init containers in order; stops at the first failure.
+    def run_init_containers(self, timings=None):
+        """Runs the init containers in order; stops at the first failure,
+        and checks that no read-only volume changed.
         Returns [(name, CompletedProcess)]."""
         results = []
         for container in self.init_containers:
+            readonly = [self.volumes[m["name"]] for m in container.get("volumeMounts", []) if m.get("readOnly")]
+            before = [_snapshot(v) for v in readonly]
             start = time.monotonic()
-            if container["name"] == MERGE:
-                run = self.run_merge()
-            else:
-                run = self.run_install(container, python)
+            run = self.run(container)
             if timings is not None:
                 timings[container["name"]] = time.monotonic() - start
+            for volume, snapshot in zip(readonly, before):
+                assert _snapshot(volume) == snapshot, f"{container['name']} changed the read-only volume {volume}"
             results.append((container["name"], run))
             if run.returncode != 0:
                 break

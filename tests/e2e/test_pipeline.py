@@ -2,16 +2,18 @@
 
 Two small real provider packages are built into wheels (the inference one
 with a separate dependency wheel) and laid out as provider images'
-`/lls-provider` trees. `llsd-providers inject` turns an LLSD and the
-operator's Deployment into the pod; from that Deployment (never hand-copied)
-come each install container's /bin/sh command and env, merge-config's args
-(run with the WASI module under `wasmtime run`, one --dir per volume mount),
-and the server container's PYTHONPATH and LLAMA_STACK_CONFIG. A real Llama
-Stack server (PyPI llama-stack, tests/e2e/requirements.txt) then starts from
-the merged config and must list the external providers.
+images (`/lls-provider` trees). `llsd-providers inject` turns an LLSD and the
+operator's Deployment into the pod, in both install modes; from that
+Deployment (never hand-copied) come every init container's command, args,
+env and volume mounts (run at their real paths in a mount namespace, see
+tests/python/pod_sim.Pod; merge-config runs in "the server's image": this
+Llama Stack venv's python3), and the server container's PYTHONPATH and
+LLAMA_STACK_CONFIG. A real Llama Stack server (PyPI llama-stack,
+tests/e2e/requirements.txt) then starts from the merged config and must list
+the external providers.
 
 The failure paths assert the documented messages (docs/architecture.md "Error
-formats", src/inject/install.sh) and that no merged config was written.
+formats", docs/troubleshooting.md) and that no merged config was written.
 
 Run from the repository root:
     .venv-e2e/bin/python -m pytest -q tests/e2e        (-s prints the timings)
@@ -26,11 +28,16 @@ import time
 import pytest
 import yaml
 
+import pathlib
+
 from e2e_pod import Pod, Server, pod_sim, record
 from providers import ECHO_INFERENCE, GUARD_SAFETY, echo_core_files
 
 PY = sys.executable
 LLAMA_STACK_VERSION = "0.7.3"
+SERVER_BIN = pathlib.Path(PY).parent
+MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
+MODES = ["initContainers", "imageVolume"]
 
 ECHO_IMAGE = "registry.example.com/acme/echo-inference:1.0.0"
 GUARD_IMAGE = "registry.example.com/acme/guard-safety:1.0.0"
@@ -71,23 +78,24 @@ def wheels(tmp_path_factory):
         "core2": build("acme-echo-core", "2.0.0", echo_core_files("2.0.0")),
         "echo": build("acme-echo-inference", "1.0.0", ECHO_INFERENCE, ["acme-echo-core==1.0.0"]),
         "guard": build("acme-guard-safety", "1.0.0", GUARD_SAFETY),
+        "guard-core2": build("acme-guard-safety", "1.1.0", GUARD_SAFETY, ["acme-echo-core>=2.0"]),
     }
-    record("build 4 wheels (pip wheel)", time.monotonic() - start)
+    record("build 5 wheels (pip wheel)", time.monotonic() - start)
     return built
 
 
 def echo_image(tmp_path, wheels, name="echo", api="inference"):
     spec = pod_sim.provider_spec("acme-echo", "acme_echo_inference", "remote::acme-echo", api,
                                  wheels["echo"], [wheels["core1"]])
-    return pod_sim.provider_image(tmp_path / "images" / name, spec, [wheels["echo"], wheels["core1"]])
+    return pod_sim.provider_image(tmp_path / "images" / name / "lls-provider", spec, [wheels["echo"], wheels["core1"]])
 
 
-def guard_image(tmp_path, wheels, name="guard", core=None):
+def guard_image(tmp_path, wheels, name="guard", core=None, main="guard"):
     """The safety provider; with `core`, it also ships that acme-echo-core wheel."""
     deps = [core] if core else []
     spec = pod_sim.provider_spec("acme-guard", "acme_guard_safety", "remote::acme-guard", "safety",
-                                 wheels["guard"], deps)
-    return pod_sim.provider_image(tmp_path / "images" / name, spec, [wheels["guard"], *deps])
+                                 wheels[main], deps)
+    return pod_sim.provider_image(tmp_path / "images" / name / "lls-provider", spec, [wheels[main], *deps])
 
 
 ECHO_REF = {"providerId": "acme-echo", "image": ECHO_IMAGE, "config": ECHO_CONFIG}
@@ -97,23 +105,35 @@ GUARD_REF = {"providerId": "acme-guard", "image": GUARD_IMAGE, "config": GUARD_C
 # -- the pipeline ------------------------------------------------------------------
 
 
-def make_pod(tmp_path, sections, images, base=BASE_CONFIG):
+def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers"):
     """inject -> the pod of the printed Deployment, the user's run.yaml in
-    the ConfigMap volume where merge-config's --base reads it."""
+    the ConfigMap volume where merge-config's --base reads it. `trees` maps
+    an image to its /lls-provider tree."""
     start = time.monotonic()
-    out = pod_sim.inject(tmp_path, pod_sim.llsd(sections))
+    out = pod_sim.inject(tmp_path, pod_sim.llsd(sections), {"installMode": mode})
     inject_time = time.monotonic() - start
     assert out.returncode == 0, out.stderr
-    pod = Pod(tmp_path / "pod", out.stdout, images)
+    images = {ref: tree.parent for ref, tree in trees.items()}
+    images[MERGE_IMAGE] = merge_image(tmp_path)
+    pod = Pod(tmp_path / "pod", out.stdout, images, SERVER_BIN)
     merge = pod.merge_container
     pod.host(merge, pod.arg(merge, "--base")).write_text(base)
     return pod, inject_time
 
 
+def merge_image(tmp_path):
+    """The merge image's root: the native binary at its installBinary path."""
+    root = tmp_path / "merge-image"
+    if not root.exists():
+        (root / "usr/local/bin").mkdir(parents=True)
+        import shutil
+        shutil.copy(pod_sim.BIN, root / "usr/local/bin/llsd-providers")
+    return root
+
+
 def shared_volume(pod):
-    """Host dir of the volume the install containers write (their EXTERNAL_PROVIDERS_DIR)."""
-    install = pod.install_containers[0]
-    return pod.host(install, pod.env(install)["EXTERNAL_PROVIDERS_DIR"])
+    """Host dir of the shared volume (where merge-config installs the packages)."""
+    return pod.host(pod.merge_container, "/opt/llama-stack/external-providers")
 
 
 def termination_message(pod, container):
@@ -167,30 +187,35 @@ def test_llama_stack_is_the_pinned_release():
     assert importlib.metadata.version("llama_stack") == LLAMA_STACK_VERSION
 
 
-def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers):
+@pytest.mark.parametrize("mode", MODES)
+def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode):
     images = {ECHO_IMAGE: echo_image(tmp_path, wheels), GUARD_IMAGE: guard_image(tmp_path, wheels)}
-    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images)
-    record("inject (native CLI)", inject_time)
-    assert [c["name"] for c in pod.init_containers] == [
-        "install-provider-acme-echo", "install-provider-acme-guard", "merge-config"]
+    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images, mode=mode)
+    record(f"[{mode}] inject (native CLI)", inject_time)
+    expected = ["merge-config"] if mode == "imageVolume" else [
+        "stage-installer", "install-provider-acme-echo", "install-provider-acme-guard", "merge-config"]
+    assert [c["name"] for c in pod.init_containers] == expected
 
     stages = {}
-    results = pod.run_init_containers(PY, stages)
+    results = pod.run_init_containers(stages)
     for name, run in results:
         assert run.returncode == 0, f"{name} exited {run.returncode}:\n{run.stderr}{run.stdout}"
     assert [name for name, _ in results] == list(stages) == [c["name"] for c in pod.init_containers]
     for name, seconds in stages.items():
-        record(f"{name}" + (" (wasmtime)" if name == "merge-config" else " (sh + pip)"), seconds)
-    record("install containers, total", sum(s for n, s in stages.items() if n != "merge-config"))
+        record(f"[{mode}] {name}", seconds)
+    record(f"[{mode}] init containers, total", sum(stages.values()))
 
-    # The installs: both providers and the dependency wheel, recorded per
-    # provider (wheel file names in glob order).
+    # The installs: both providers and the dependency wheel, in CRD order,
+    # then what the server image has.
     shared = shared_volume(pod)
-    assert (shared / "installed-packages.txt").read_text().splitlines() == [
-        "acme_echo_core==1.0.0  # provider: acme-echo",
-        "acme_echo_inference==1.0.0  # provider: acme-echo",
-        "acme_guard_safety==1.0.0  # provider: acme-guard",
-    ]
+    listed = (shared / "installed-packages.txt").read_text().splitlines()
+    assert listed[1:4] == [
+        f"acme-echo-inference==1.0.0  # provider: acme-echo, image {ECHO_IMAGE}",
+        f"acme-echo-core==1.0.0  # provider: acme-echo, image {ECHO_IMAGE}",
+        f"acme-guard-safety==1.0.0  # provider: acme-guard, image {GUARD_IMAGE}",
+    ], listed[:6]
+    assert f"llama_stack=={LLAMA_STACK_VERSION}  # server image" in listed or \
+        f"llama-stack=={LLAMA_STACK_VERSION}  # server image" in listed
 
     # The merge wrote where the server reads, and kept the user's file as written.
     merge = pod.merge_container
@@ -255,7 +280,7 @@ def test_missing_metadata_file(tmp_path, wheels):
     tree = echo_image(tmp_path, wheels)
     (tree / "lls-provider-spec.yaml").unlink()
     pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
-    run = failing(pod.run_init_containers(PY), "install-provider-acme-echo")
+    run = failing(pod.run_init_containers(), "install-provider-acme-echo")
     # In the pod the tree is /lls-provider: the Deployment does not move it.
     assert "LLS_PROVIDER_DIR" not in pod.env(pod.install_containers[0])
     err = run.stderr.replace(str(tree), "/lls-provider")
@@ -273,7 +298,7 @@ def test_missing_packages_directory(tmp_path, wheels):
         wheel.unlink()
     (tree / "packages").rmdir()
     pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
-    run = failing(pod.run_init_containers(PY), "install-provider-acme-echo")
+    run = failing(pod.run_init_containers(), "install-provider-acme-echo")
     err = run.stderr.replace(str(tree), "/lls-provider")
     assert err.startswith(
         f"ERROR: Missing /lls-provider/packages directory in image {ECHO_IMAGE}\n\n"
@@ -294,9 +319,9 @@ def test_invalid_yaml_in_metadata_names_the_line(tmp_path, wheels):
     assert line == bad + 1
 
     pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: tree})
-    results = pod.run_init_containers(PY)
+    results = pod.run_init_containers()
     run = failing(results, "merge-config")  # the install only copies the file
-    assert "acme-echo" in results[0][1].stdout
+    assert "acme-echo" in results[1][1].stdout
     err = run.stderr
     assert err.startswith(f"ERROR: Invalid provider file\n\nProvider 'acme-echo' (image: {ECHO_IMAGE})\n"
                           "File: /opt/llama-stack/external-providers/metadata/acme-echo/lls-provider-spec.yaml\n"), err
@@ -307,26 +332,37 @@ def test_invalid_yaml_in_metadata_names_the_line(tmp_path, wheels):
     assert_no_merged_config(pod)
 
 
-def test_conflicting_dependencies_between_two_providers(tmp_path, wheels):
+@pytest.mark.parametrize("mode", MODES)
+def test_a_dependency_an_earlier_provider_satisfies_is_not_a_conflict(tmp_path, wheels, mode):
+    # acme-guard ships acme-echo-core 2.0.0 but does not require it: the
+    # 1.0.0 acme-echo needs is installed, the 2.0.0 wheel is not.
     images = {ECHO_IMAGE: echo_image(tmp_path, wheels),
               GUARD_IMAGE: guard_image(tmp_path, wheels, core=wheels["core2"])}
-    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images)
-    run = failing(pod.run_init_containers(PY), "install-provider-acme-guard")
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images, mode=mode)
+    results = pod.run_init_containers()
+    assert all(run.returncode == 0 for _, run in results), results[-1][1].stderr
+    packages = shared_volume(pod) / "python-packages"
+    assert sorted(p.name for p in packages.glob("*.dist-info")) == [
+        "acme_echo_core-1.0.0.dist-info", "acme_echo_inference-1.0.0.dist-info", "acme_guard_safety-1.0.0.dist-info"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_conflicting_requirements_of_two_providers_are_refused_before_the_server_starts(tmp_path, wheels, mode):
+    images = {ECHO_IMAGE: echo_image(tmp_path, wheels),
+              GUARD_IMAGE: guard_image(tmp_path, wheels, core=wheels["core2"], main="guard-core2")}
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images, mode=mode)
+    run = failing(pod.run_init_containers(), "merge-config")
     err = run.stderr
     assert err.startswith(
-        "ERROR: Cannot install provider 'acme-guard' due to dependency conflict\n\n"
-        f"Provider: acme-guard\nImage: {GUARD_IMAGE}\nInit Container: install-provider-acme-guard\n\n"
-        "Pip installation failed with:\n"), err
-    assert "acme-echo-core" in err.lower().replace("_", "-") and "conflict" in err  # real pip's explanation
-    assert ("\nPreviously installed packages can be found in: "
-            "/opt/llama-stack/external-providers/installed-packages.txt\n\n"
-            "Resolution: Update provider images to use compatible dependency versions, or reorder providers "
-            "in the CRD if one provider's dependencies are a superset of another's.\n") in err
-    assert err.endswith("superset of another's.\n")
-    summary = termination_message(pod, "install-provider-acme-guard")
-    assert "dependency conflict" in summary and GUARD_IMAGE in summary
-    # nothing of the second provider was recorded as installed
-    assert "acme-guard" not in (shared_volume(pod) / "installed-packages.txt").read_text()
+        "ERROR: Cannot install provider 'acme-guard': requirement acme-echo-core>=2.0 does not hold\n\n"
+        f"Provider: acme-guard\nImage: {GUARD_IMAGE}\nInit Container: merge-config\n\n"), err
+    assert f"Installed instead: acme-echo-core 1.0.0, installed by provider 'acme-echo', image {ECHO_IMAGE}" in err
+    assert ("would break the requirement acme-echo-core==1.0.0 of acme-echo-inference 1.0.0 "
+            f"(provider 'acme-echo', image {ECHO_IMAGE})") in err
+    assert "Installed packages are listed in: /opt/llama-stack/external-providers/installed-packages.txt" in err
+    assert "the order of the providers does not change the outcome" in err
+    summary = termination_message(pod, "merge-config")
+    assert "acme-guard" in summary and GUARD_IMAGE in summary
     assert_no_merged_config(pod)
 
 
@@ -334,7 +370,7 @@ def test_api_placement_mismatch(tmp_path, wheels):
     # The inference provider placed under safety.
     tree = echo_image(tmp_path, wheels)
     pod, _ = make_pod(tmp_path, {"safety": [ECHO_REF]}, {ECHO_IMAGE: tree})
-    run = failing(pod.run_init_containers(PY), "merge-config")
+    run = failing(pod.run_init_containers(), "merge-config")
     assert (
         "ERROR: Provider API type mismatch\n"
         "\n"

@@ -22,14 +22,19 @@ BASE_CONFIG = "/opt/llama-stack/base-config"
 MERGED = "/opt/llama-stack/config"
 
 
-def build_wheel(python, src_root, name, version, files, dependencies=(), out_dir=None):
-    """Builds a real wheel with pip from a generated setuptools project."""
+def build_wheel(python, src_root, name, version, files, dependencies=(), out_dir=None, extras=None):
+    """Builds a real wheel with pip from a generated setuptools project
+    (`extras`: {extra: [requirements]}, the project's optional dependencies)."""
     project = pathlib.Path(src_root) / f"{name}-{version}"
     for relative, text in files.items():
         path = project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
     deps = ", ".join(json.dumps(d) for d in dependencies)
+    optional = ""
+    if extras:
+        optional = "[project.optional-dependencies]\n" + "".join(
+            f"        {extra} = [{', '.join(json.dumps(r) for r in reqs)}]\n" for extra, reqs in extras.items())
     (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
         [build-system]
         requires = ["setuptools"]
@@ -38,12 +43,14 @@ def build_wheel(python, src_root, name, version, files, dependencies=(), out_dir
         name = "{name}"
         version = "{version}"
         dependencies = [{deps}]
+        {optional}
         [tool.setuptools.packages.find]
         where = ["."]
         """))
     subprocess.run([python, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "--no-deps",
                     "--no-index", "-w", str(out_dir), str(project)], check=True)
-    (wheel,) = pathlib.Path(out_dir).glob(f"{name.replace('-', '_')}-{version}-*.whl")
+    prefix = f"{name.replace('-', '_')}-{version}-".lower()
+    (wheel,) = [w for w in pathlib.Path(out_dir).glob("*.whl") if w.name.lower().startswith(prefix)]
     return wheel
 
 
@@ -130,3 +137,89 @@ def guest_to_host(args, mapping):
 
 def default_python():
     return sys.executable
+
+
+def unshare_works():
+    """Whether this process may create mount namespaces (root, unshare -m)."""
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+class Pod:
+    """The pod of an injected Deployment, run with real paths: each init
+    container runs its own command, args and env in a private mount
+    namespace (`unshare -m`) where every volume of its volumeMounts is bind
+    mounted at its mountPath (read-only when the mount says so). Volumes:
+    emptyDirs and the ConfigMap are host directories; an image volume is the
+    image's root directory from `images`. An image stands for the image's
+    contents: `server_bin` is the server image's PATH (its python3), the
+    merge image runs this build of llsd-providers at its installBinary path,
+    a provider image's /lls-provider is its tree (LLS_PROVIDER_DIR).
+    """
+
+    def __init__(self, root, deployment_yaml, images, server_bin, config_text=None):
+        self.root = pathlib.Path(root)
+        self.doc = yaml.safe_load(deployment_yaml)
+        self.spec = self.doc["spec"]["template"]["spec"]
+        self.images = images
+        self.server_bin = server_bin
+        (server,) = self.spec["containers"]
+        self.server = server
+        self.volumes = {}
+        for volume in self.spec["volumes"]:
+            if "image" in volume:
+                self.volumes[volume["name"]] = pathlib.Path(images[volume["image"]["reference"]])
+                continue
+            host = self.root / "volumes" / volume["name"]
+            host.mkdir(parents=True, exist_ok=True)
+            if "configMap" in volume and config_text is not None:
+                (host / "config.yaml").write_text(config_text)
+            self.volumes[volume["name"]] = host
+
+    @property
+    def init_containers(self):
+        return self.spec.get("initContainers", [])
+
+    def run(self, container):
+        mounts = sorted(container.get("volumeMounts", []), key=lambda m: len(m["mountPath"]))
+        script = ["set -e"]
+        for i, m in enumerate(mounts):
+            script.append(f'mkdir -p "$M{i}" && mount --bind "$H{i}" "$M{i}"')
+            if m.get("readOnly"):
+                script.append(f'mount -o remount,bind,ro "$M{i}"')
+        script.append('exec "$@"')
+        env = {e["name"]: e["value"] for e in container.get("env", [])}
+        for i, m in enumerate(mounts):
+            env[f"M{i}"] = m["mountPath"]
+            env[f"H{i}"] = str(self.volumes[m["name"]])
+        term = self.root / "termination-log" / container["name"]
+        term.parent.mkdir(parents=True, exist_ok=True)
+        env["TERMINATION_LOG"] = str(term)
+        env["PATH"] = os.environ["PATH"]
+        command = list(container["command"]) + list(container.get("args", []))
+        image = container["image"]
+        if image == self.server["image"]:
+            env["PATH"] = f"{self.server_bin}:{env['PATH']}"
+        elif image in self.images and (pathlib.Path(self.images[image]) / "lls-provider").is_dir():
+            env["LLS_PROVIDER_DIR"] = str(pathlib.Path(self.images[image]) / "lls-provider")
+        else:  # the merge image: its binary is this build
+            command[0] = BIN
+        return subprocess.run(["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", "\n".join(script),
+                               "sh", *command], env=env, capture_output=True, text=True, check=False)
+
+    def run_init_containers(self):
+        """Runs the init containers in order, the first failure stops the pod.
+        Returns [(name, CompletedProcess, termination log text)]."""
+        results = []
+        for container in self.init_containers:
+            run = self.run(container)
+            term = self.root / "termination-log" / container["name"]
+            results.append((container["name"], run, term.read_text() if term.exists() else ""))
+            if run.returncode != 0:
+                break
+        return results
+
+    def volume(self, name):
+        return self.volumes[name]

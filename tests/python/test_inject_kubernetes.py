@@ -64,7 +64,7 @@ def test_existing_init_containers_stay_first_and_pythonpath_is_kept():
     resource = yaml.safe_load(inject(LLSDS["many"], DEPLOYMENTS["extras"]))
     spec = resource["spec"]["template"]["spec"]
     assert [c["name"] for c in spec["initContainers"]] == [
-        "wait-for-db", "install-provider-custom-vllm", "install-provider-ramalama",
+        "wait-for-db", "stage-installer", "install-provider-custom-vllm", "install-provider-ramalama",
         "install-provider-pgvector-ext", "install-provider-lmeval", "merge-config"]
     server = spec["containers"][0]
     env = {e["name"]: e.get("value") for e in server["env"]}
@@ -84,24 +84,38 @@ def test_options_reach_the_deployment_and_stay_valid(tmp_path):
     options = tmp_path / "options.yaml"
     options.write_text(yaml.safe_dump({
         "mergeImage": "registry.example.com/llsd/merge@sha256:" + "a" * 64,
-        "mergeCommand": ["wasmtime", "run", "--dir", "/opt/llama-stack", "/llsd-providers.wasm"],
+        "installBinary": "/bin/llsd-providers",
         "sharedVolumeSizeLimit": "5Gi",
         "initContainerResources": {"cpuRequest": "250m", "memoryRequest": "512Mi", "memoryLimit": "1Gi"},
     }))
     resource = yaml.safe_load(inject(LLSDS["one"], DEPLOYMENTS["operator"], options))
     validate(resource)
     spec = resource["spec"]["template"]["spec"]
+    stage = spec["initContainers"][0]
+    assert stage["image"] == "registry.example.com/llsd/merge@sha256:" + "a" * 64
+    assert stage["command"] == ["/bin/llsd-providers"]
     merge = spec["initContainers"][-1]
-    assert merge["command"][0] == "wasmtime"
     assert merge["resources"]["limits"]["memory"] == "1Gi"
     shared = [v for v in spec["volumes"] if v["name"] == "llsd-external-providers"][0]
     assert shared["emptyDir"]["sizeLimit"] == "5Gi"
 
 
+def test_image_volume_mode_is_a_valid_deployment(tmp_path):
+    options = tmp_path / "options.yaml"
+    options.write_text(yaml.safe_dump({"installMode": "imageVolume"}))
+    resource = yaml.safe_load(inject(LLSDS["many"], DEPLOYMENTS["operator"], options))
+    validate(resource)
+    spec = resource["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["merge-config"]
+    images = {v["name"]: v["image"] for v in spec["volumes"] if "image" in v}
+    assert images["llsd-tools"]["reference"] == "quay.io/llsd-providers/merge-config:0.1.0"
+    assert len(images) == 5
+
+
 def test_the_schema_check_is_not_vacuous():
     resource = yaml.safe_load(inject(LLSDS["one"], DEPLOYMENTS["operator"]))
     broken = copy.deepcopy(resource)
-    broken["spec"]["template"]["spec"]["initContainers"][0]["env"][0]["value"] = 42
+    broken["spec"]["template"]["spec"]["initContainers"][-1]["env"][0]["value"] = 42
     with pytest.raises(kubernetes_validate.ValidationError):
         validate(broken)
     unknown = copy.deepcopy(resource)

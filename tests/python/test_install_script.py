@@ -1,7 +1,9 @@
-"""The install script, run for real: its text and env come from the
-Deployment `llsd-providers inject` prints, /bin/sh runs it, real pip
-installs real wheels. Failure paths assert the documented messages;
-hostile values prove the script only ever treats them as data."""
+"""The copy script of the install-provider-{id} init containers
+(installMode: initContainers), run for real: its text and env come from the
+Deployment `llsd-providers inject` prints, /bin/sh runs it on real wheels.
+Failure paths assert the documented messages; hostile values prove the
+script only ever treats them as data. The resolution and installation
+themselves are tested in test_install.py."""
 
 import json
 import pathlib
@@ -41,22 +43,22 @@ def containers_for(tmp_path, entries):
     return {c["name"]: c for c in init_containers(out.stdout)}
 
 
-def test_install_records_packages_and_metadata(tmp_path, wheels):
+def test_copy_puts_the_tree_on_the_shared_volume(tmp_path, wheels):
     tree = image(tmp_path, "alpha", wheels["alpha"], [wheels["shared1"]])
-    config = {"url": "http://alpha:8000", "tls": "yes"}
-    containers = containers_for(tmp_path, [{"providerId": "alpha", "image": "r.io/alpha:1", "config": config}])
+    (tree / "unrelated.txt").write_text("not copied")
+    containers = containers_for(tmp_path, [{"providerId": "alpha", "image": "r.io/alpha:1"}])
     shared = tmp_path / "shared"
     run = run_install_container(containers["install-provider-alpha"], tree, shared, tmp_path / "term", PY)
     assert run.returncode == 0, run.stderr + run.stdout
-    assert (shared / "python-packages/alpha_provider/__init__.py").exists()
-    assert (shared / "python-packages/shareddep/__init__.py").exists()
-    assert (shared / "installed-packages.txt").read_text().splitlines() == [
-        "alpha_provider==1.0.0  # provider: alpha",
-        "shareddep==1.0  # provider: alpha",
-    ]
-    assert (shared / "metadata/alpha/lls-provider-spec.yaml").read_text() == (tree / "lls-provider-spec.yaml").read_text()
-    crd = json.loads((shared / "metadata/alpha/crd-config.yaml").read_text())
-    assert crd == {"providerId": "alpha", "api": "inference", "image": "r.io/alpha:1", "config": config}
+    copy = shared / "sources/alpha/lls-provider"
+    assert sorted(p.name for p in (copy / "packages").iterdir()) == sorted(
+        [wheels["alpha"].name, wheels["shared1"].name])
+    assert (copy / "lls-provider-spec.yaml").read_text() == (tree / "lls-provider-spec.yaml").read_text()
+    assert not (copy / "unrelated.txt").exists()
+    assert "Copied provider 'alpha' from r.io/alpha:1: 2 wheel(s)" in run.stdout
+    # A restarted pod copies again over what is there.
+    again = run_install_container(containers["install-provider-alpha"], tree, shared, tmp_path / "term", PY)
+    assert again.returncode == 0, again.stderr
 
 
 def test_missing_metadata_file(tmp_path, wheels):
@@ -81,34 +83,6 @@ def test_missing_packages_directory(tmp_path, wheels):
     assert run.returncode == 1
     assert f"ERROR: Missing {tree}/packages directory in image r.io/alpha:1" in run.stderr
     assert "Missing" in (tmp_path / "term").read_text()
-
-
-def test_dependency_conflict_with_an_earlier_provider_is_detected_by_pip(tmp_path, wheels):
-    alpha = image(tmp_path, "alpha", wheels["alpha"], [wheels["shared1"]])
-    beta = image(tmp_path, "beta", wheels["beta"], [wheels["shared2"]])
-    containers = containers_for(tmp_path, [
-        {"providerId": "alpha", "image": "r.io/alpha:1"},
-        {"providerId": "beta", "image": "r.io/beta:2"},
-    ])
-    shared = tmp_path / "shared"
-    first = run_install_container(containers["install-provider-alpha"], alpha, shared, tmp_path / "term-a", PY)
-    assert first.returncode == 0, first.stderr
-    second = run_install_container(containers["install-provider-beta"], beta, shared, tmp_path / "term-b", PY)
-    assert second.returncode == 1
-    err = second.stderr
-    assert err.startswith("ERROR: Cannot install provider 'beta' due to dependency conflict\n\n"
-                          "Provider: beta\nImage: r.io/beta:2\nInit Container: install-provider-beta\n\n"
-                          "Pip installation failed with:\n"), err
-    assert "shareddep" in err and "conflict" in err  # pip's own explanation
-    assert ("Previously installed packages can be found in: "
-            "/opt/llama-stack/external-providers/installed-packages.txt") in err
-    assert err.rstrip().endswith(
-        "Resolution: Update provider images to use compatible dependency versions, or reorder providers "
-        "in the CRD if one provider's dependencies are a superset of another's.")
-    summary = (tmp_path / "term-b").read_text()
-    assert summary.count("\n") == 1 and "dependency conflict" in summary
-    # nothing of beta was recorded
-    assert "beta" not in (shared / "installed-packages.txt").read_text()
 
 
 def test_same_dependency_version_from_two_providers_is_fine(tmp_path, wheels):
@@ -139,8 +113,10 @@ def test_hostile_config_values_are_data(tmp_path, wheels):
     run = run_install_container(container, tree, tmp_path / "shared", tmp_path / "term", PY)
     assert run.returncode == 0, run.stderr
     assert not list(tmp_path.rglob("CANARY")) and not pathlib.Path("CANARY").exists()
-    crd = json.loads((tmp_path / "shared/metadata/alpha/crd-config.yaml").read_text())
-    assert crd["config"] == config
+    # The config reaches the install step as JSON in one env value, never as shell text.
+    merge = containers["merge-config"]
+    (providers,) = [e["value"] for e in merge["env"] if e["name"] == "LLSD_PROVIDERS"]
+    assert json.loads(providers)[0]["config"] == config
 
 
 def test_the_script_text_is_the_same_for_every_provider(tmp_path):
@@ -163,7 +139,7 @@ def test_hostile_env_values_bypassing_validation_are_data(tmp_path, wheels, host
     containers = containers_for(tmp_path, [{"providerId": "alpha", "image": "r.io/alpha:1"}])
     container = containers["install-provider-alpha"]
     for var in container["env"]:
-        if var["name"] in ("PROVIDER_IMAGE", "INIT_CONTAINER_NAME", "PROVIDER_CRD_CONFIG"):
+        if var["name"] in ("PROVIDER_IMAGE", "INIT_CONTAINER_NAME"):
             var["value"] = hostile
         if var["name"] == "PROVIDER_ID":
             var["value"] = hostile.replace("/", "_").replace("\n", "_")

@@ -32,6 +32,7 @@ RUST_SOURCES = [
     "src/pipeline",            # merge-config: metadata and placement errors, merge-log.txt
     "src/merge",               # merge-config: base config errors, log lines, warnings
     "src/inject",              # llsd-providers inject and the policy's mutation
+    "src/install",             # merge-config: resolution, install and shadowing messages
     "src/status",              # llsd-providers status
     "src/cli",                 # usage and I/O errors
     "src/policy",              # Kubewarden policy rejections and warnings (when present)
@@ -52,6 +53,9 @@ EXEMPT = {
     "duplicate entry with key": "internal",       # serde_yaml text, rewritten before printing
     "recursion limit exceeded": "internal",       # serde_yaml text, replaced by our message
     "repetition limit exceeded": "internal",      # serde_yaml text, replaced by our message
+    "extra_providers_output": "key",              # a clap argument id in a `requires` attribute
+    "platform_python_implementation": "key",      # marker names read from the probe's JSON
+    "python_full_version": "key",
 }
 
 
@@ -297,7 +301,7 @@ def test_the_extraction_finds_the_messages_it_must(fragments):
         "is not a DNS-1123 label",                                  # validate
         "but is placed under externalProviders.",                   # merge-config error block
         "overrides base provider in API",                           # merge warning
-        "due to dependency conflict",                               # install script
+        "Cannot copy the provider tree to",                         # install (copy) script
         "keeps failing; last exit",                                 # status
     ]:
         assert any(known in f for f in fragments), known

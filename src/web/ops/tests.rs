@@ -98,7 +98,8 @@ fn inject_returns_the_deployment_and_kubernetes_aware_changes() {
     assert!(has("added", "volume", "llsd-external-providers"));
     assert!(has("added", "env", "PYTHONPATH"));
     assert!(has("changed", "volumeMount", "/etc/llama-stack/"));
-    assert_eq!(r["summary"]["initContainer.added"], 2);
+    // stage-installer, install-provider-custom-vllm, merge-config
+    assert_eq!(r["summary"]["initContainer.added"], 3);
     assert!(r["input"].as_str().unwrap().contains("llama-stack"));
 }
 

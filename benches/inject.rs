@@ -1,0 +1,55 @@
+//! Native injection time, both install modes (criterion): the operator's
+//! Deployment fixture wired for 1 and 10 providers, then serialized to JSON
+//! as the policy answers it. `cargo bench --bench inject`.
+//! The policy's figure is this plus the waPC/wasm overhead
+//! (tests/policy-host, `make bench-policy`).
+
+use criterion::Criterion;
+use k8s_openapi::api::apps::v1::Deployment;
+use llsd_providers::inject::{InjectOptions, InstallMode, inject};
+use llsd_providers::llsd::LlamaStackDistribution;
+use std::hint::black_box;
+
+fn llsd(n: usize) -> LlamaStackDistribution {
+    let mut text = String::from(
+        "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata: {name: demo}\n\
+         spec:\n  server:\n    distribution: {name: starter}\n    userConfig: {configMapName: llama-stack-config}\n\
+         \x20   externalProviders:\n      inference:\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "      - {{providerId: p{i}, image: \"registry.example.com/acme/p{i}:1.0.0\", config: {{url: \"http://p{i}:8000/v1\"}}}}\n"
+        ));
+    }
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn main() {
+    let fixtures = std::env::var("LLSD_FIXTURES")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures").to_string());
+    let deployment: Deployment = serde_yaml::from_str(
+        &std::fs::read_to_string(format!("{fixtures}/operator-deployment.yaml"))
+            .expect("operator-deployment.yaml (set LLSD_FIXTURES)"),
+    )
+    .unwrap();
+    let mut c = Criterion::default().configure_from_args();
+    for n in [1, 10] {
+        let l = llsd(n);
+        for (name, mode) in [
+            ("initContainers", InstallMode::InitContainers),
+            ("imageVolume", InstallMode::ImageVolume),
+        ] {
+            let options = InjectOptions {
+                install_mode: mode,
+                ..InjectOptions::default()
+            };
+            c.bench_function(&format!("inject/{n}/{name}"), |b| {
+                b.iter(|| {
+                    let out = inject(black_box(&l), black_box(&deployment), &options).unwrap();
+                    black_box(serde_json::to_vec(&out).unwrap())
+                })
+            });
+        }
+    }
+    c.final_summary();
+}

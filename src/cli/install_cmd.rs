@@ -1,0 +1,495 @@
+//! `llsd-providers install`: what the install step runs, in the server's own
+//! image (native only). Reads every provider tree, asks the server's Python
+//! once for its distributions, marker environment and wheel tags, resolves
+//! all providers at once (src/install/), unpacks the chosen wheels, writes
+//! the metadata the merge reads, and can run the merge in the same step.
+//!
+//! ```text
+//! llsd-providers install --sources DIR --target DIR --metadata-dir DIR --installed-list FILE
+//!                        [--providers-json JSON | env LLSD_PROVIDERS] [--python PROG]
+//!                        [--base FILE --output FILE --extra-providers-output FILE --log FILE [--copy-base-siblings]]
+//! llsd-providers install --copy-binary-to FILE
+//! ```
+
+use super::Outcome;
+use super::merge_cmd::{self, MergeArgs};
+use clap::Args;
+use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
+use llsd_providers::install::{Context, Provider, ServerDist, Target, Wheel, resolve, unpack};
+use llsd_providers::pipeline::{self, CRD_CONFIG_FILE, CrdConfig, ProviderDir, SPEC_FILE};
+use pep508_rs::pep440_rs::Version;
+use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Provider trees: DIR/{providerId}/lls-provider/ (image volumes, or copies made by the install-provider init containers).
+    #[arg(long, value_name = "DIR")]
+    sources: Option<PathBuf>,
+    /// The providers in CRD order: a JSON list of crd-config objects (providerId, api, image, config).
+    #[arg(
+        long,
+        value_name = "JSON",
+        env = "LLSD_PROVIDERS",
+        hide_env_values = true
+    )]
+    providers_json: Option<String>,
+    /// The packages directory (first on the server's PYTHONPATH).
+    #[arg(long, value_name = "DIR")]
+    target: Option<PathBuf>,
+    /// Where {providerId}/lls-provider-spec.yaml and crd-config.yaml are written for the merge.
+    #[arg(long, value_name = "DIR")]
+    metadata_dir: Option<PathBuf>,
+    /// Where the list of installed packages is written.
+    #[arg(long, value_name = "FILE")]
+    installed_list: Option<PathBuf>,
+    /// The server's Python interpreter.
+    #[arg(long, value_name = "PROG", default_value = "python3")]
+    python: String,
+    /// This step's init container name, for messages.
+    #[arg(long, env = "INIT_CONTAINER_NAME", default_value = "merge-config")]
+    init_container: String,
+    /// Where the one-paragraph failure summary goes (`kubectl describe pod` shows it).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TERMINATION_LOG",
+        default_value = "/dev/termination-log"
+    )]
+    termination_log: PathBuf,
+    /// Only copy this binary to FILE and exit (stages it for a step running in the server's image).
+    #[arg(long, value_name = "FILE")]
+    copy_binary_to: Option<PathBuf>,
+    /// Then merge: the user's run.yaml.
+    #[arg(long, value_name = "FILE")]
+    base: Option<PathBuf>,
+    /// Then merge: where to write the merged config.
+    #[arg(long, value_name = "FILE", requires_all = ["extra_providers_output", "log"])]
+    output: Option<PathBuf>,
+    /// Then merge: where to write extra-providers.yaml.
+    #[arg(long, value_name = "FILE", requires = "output")]
+    extra_providers_output: Option<PathBuf>,
+    /// Then merge: where to write the merge log.
+    #[arg(long, value_name = "FILE", requires = "output")]
+    log: Option<PathBuf>,
+    /// Then merge: copy the other files next to --base.
+    #[arg(long, requires = "base")]
+    copy_base_siblings: bool,
+}
+
+/// Where a provider's image keeps its tree, for messages.
+const IN_IMAGE: &str = "/lls-provider";
+
+/// What the server's Python reports about itself (see PROBE).
+#[derive(Debug, serde::Deserialize)]
+struct Probe {
+    markers: std::collections::BTreeMap<String, String>,
+    tags: Vec<String>,
+    dists: Vec<ProbeDist>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ProbeDist {
+    name: String,
+    version: String,
+    requires: Vec<String>,
+}
+
+/// Run by the server's interpreter with -I (see the file's header).
+const PROBE: &str = include_str!("probe.py");
+
+/// A failure: the full message to stderr, the summary to the termination log.
+fn fail(args: &InstallArgs, summary: &str, details: &str) -> Outcome {
+    eprintln!("{details}");
+    let _ = std::fs::write(&args.termination_log, format!("{summary}\n"));
+    Outcome::Problems
+}
+
+fn provider_error(args: &InstallArgs, crd: &CrdConfig, title: &str, fix: &str) -> Outcome {
+    let image = crd.image.as_deref().unwrap_or("unknown");
+    fail(
+        args,
+        &format!(
+            "{title} (provider '{}', image {image}, init container {}). Resolution: {fix}",
+            crd.provider_id, args.init_container
+        ),
+        &format!(
+            "ERROR: {title}\n\nProvider: {}\nImage: {image}\nInit Container: {}\n\nResolution: {fix}",
+            crd.provider_id, args.init_container
+        ),
+    )
+}
+
+fn usage_error(message: &str) -> Outcome {
+    eprintln!("ERROR: {message}");
+    Outcome::UsageOrUnreadable
+}
+
+pub fn run(args: &InstallArgs) -> Outcome {
+    if let Some(to) = &args.copy_binary_to {
+        return copy_binary(to);
+    }
+    let (Some(sources), Some(target_dir), Some(metadata_dir), Some(installed_list)) = (
+        &args.sources,
+        &args.target,
+        &args.metadata_dir,
+        &args.installed_list,
+    ) else {
+        return usage_error(
+            "install needs --sources, --target, --metadata-dir and --installed-list (or only --copy-binary-to)",
+        );
+    };
+    let Some(json) = &args.providers_json else {
+        return usage_error(
+            "install needs the providers: --providers-json or the LLSD_PROVIDERS environment variable",
+        );
+    };
+    let crds: Vec<CrdConfig> = match serde_json::from_str(json) {
+        Ok(crds) => crds,
+        Err(err) => {
+            return usage_error(&format!(
+                "--providers-json is not a list of crd-config objects: {err}"
+            ));
+        }
+    };
+
+    // Every provider tree: its spec and its wheels with their metadata.
+    let mut providers = Vec::new();
+    let mut specs = Vec::new();
+    for crd in &crds {
+        let tree = sources.join(&crd.provider_id).join("lls-provider");
+        let spec_path = tree.join(SPEC_FILE);
+        let spec = match std::fs::read(&spec_path) {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return provider_error(
+                    args,
+                    crd,
+                    &format!(
+                        "Missing {IN_IMAGE}/lls-provider-spec.yaml in image {}",
+                        crd.image.as_deref().unwrap_or("unknown")
+                    ),
+                    &format!(
+                        "Build the provider image with its metadata file at {IN_IMAGE}/lls-provider-spec.yaml (see docs/external-providers.md)."
+                    ),
+                );
+            }
+        };
+        let mut wheels = Vec::new();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(tree.join("packages"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return provider_error(
+                args,
+                crd,
+                &format!(
+                    "No wheels (*.whl) in {IN_IMAGE}/packages in image {}",
+                    crd.image.as_deref().unwrap_or("unknown")
+                ),
+                &format!(
+                    "Build the wheels with pip wheel and copy them to {IN_IMAGE}/packages/ in the image."
+                ),
+            );
+        }
+        for file in &files {
+            let file_name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let parsed = WheelName::parse(&file_name).and_then(|name| {
+                let metadata =
+                    unpack::read_metadata(file).and_then(|text| parse_metadata(&text))?;
+                Ok(Wheel {
+                    file: name,
+                    metadata,
+                })
+            });
+            match parsed {
+                Ok(wheel) => wheels.push(wheel),
+                Err(problem) => {
+                    return provider_error(
+                        args,
+                        crd,
+                        &format!("Cannot read wheel {file_name} in {IN_IMAGE}/packages: {problem}"),
+                        "Rebuild the wheel with pip wheel; a wheel is a zip file named name-version-python-abi-platform.whl with a .dist-info/METADATA.",
+                    );
+                }
+            }
+        }
+        providers.push(Provider {
+            id: crd.provider_id.clone(),
+            image: crd.image.clone().unwrap_or_else(|| "unknown".to_string()),
+            root: String::new(),
+            wheels,
+        });
+        specs.push(spec);
+    }
+
+    // The metadata, checked as the merge checks it (same messages), before
+    // anything is installed; the main wheel comes from spec.wheelPath.
+    let dirs: Vec<ProviderDir> = crds
+        .iter()
+        .zip(&specs)
+        .map(|(crd, spec)| ProviderDir {
+            name: crd.provider_id.clone(),
+            spec: Some(spec.clone()),
+            crd_config: Some(serde_json::to_vec(crd).unwrap_or_default()),
+        })
+        .collect();
+    let ids: Vec<String> = crds.iter().map(|c| c.provider_id.clone()).collect();
+    let checked = pipeline::sources_from_dirs(&metadata_dir.display().to_string(), &ids, &dirs)
+        .and_then(|sources| pipeline::assemble(&sources).map(|_| sources));
+    match checked {
+        Ok(sources) => {
+            for (provider, source) in providers.iter_mut().zip(&sources) {
+                let path = &source.package.spec.wheel_path;
+                provider.root = path.rsplit('/').next().unwrap_or(path).to_string();
+            }
+        }
+        Err(failure) => {
+            eprintln!("{failure}");
+            if let Some(log) = &args.log {
+                let base = args.base.as_ref().map(|b| b.display().to_string());
+                let _ = std::fs::write(log, pipeline::failure_log(base.as_deref(), &failure));
+            }
+            return Outcome::Problems;
+        }
+    }
+
+    // The server's Python, once.
+    let (server, target) = match probe(&args.python, target_dir) {
+        Ok(found) => found,
+        Err(problem) => {
+            let title = format!(
+                "Cannot ask the server's Python ({}) for its installed packages: {problem}",
+                args.python
+            );
+            return fail(
+                args,
+                &format!(
+                    "{title} (init container {}). Resolution: run the install step in the server's image, which has python3 on PATH.",
+                    args.init_container
+                ),
+                &format!(
+                    "ERROR: {title}\n\nInit Container: {}\n\nResolution: The install step runs in the server's own image and asks its python3 for the installed distributions; check that the image has python3 on PATH.",
+                    args.init_container
+                ),
+            );
+        }
+    };
+    let list = installed_list.display().to_string();
+    let plan = match resolve(&server, &providers, &target) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            let _ = std::fs::write(installed_list, installed_text(&providers, &[], &server));
+            let rendered = refusal.render(&Context {
+                providers: &providers,
+                init_container: &args.init_container,
+                installed_list: &list,
+            });
+            return fail(args, &rendered.summary, &rendered.details);
+        }
+    };
+    for line in &plan.log {
+        println!("{line}");
+    }
+    for shadow in &plan.shadows {
+        eprintln!("{}", shadow.warning(&providers));
+    }
+
+    // Unpack, from a clean directory (a restarted pod keeps its emptyDir).
+    for dir in [target_dir, metadata_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+        if let Err(err) = std::fs::create_dir_all(dir) {
+            return write_error(args, dir, &err.to_string());
+        }
+    }
+    for chosen in &plan.install {
+        let provider = &providers[chosen.provider];
+        let wheel = &provider.wheels[chosen.wheel];
+        let path = sources
+            .join(&provider.id)
+            .join("lls-provider/packages")
+            .join(&wheel.file.file_name);
+        if let Err(problem) = unpack::install_wheel(&path, target_dir) {
+            return provider_error(
+                args,
+                &crds[chosen.provider],
+                &format!("Cannot install wheel {}: {problem}", wheel.file.file_name),
+                "Rebuild the wheel with pip wheel, and check that the shared volume has room (sharedVolumeSizeLimit).",
+            );
+        }
+    }
+    for (crd, spec) in crds.iter().zip(&specs) {
+        let dir = metadata_dir.join(&crd.provider_id);
+        let crd_json = serde_json::to_string(crd).unwrap_or_default();
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(SPEC_FILE), spec))
+            .and_then(|()| std::fs::write(dir.join(CRD_CONFIG_FILE), format!("{crd_json}\n")));
+        if let Err(err) = written {
+            return write_error(args, &dir, &err.to_string());
+        }
+    }
+    let installed: Vec<(usize, &Wheel)> = plan
+        .install
+        .iter()
+        .map(|c| (c.provider, &providers[c.provider].wheels[c.wheel]))
+        .collect();
+    if let Err(err) = std::fs::write(
+        installed_list,
+        installed_text(&providers, &installed, &server),
+    ) {
+        return write_error(args, installed_list, &err.to_string());
+    }
+    println!(
+        "Installed {} wheel(s) for {} provider(s) into {}",
+        installed.len(),
+        providers.len(),
+        target_dir.display()
+    );
+
+    match (&args.output, &args.extra_providers_output, &args.log) {
+        (Some(output), Some(extra), Some(log)) => merge_cmd::run(&MergeArgs {
+            metadata_dir: metadata_dir.clone(),
+            providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
+            output: output.clone(),
+            extra_providers_output: extra.clone(),
+            log: log.clone(),
+            base: args.base.clone(),
+            copy_base_siblings: args.copy_base_siblings,
+        }),
+        _ => Outcome::Success,
+    }
+}
+
+fn write_error(args: &InstallArgs, path: &Path, err: &str) -> Outcome {
+    fail(
+        args,
+        &format!(
+            "Cannot write the shared volume at {} (init container {}): {err}. Resolution: check the pod's fsGroup and the volume mount.",
+            path.display(),
+            args.init_container
+        ),
+        &format!(
+            "ERROR: Cannot write the shared volume at {}: {err}\n\nInit Container: {}\n\nResolution: The volume must be writable by the init container's user; keep the pod securityContext.fsGroup or run the init container as the volume's owner.",
+            path.display(),
+            args.init_container
+        ),
+    )
+}
+
+/// installed-packages.txt: what each provider installed, then the server's own.
+fn installed_text(
+    providers: &[Provider],
+    installed: &[(usize, &Wheel)],
+    server: &[ServerDist],
+) -> String {
+    let mut text = String::from(
+        "# Installed for the external providers (name==version  # provider: id, image):\n",
+    );
+    for (p, wheel) in installed {
+        text.push_str(&format!(
+            "{}=={}  # provider: {}, image {}\n",
+            wheel.metadata.name, wheel.metadata.version, providers[*p].id, providers[*p].image
+        ));
+    }
+    text.push_str("# In the server image (after the providers' packages on PYTHONPATH):\n");
+    for dist in server {
+        text.push_str(&format!(
+            "{}=={}  # server image\n",
+            dist.display_name, dist.version
+        ));
+    }
+    text
+}
+
+fn probe(python: &str, exclude: &Path) -> Result<(Vec<ServerDist>, Target), String> {
+    let output = std::process::Command::new(python)
+        .args(["-I", "-c", PROBE])
+        .env("LLSD_EXCLUDE_PATH", exclude)
+        .output()
+        .map_err(|err| err.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "it exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let probe: Probe = serde_json::from_slice(&output.stdout)
+        .map_err(|err| format!("unexpected output: {err}"))?;
+    let m = |key: &str| probe.markers.get(key).map(String::as_str).unwrap_or("");
+    let markers = MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: m("implementation_name"),
+        implementation_version: m("implementation_version"),
+        os_name: m("os_name"),
+        platform_machine: m("platform_machine"),
+        platform_python_implementation: m("platform_python_implementation"),
+        platform_release: m("platform_release"),
+        platform_system: m("platform_system"),
+        platform_version: m("platform_version"),
+        python_full_version: m("python_full_version"),
+        python_version: m("python_version"),
+        sys_platform: m("sys_platform"),
+    })
+    .map_err(|err| format!("marker environment: {err}"))?;
+    let python_full_version = Version::from_str(m("python_full_version"))
+        .map_err(|err| format!("python version: {err}"))?;
+    let mut server = Vec::new();
+    for dist in probe.dists {
+        // A distribution whose metadata pep508 cannot read is skipped, not fatal:
+        // the server image is what it is.
+        let Ok(name) = PackageName::from_str(&dist.name) else {
+            continue;
+        };
+        let Ok(version) = Version::from_str(&dist.version) else {
+            continue;
+        };
+        let requires = dist
+            .requires
+            .iter()
+            .filter_map(|r| parse_requirement(r).ok())
+            .collect();
+        server.push(ServerDist {
+            name,
+            display_name: dist.name,
+            version,
+            requires,
+        });
+    }
+    Ok((
+        server,
+        Target {
+            markers,
+            python_full_version,
+            supported_tags: probe.tags.into_iter().collect(),
+        },
+    ))
+}
+
+fn copy_binary(to: &Path) -> Outcome {
+    let copied = std::env::current_exe().and_then(|exe| {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(exe, to)
+    });
+    match copied {
+        Ok(_) => {
+            println!("Copied llsd-providers to {}", to.display());
+            Outcome::Success
+        }
+        Err(err) => usage_error(&format!(
+            "cannot copy llsd-providers to {}: {err}",
+            to.display()
+        )),
+    }
+}

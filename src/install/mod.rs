@@ -1,0 +1,21 @@
+//! Installing the providers' wheels: one resolution against the server's
+//! own distributions (docs/external-providers.md "Dependencies").
+//!
+//! The core (wheel names and metadata, PEP 508 requirements with markers and
+//! extras, the resolution and its verification, the messages) is pure: its
+//! inputs are metadata, the server's distributions, a marker environment and
+//! the supported wheel tags. [`unpack`] writes a chosen wheel into the
+//! packages directory the way `pip install --no-deps --target` does.
+//!
+//! Native only: the WASI module, the policy and the playground do not link it.
+
+pub mod report;
+pub mod resolve;
+pub mod unpack;
+pub mod wheel;
+
+pub use report::{Context, Failure, Origin, Refusal, Rendered, Shadow};
+pub use resolve::{Chosen, Plan, Provider, ServerDist, Target, Wheel, resolve};
+
+#[cfg(test)]
+mod tests;

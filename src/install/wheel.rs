@@ -1,0 +1,189 @@
+//! Wheel file names (PEP 427 / binary distribution format), their tags, and
+//! core metadata (`METADATA`: Name, Version, Requires-Dist, Provides-Extra,
+//! Requires-Python).
+
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, PackageName, Requirement};
+use std::collections::HashSet;
+use std::str::FromStr;
+
+/// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WheelName {
+    /// The name as given, without a directory; compared with `spec.wheelPath`
+    /// and shown in messages.
+    pub file_name: String,
+    /// Normalized (PEP 503: lowercase, `-` for runs of `-_.`).
+    pub name: PackageName,
+    /// From the file name; not checked against `METADATA`. The resolution
+    /// compares this one.
+    pub version: Version,
+    /// Every `python-abi-platform` triple the name's compressed tag sets expand to.
+    pub tags: Vec<String>,
+}
+
+impl WheelName {
+    /// Takes a bare file name (no directory). A build tag is accepted and
+    /// dropped; the error text names the file.
+    pub fn parse(file_name: &str) -> Result<WheelName, String> {
+        let stem = file_name
+            .strip_suffix(".whl")
+            .ok_or_else(|| format!("'{file_name}' is not a wheel file name (no .whl suffix)"))?;
+        let parts: Vec<&str> = stem.split('-').collect();
+        if !(parts.len() == 5 || parts.len() == 6) {
+            return Err(format!(
+                "'{file_name}' is not a wheel file name (expected name-version[-build]-python-abi-platform.whl)"
+            ));
+        }
+        let name = PackageName::from_str(parts[0])
+            .map_err(|err| format!("'{file_name}': invalid distribution name: {err}"))?;
+        let version = Version::from_str(parts[1])
+            .map_err(|err| format!("'{file_name}': invalid version: {err}"))?;
+        let n = parts.len();
+        let mut tags = Vec::new();
+        for python in parts[n - 3].split('.') {
+            for abi in parts[n - 2].split('.') {
+                for platform in parts[n - 1].split('.') {
+                    tags.push(format!("{python}-{abi}-{platform}"));
+                }
+            }
+        }
+        Ok(WheelName {
+            file_name: file_name.to_string(),
+            name,
+            version,
+            tags,
+        })
+    }
+
+    /// Whether one of the wheel's tags is among `supported`.
+    pub fn is_compatible(&self, supported: &HashSet<String>) -> bool {
+        self.tags.iter().any(|tag| supported.contains(tag))
+    }
+
+    /// The tag triples as written in the file name, for messages.
+    pub fn tag_text(&self) -> String {
+        let stem = self.file_name.trim_end_matches(".whl");
+        let parts: Vec<&str> = stem.split('-').collect();
+        parts[parts.len().saturating_sub(3)..].join("-")
+    }
+}
+
+/// The fields of a distribution's core metadata the resolution needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoreMetadata {
+    /// `Name`, normalized like [`WheelName::name`].
+    pub name: PackageName,
+    /// `Version`; used in messages (`required by {name} {version}`) only,
+    /// the resolution uses the file name's.
+    pub version: Version,
+    /// Every `Requires-Dist`, markers not evaluated (extras are
+    /// `extra == "…"` markers).
+    pub requires_dist: Vec<Requirement>,
+    /// Every `Provides-Extra`; the resolution does not consult it.
+    pub provides_extra: Vec<ExtraName>,
+    /// `Requires-Python`; `None` when absent or empty.
+    pub requires_python: Option<VersionSpecifiers>,
+}
+
+/// Parses `METADATA` (RFC 822 style headers; the body after the first blank
+/// line is the description and is ignored).
+pub fn parse_metadata(text: &str) -> Result<CoreMetadata, String> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            headers.push((key.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let field = |key: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let name = field("name").ok_or("METADATA has no Name field")?;
+    let name = PackageName::from_str(name).map_err(|err| format!("METADATA Name: {err}"))?;
+    let version = field("version").ok_or("METADATA has no Version field")?;
+    let version = Version::from_str(version).map_err(|err| format!("METADATA Version: {err}"))?;
+    let mut requires_dist = Vec::new();
+    let mut provides_extra = Vec::new();
+    for (key, value) in &headers {
+        match key.as_str() {
+            "requires-dist" => requires_dist.push(parse_requirement(value)?),
+            "provides-extra" => provides_extra.push(
+                ExtraName::from_str(value)
+                    .map_err(|err| format!("METADATA Provides-Extra '{value}': {err}"))?,
+            ),
+            _ => {}
+        }
+    }
+    let requires_python = match field("requires-python") {
+        None | Some("") => None,
+        Some(text) => Some(
+            VersionSpecifiers::from_str(text)
+                .map_err(|err| format!("METADATA Requires-Python '{text}': {err}"))?,
+        ),
+    };
+    Ok(CoreMetadata {
+        name,
+        version,
+        requires_dist,
+        provides_extra,
+        requires_python,
+    })
+}
+
+/// One PEP 508 requirement (`Requires-Dist` value).
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    Requirement::from_str(text).map_err(|err| format!("invalid requirement '{text}': {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wheel_names_with_compressed_tags_and_build_numbers() {
+        let w = WheelName::parse("Foo_Bar-1.0.post1-1-py2.py3-none-any.whl").unwrap();
+        assert_eq!(w.name.as_ref(), "foo-bar");
+        assert_eq!(w.version.to_string(), "1.0.post1");
+        assert_eq!(w.tags, ["py2-none-any", "py3-none-any"]);
+        assert_eq!(w.tag_text(), "py2.py3-none-any");
+        let w = WheelName::parse(
+            "numpy-2.1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        )
+        .unwrap();
+        assert_eq!(w.tags.len(), 2);
+        let supported: HashSet<String> = ["cp312-cp312-manylinux_2_17_x86_64".to_string()].into();
+        assert!(w.is_compatible(&supported));
+        assert!(WheelName::parse("x-1.0.tar.gz").is_err());
+        assert!(WheelName::parse("x-1.0-py3.whl").is_err());
+    }
+
+    #[test]
+    fn metadata_fields_and_continuation_lines() {
+        let m = parse_metadata(
+            "Metadata-Version: 2.1\nName: Alpha_Provider\nVersion: 1.0.0\n\
+             Requires-Python: >=3.10\nRequires-Dist: shared==1.0\n\
+             Requires-Dist: extra-lib>=2; extra == \"fast\"\nProvides-Extra: fast\n\
+             Summary: a long\n  summary\n\nRequires-Dist: not-a-header\n",
+        )
+        .unwrap();
+        assert_eq!(m.name.as_ref(), "alpha-provider");
+        assert_eq!(m.requires_dist.len(), 2);
+        assert_eq!(m.requires_dist[0].to_string(), "shared==1.0");
+        assert_eq!(m.provides_extra[0].as_ref(), "fast");
+        assert!(m.requires_python.is_some());
+        assert!(parse_metadata("Name: x\n").is_err());
+    }
+}

@@ -67,9 +67,9 @@ test-kwctl: annotated-policy.wasm kubewarden-manifests check-artifacthub
 bench-kwctl: annotated-policy.wasm
 	$(KW_DIR)/bench.sh
 
-## release: annotated policy, its SHA-256 and a CycloneDX SBOM in target/release-artifacts/
+## release: annotated policy, its SHA-256 and a CycloneDX SBOM of the policy build in target/release-artifacts/ (installs cargo-cyclonedx when missing)
 release: annotated-policy.wasm
-	@if cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -q "$(CYCLONEDX_VERSION)"; then \
+	@if cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -qx ".* $(CYCLONEDX_VERSION)"; then \
 	  echo "cargo-cyclonedx $(CYCLONEDX_VERSION) present"; \
 	else \
 	  $(CARGO) install --locked cargo-cyclonedx --version $(CYCLONEDX_VERSION); \
@@ -78,6 +78,11 @@ release: annotated-policy.wasm
 	cp annotated-policy.wasm $(RELEASE_DIR)/
 	cd $(RELEASE_DIR) && sha256sum annotated-policy.wasm > annotated-policy.wasm.sha256
 	$(CARGO) cyclonedx --format json --spec-version 1.5 --no-default-features --features policy \
-	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx
+	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps
 	mv llsd-providers-policy.cdx.json $(RELEASE_DIR)/
+	@# the checksum verifies, the SBOM describes the policy build (SDK in, CLI-only crates out)
+	cd $(RELEASE_DIR) && sha256sum -c annotated-policy.wasm.sha256
+	jq -e '.bomFormat == "CycloneDX" and .metadata.component.name == "llsd-providers" \
+	  and any(.components[]; .name == "kubewarden-policy-sdk") and all(.components[]; .name != "clap")' \
+	  $(RELEASE_DIR)/llsd-providers-policy.cdx.json >/dev/null
 	@ls -l $(RELEASE_DIR)

@@ -13,6 +13,7 @@ KWCTL_RUN = kw="$$($(KW_DIR)/find-kwctl.sh)" && "$$kw"
 RELEASE_DIR := target/release-artifacts
 # SBOM generator, pinned (crates.io); installed by `make release` when missing.
 CYCLONEDX_VERSION := 0.5.9
+SBOM_CHECK := .bomFormat == "CycloneDX" and .metadata.component.name == "llsd-providers" and any(.components[]; .name == "kubewarden-policy-sdk") and all(.components[]; .name != "clap")
 
 .PHONY: kwctl test-kwctl kubewarden-manifests artifacthub check-artifacthub bench-kwctl release
 
@@ -82,7 +83,5 @@ release: annotated-policy.wasm
 	mv llsd-providers-policy.cdx.json $(RELEASE_DIR)/
 	@# the checksum verifies, the SBOM describes the policy build (SDK in, CLI-only crates out)
 	cd $(RELEASE_DIR) && sha256sum -c annotated-policy.wasm.sha256
-	jq -e '.bomFormat == "CycloneDX" and .metadata.component.name == "llsd-providers" \
-	  and any(.components[]; .name == "kubewarden-policy-sdk") and all(.components[]; .name != "clap")' \
-	  $(RELEASE_DIR)/llsd-providers-policy.cdx.json >/dev/null
+	jq -e '$(SBOM_CHECK)' $(RELEASE_DIR)/llsd-providers-policy.cdx.json >/dev/null
 	@ls -l $(RELEASE_DIR)

@@ -15,7 +15,7 @@ RELEASE_DIR := target/release-artifacts
 CYCLONEDX_VERSION := 0.5.9
 SBOM_CHECK := .bomFormat == "CycloneDX" and .metadata.component.name == "llsd-providers" and any(.components[]; .name == "kubewarden-policy-sdk") and all(.components[]; .name != "clap")
 
-.PHONY: kwctl test-kwctl kubewarden-manifests artifacthub check-artifacthub bench-kwctl release
+.PHONY: kwctl setup-kwctl-tests test-kwctl kubewarden-manifests artifacthub check-artifacthub bench-kwctl release
 
 ## kwctl: print the kwctl the Kubewarden targets use (fails when there is none)
 kwctl:
@@ -59,8 +59,13 @@ check-artifacthub:
 	  || { echo "$(KW_DIR)/artifacthub-pkg.yml differs from what kwctl generates: run make artifacthub and commit it"; exit 1; }
 	@echo "$(KW_DIR)/artifacthub-pkg.yml matches kwctl scaffold artifacthub"
 
+## setup-kwctl-tests: Debian's bats, jq and yq for the kwctl end-to-end tests (skips what is there)
+setup-kwctl-tests:
+	@missing=; for tool in bats jq yq; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+
 ## test-kwctl: kwctl end-to-end tests (kubewarden/e2e.bats) on annotated-policy.wasm and the scaffolded manifests
-test-kwctl: annotated-policy.wasm kubewarden-manifests check-artifacthub
+test-kwctl: setup-kwctl-tests setup-python annotated-policy.wasm kubewarden-manifests check-artifacthub
 	$(CARGO) build --locked
 	bats $(KW_DIR)/e2e.bats
 

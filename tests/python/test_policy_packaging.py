@@ -173,7 +173,7 @@ def test_roles_split_the_metadata():
     assert not validate.get("contextAwareResources")
     assert inject["rules"] == [DEPLOYMENT_RULE] and inject["mutating"] is True
     assert inject["contextAwareResources"] == [LLSD_RESOURCE]
-    assert inject["hostCapabilities"] == METADATA["hostCapabilities"]
+    assert inject["hostCapabilities"] == validate["hostCapabilities"] == METADATA["hostCapabilities"]
     # together they are the published module's metadata
     assert validate["rules"] + inject["rules"] == METADATA["rules"]
     for role, meta in ROLES.items():

@@ -141,6 +141,7 @@ test: setup
 	$(LAYER) web-host $(CARGO) test --locked --features web --lib web::
 	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
 	$(LAYER) policy $(MAKE) --no-print-directory test-policy
+	$(LAYER) kubewarden $(MAKE) --no-print-directory test-kwctl
 	$(LAYER) e2e $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
@@ -208,15 +209,6 @@ policy: setup-rust playground/node_modules/.package-lock.json
 	fi
 	@echo "policy.wasm: $$(wc -c < policy.wasm) bytes, $$(gzip -9 -c policy.wasm | wc -c) gzipped"
 
-## annotated-policy.wasm: policy.wasm with its Kubewarden metadata (kwctl annotate), when kwctl is on PATH
-annotated-policy.wasm: policy policy-metadata/metadata.yml README.md
-	@if command -v kwctl >/dev/null 2>&1; then \
-	  kwctl annotate -m policy-metadata/metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
-	  echo "wrote annotated-policy.wasm"; \
-	else \
-	  echo "kwctl is not on PATH: annotated-policy.wasm not written"; \
-	fi
-
 ## test-policy: the policy's native tests, the built module in a waPC host, and the request generator
 ## (the host crate compiles wasmtime, unoptimized: about 4 minutes the first time)
 test-policy: policy
@@ -241,6 +233,8 @@ fuzz:
 ## crd: regenerate config/crd/ from the Rust types
 crd:
 	$(CARGO) run --quiet -- crd > config/crd/external-providers-patch.yaml
+
+include mk/kubewarden.mk
 
 ## clean: remove build outputs (target/, policy.wasm, the playground build)
 clean:

@@ -1,19 +1,30 @@
-"""The Kubewarden packaging of the policy agrees with itself: metadata.yml,
-artifacthub-pkg.yml, the Artifact Hub README, the example
-ClusterAdmissionPolicies, the settings example, docs/kubewarden.md and the
-crate version tell the same story (version, rules, mutation flag,
-context-aware resources, host capabilities, settings)."""
+"""The Kubewarden packaging of the policy agrees with itself: kubewarden/
+(metadata.yml, the two role metadata files, the usage README,
+artifacthub-pkg.yml, artifacthub-repo.yml, questions-ui.yml), LICENSE, the
+example ClusterAdmissionPolicies, the settings example, docs/kubewarden.md and
+the crate version tell the same story (version, rules, mutation flag,
+context-aware resources, host capabilities, settings, maintainers). The
+example instances' matchConditions are evaluated with cel-python on the
+request fixtures."""
 
+import hashlib
+import json
 import pathlib
 import re
 
+import celpy
 import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-METADATA = yaml.safe_load((ROOT / "policy-metadata/metadata.yml").read_text())
-PKG = yaml.safe_load((ROOT / "artifacthub/artifacthub-pkg.yml").read_text())
-PKG_README = (ROOT / "artifacthub/README.md").read_text()
+KW = ROOT / "kubewarden"
+METADATA = yaml.safe_load((KW / "metadata.yml").read_text())
+ROLES = {role: yaml.safe_load((KW / "roles" / role / "metadata.yml").read_text()) for role in ["validate-llsd", "inject-deployments"]}
+PKG = yaml.safe_load((KW / "artifacthub-pkg.yml").read_text())
+PKG_README = (KW / "README.md").read_text()
+QUESTIONS = yaml.safe_load((KW / "questions-ui.yml").read_text())["questions"]
+REPO = yaml.safe_load((KW / "artifacthub-repo.yml").read_text())
+DATA = ROOT / "tests/data/policy"
 DOCS = (ROOT / "docs/kubewarden.md").read_text()
 EXAMPLES = ROOT / "examples/kubewarden"
 SETTINGS = yaml.safe_load((EXAMPLES / "settings.yaml").read_text())
@@ -84,10 +95,13 @@ def test_versions_agree():
 
 def test_artifacthub_package_matches_metadata():
     a = PKG["annotations"]
+    # only what kwctl scaffold artifacthub emits (make check-artifacthub diffs the whole file)
+    assert "kubewarden/hostCapabilities" not in a
+    assert yaml.safe_load(a["kubewarden/questions-ui"]) == {"questions": QUESTIONS}
+    assert "github.com/kubewarden/kwctl" not in (KW / "artifacthub-pkg.yml").read_text()
     assert yaml.safe_load(a["kubewarden/rules"]) == METADATA["rules"]
     assert a["kubewarden/mutation"] == str(METADATA["mutating"]).lower()
     assert yaml.safe_load(a["kubewarden/contextAwareResources"]) == METADATA["contextAwareResources"]
-    assert yaml.safe_load(a["kubewarden/hostCapabilities"]) == METADATA["hostCapabilities"]
     assert a["kubewarden/resources"] == METADATA["annotations"]["io.artifacthub.resources"]
     assert PKG["displayName"] == METADATA["annotations"]["io.artifacthub.displayName"]
     assert PKG["description"] == METADATA["annotations"]["io.kubewarden.policy.description"]
@@ -121,6 +135,8 @@ SETTING_KEYS = [
     "sharedVolumeSizeLimit",
     "initContainerResources",
     "runAsUser",
+    "installMode",
+    "installBinary",
 ]
 
 
@@ -129,7 +145,7 @@ def test_settings_are_documented_everywhere():
     for key in SETTING_KEYS:
         assert re.search(rf"^#? ?{key}:", text, re.M), f"settings.yaml lacks {key}"
         assert f"`{key}`" in DOCS, f"docs/kubewarden.md lacks {key}"
-        assert f"`{key}`" in PKG_README, f"artifacthub/README.md lacks {key}"
+        assert f"`{key}`" in PKG_README, f"kubewarden/README.md lacks {key}"
     for policy in policies().values():
         assert set(policy["spec"].get("settings", {})) <= set(SETTING_KEYS)
 
@@ -151,3 +167,111 @@ def test_documented_defaults_match_the_settings_example():
 @pytest.mark.parametrize("heading", ["Install", "Settings", "operator", "Failure modes", "Benchmark"])
 def test_docs_have_their_sections(heading):
     assert re.search(rf"^#+ .*{heading}", DOCS, re.M | re.I), heading
+
+
+def test_roles_split_the_metadata():
+    validate, inject = ROLES["validate-llsd"], ROLES["inject-deployments"]
+    assert validate["rules"] == [LLSD_RULE] and validate["mutating"] is False
+    assert not validate.get("contextAwareResources")
+    assert inject["rules"] == [DEPLOYMENT_RULE] and inject["mutating"] is True
+    assert inject["contextAwareResources"] == [LLSD_RESOURCE]
+    assert inject["hostCapabilities"] == validate["hostCapabilities"] == METADATA["hostCapabilities"]
+    # together they are the published module's metadata
+    assert validate["rules"] + inject["rules"] == METADATA["rules"]
+    for role, meta in ROLES.items():
+        assert meta["executionMode"] == METADATA["executionMode"]
+        assert meta["policyType"] == METADATA["policyType"]
+        own = dict(meta["annotations"])
+        assert own.pop("io.kubewarden.policy.title") != METADATA["annotations"]["io.kubewarden.policy.title"]
+        expected = dict(METADATA["annotations"])
+        expected.pop("io.kubewarden.policy.title")
+        assert own == expected, role
+
+
+MAINTAINER = re.compile(r"^(?P<name>[^<>,]+?) <(?P<email>[^<>@\s]+@[^<>@\s]+\.[a-z]+)>$")
+
+
+def test_maintainer_is_an_address_everywhere():
+    author = METADATA["annotations"]["io.kubewarden.policy.author"]
+    match = MAINTAINER.match(author)
+    assert match, f"io.kubewarden.policy.author must be 'Name <email>' (kwctl scaffold artifacthub): {author!r}"
+    person = {"name": match["name"], "email": match["email"]}
+    assert PKG["maintainers"] == [person]
+    assert REPO["owners"] == [person]
+
+
+def test_license_is_the_apache_2_text():
+    text = (ROOT / "LICENSE").read_text()
+    assert text.lstrip().startswith("Apache License\n                           Version 2.0, January 2004")
+    assert "END OF TERMS AND CONDITIONS" in text and "APPENDIX: How to apply the Apache License" in text
+    assert "LLVM Exceptions" not in text
+    assert hashlib.sha256(text.encode()).hexdigest() == "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+    assert METADATA["annotations"]["io.kubewarden.policy.license"] == "Apache-2.0"
+    assert re.search(r'^license = "Apache-2.0"', (ROOT / "Cargo.toml").read_text(), re.M)
+
+
+QUESTION_TYPES = {
+    "allowedRegistries": "array[",
+    "requireDigest": "boolean",
+    "maxProviders": "int",
+    "mergeImage": "string",
+    "mergeCommand": "array[",
+    "sharedVolumeSizeLimit": "string",
+    "initContainerResources": "map[",
+    "runAsUser": "int",
+}
+
+
+def test_questions_cover_every_setting_with_its_default():
+    by_variable = {q["variable"]: q for q in QUESTIONS}
+    assert set(by_variable) - {"description"} == set(SETTING_KEYS)
+    for key, kind in QUESTION_TYPES.items():
+        question = by_variable[key]
+        assert question["type"] == kind, key
+        assert question["label"] and question["description"], key
+        if key in SETTINGS and key != "initContainerResources":
+            assert question["default"] == SETTINGS[key], key
+    resources = {q["variable"]: q["default"] for q in by_variable["initContainerResources"]["subquestions"]}
+    assert resources == {f"initContainerResources.{k}": v for k, v in SETTINGS["initContainerResources"].items()}
+    assert by_variable["maxProviders"]["default"] is None
+
+
+def _cel(expression):
+    return celpy.Environment().program(celpy.Environment().compile(expression))
+
+
+def _object(name):
+    return json.loads((DATA / f"{name}.json").read_text())["object"]
+
+
+def test_match_conditions_select_the_deployments_an_llsd_controls():
+    spec = policies()["llsd-providers-inject"]["spec"]
+    (condition,) = spec["matchConditions"]
+    program = _cel(condition["expression"])
+
+    def matches(obj):
+        return bool(program.evaluate({"object": celpy.json_to_cel(obj)}))
+
+    owned = _object("deployment-create-providers")
+    assert matches(owned)
+    assert matches(_object("deployment-update-injected"))
+    assert not matches(_object("deployment-create-unowned"))
+    # an ownerReference to an LLSD that is not the controller, or of another kind or group
+    for change in [
+        {"controller": False},
+        {"controller": None},
+        {"kind": "ReplicaSet"},
+        {"apiVersion": "example.com/v1alpha1"},
+    ]:
+        obj = json.loads(json.dumps(owned))
+        ref = obj["metadata"]["ownerReferences"][0]
+        for k, v in change.items():
+            if v is None:
+                ref.pop(k, None)
+            else:
+                ref[k] = v
+        assert not matches(obj), change
+    # a forged label alone does not select a Deployment
+    forged = _object("deployment-create-unowned")
+    forged["metadata"].setdefault("labels", {})["app.kubernetes.io/managed-by"] = "llama-stack-operator"
+    assert not matches(forged)

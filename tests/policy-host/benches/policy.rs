@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 struct Case {
     name: &'static str,
+    /// File stem of the request (and replay session) `BENCH_DUMP_DIR` gets.
+    slug: &'static str,
+    /// The LLSD the `get_resource` lookup answers, for injection cases.
+    owner: Option<Value>,
     payload: Vec<u8>,
     cluster: Cluster,
     expect_mutation: bool,
@@ -44,24 +48,32 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "LLSD validation, 1 provider",
+            slug: "llsd-1",
+            owner: None,
             payload: payload(llsd(1)),
             cluster: cluster.clone(),
             expect_mutation: false,
         },
         Case {
             name: "LLSD validation, 10 providers",
+            slug: "llsd-10",
+            owner: None,
             payload: payload(llsd(10)),
             cluster: cluster.clone(),
             expect_mutation: false,
         },
         Case {
             name: "Deployment injection, 1 provider",
+            slug: "deployment-1",
+            owner: Some(llsd_with_providers("one", "default", 1)),
             payload: payload(deployment("one")),
             cluster: cluster.clone(),
             expect_mutation: true,
         },
         Case {
             name: "Deployment injection, 10 providers",
+            slug: "deployment-10",
+            owner: Some(llsd_with_providers("ten", "default", 10)),
             payload: payload(deployment("ten")),
             cluster: cluster.clone(),
             expect_mutation: true,
@@ -131,6 +143,29 @@ fn gzip_size(path: &std::path::Path) -> Option<usize> {
     output.status.success().then_some(output.stdout.len())
 }
 
+/// `BENCH_DUMP_DIR`: each case's AdmissionRequest as `<slug>.json` and, for
+/// the injection cases, the owner lookup as a kwctl replay session
+/// `<slug>.session.yml`, so that `kwctl bench` (kubewarden/bench.sh) runs
+/// the very same requests.
+fn dump(dir: &std::path::Path, case: &Case) {
+    std::fs::create_dir_all(dir).expect("BENCH_DUMP_DIR");
+    let payload: Value = serde_json::from_slice(&case.payload).unwrap();
+    let request = serde_json::to_string_pretty(&payload["request"]).unwrap();
+    std::fs::write(dir.join(format!("{}.json", case.slug)), request).unwrap();
+    if let Some(owner) = &case.owner {
+        let quoted = owner.to_string().replace('\'', "''");
+        let session = format!(
+            "---\n- type: Exchange\n  request: |\n    !KubernetesGetResource\n    \
+             api_version: llamastack.io/v1alpha1\n    kind: LlamaStackDistribution\n    \
+             name: {}\n    namespace: {}\n    disable_cache: true\n  response:\n    \
+             type: Success\n    payload: '{quoted}'\n",
+            owner["metadata"]["name"].as_str().unwrap(),
+            owner["metadata"]["namespace"].as_str().unwrap(),
+        );
+        std::fs::write(dir.join(format!("{}.session.yml", case.slug)), session).unwrap();
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let iterations: usize = std::env::var("BENCH_ITERATIONS")
@@ -162,7 +197,11 @@ fn main() {
         "| case | wasm median µs | wasm p90 µs | native median µs | native p90 µs | wasm/native | wasm wall median µs | first call µs |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let dump_dir = std::env::var_os("BENCH_DUMP_DIR").map(std::path::PathBuf::from);
     for case in cases() {
+        if let Some(dir) = &dump_dir {
+            dump(dir, &case);
+        }
         let host = PolicyHost::new(case.cluster.clone());
         let start = Instant::now();
         let first = host.call("validate", &case.payload).expect("validate");

@@ -166,9 +166,25 @@ local_manifest() {
   patched "$req" >"$BATS_TEST_TMPDIR/admitted.json"
   cli_inject "$req" default/llamastack-with-userconfig >"$BATS_TEST_TMPDIR/expected.json"
   diff <(jq . "$BATS_TEST_TMPDIR/expected.json") <(jq . "$BATS_TEST_TMPDIR/admitted.json")
-  # and it did inject: both providers and merge-config
+  # and it did inject (installMode initContainers, the default): the
+  # installer staged, both providers' trees copied, then install + merge
   [ "$(jq -c '[.spec.template.spec.initContainers[].name]' "$BATS_TEST_TMPDIR/admitted.json")" = \
-    '["install-provider-custom-vllm","install-provider-pgvector-ext","merge-config"]' ]
+    '["stage-installer","install-provider-custom-vllm","install-provider-pgvector-ext","merge-config"]' ]
+}
+
+@test "installMode imageVolume: one init container, provider images as image volumes, what llsd-providers inject prints" {
+  req="$DATA/deployment-create-providers.json"
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner.yml" \
+    --settings-json '{"installMode":"imageVolume"}' -r "$req" "$POLICY"
+  [ "$status" -eq 0 ]
+  allowed
+  patched "$req" >"$BATS_TEST_TMPDIR/admitted.json"
+  echo 'installMode: imageVolume' >"$BATS_TEST_TMPDIR/options.yaml"
+  cli_inject "$req" default/llamastack-with-userconfig "$BATS_TEST_TMPDIR/options.yaml" >"$BATS_TEST_TMPDIR/expected.json"
+  diff <(jq . "$BATS_TEST_TMPDIR/expected.json") <(jq . "$BATS_TEST_TMPDIR/admitted.json")
+  [ "$(jq -c '[.spec.template.spec.initContainers[].name]' "$BATS_TEST_TMPDIR/admitted.json")" = '["merge-config"]' ]
+  [ "$(jq -c '[.spec.template.spec.volumes[] | select(.image) | .name]' "$BATS_TEST_TMPDIR/admitted.json")" = \
+    '["llsd-tools","llsd-provider-custom-vllm","llsd-provider-pgvector-ext"]' ]
 }
 
 @test "re-admitting its own output yields no patch" {

@@ -202,7 +202,7 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
         command: Some(vec![binary]),
         args: Some(args.iter().map(|s| s.to_string()).collect()),
         env: Some(vec![
-            env("LLSD_PROVIDERS", &providers_json(step.providers)),
+            env(PROVIDERS_ENV, &providers_json(step.providers)),
             env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
             env("HOME", "/tmp"),
         ]),

@@ -62,6 +62,12 @@ pub const HASH_ANNOTATION: &str = "llsd-providers.llamastack.io/providers-hash";
 /// replaced, so that the injection can be undone.
 pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-volume";
 
+/// Environment variable of the install-and-merge step holding the providers
+/// in CRD order, as a JSON list of crd-config objects (docs/architecture.md,
+/// "crd-config.yaml"); `status` reads it when a pod has no per-provider
+/// init containers (the image-volume mode).
+pub const PROVIDERS_ENV: &str = "LLSD_PROVIDERS";
+
 /// The server's environment variable that gets [`PACKAGES_PATH`] prepended.
 pub const PYTHONPATH: &str = "PYTHONPATH";
 

@@ -9,11 +9,12 @@ mod state;
 
 pub use render::render_table;
 
-use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER};
+use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
 use crate::inject::providers_hash;
 use crate::llsd::{
     ExternalProviderStatus, LlamaStackDistribution, ProviderPhase, install_container_name,
 };
+use crate::pipeline::CrdConfig;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use serde::Serialize;
 use state::observe;
@@ -87,7 +88,9 @@ struct Provider {
 }
 
 /// Providers from the LLSD (CRD order) or, without it, from the pod's
-/// install init containers.
+/// install init containers — or, in the image-volume install mode, which
+/// has none, from the provider list the merge-config step is given
+/// (`LLSD_PROVIDERS`).
 fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> {
     if let Some(llsd) = llsd {
         return llsd
@@ -99,21 +102,50 @@ fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> 
             })
             .collect();
     }
-    init_containers(pod)
+    let env = |c: &k8s_openapi::api::core::v1::Container, name: &str| {
+        c.env
+            .iter()
+            .flatten()
+            .find(|e| e.name == name)
+            .and_then(|e| e.value.clone())
+    };
+    let from_install_containers: Vec<Provider> = init_containers(pod)
         .filter_map(|c| {
             let id = c.name.strip_prefix(INSTALL_PREFIX)?;
-            let from_env = c
-                .env
-                .iter()
-                .flatten()
-                .find(|e| e.name == "PROVIDER_IMAGE")
-                .and_then(|e| e.value.clone());
             Some(Provider {
                 id: id.to_string(),
-                image: from_env.or_else(|| c.image.clone()).unwrap_or_default(),
+                image: env(c, "PROVIDER_IMAGE")
+                    .or_else(|| c.image.clone())
+                    .unwrap_or_default(),
             })
         })
+        .collect();
+    if !from_install_containers.is_empty() {
+        return from_install_containers;
+    }
+    init_containers(pod)
+        .find(|c| c.name == MERGE_CONTAINER)
+        .and_then(|c| env(c, PROVIDERS_ENV))
+        .and_then(|list| serde_json::from_str::<Vec<CrdConfig>>(&list).ok())
+        .into_iter()
+        .flatten()
+        .map(|crd| Provider {
+            id: crd.provider_id,
+            image: crd.image.unwrap_or_default(),
+        })
         .collect()
+}
+
+/// The init container doing `provider_id`'s work: its own
+/// `install-provider-{id}` when the pod has one (initContainers mode),
+/// else the one install-and-merge step (imageVolume mode).
+fn working_container(provider_id: &str, order: &[&str]) -> String {
+    let own = install_container_name(provider_id);
+    if order.contains(&own.as_str()) || !order.contains(&MERGE_CONTAINER) {
+        own
+    } else {
+        MERGE_CONTAINER.to_string()
+    }
 }
 
 fn init_containers(pod: &Pod) -> impl Iterator<Item = &k8s_openapi::api::core::v1::Container> {
@@ -179,7 +211,7 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
     let mut restarts = BTreeMap::new();
     let mut external_providers = Vec::new();
     for provider in providers(pod, llsd) {
-        let container = install_container_name(&provider.id);
+        let container = working_container(&provider.id, &order);
         let state = observe_named(&container);
         restarts.insert(container.clone(), state.restarts);
         let subject = state::Subject::provider(&provider.id, &provider.image, &container);

@@ -200,3 +200,46 @@ fn table_is_coloured_only_when_asked() {
     assert!(render_table(&report, true).contains('\u{1b}'));
     assert!(render_table(&report, false).contains("PROVIDER  INIT CONTAINER"));
 }
+
+#[test]
+fn in_the_image_volume_mode_providers_follow_the_install_step() {
+    // One init container does every provider's work; without the LLSD the
+    // providers come from its LLSD_PROVIDERS list.
+    let mut pod = pod(
+        &["merge-config"],
+        json!([status(
+            "merge-config",
+            json!({"running": {"startedAt": "2026-11-26T10:00:01Z"}})
+        )]),
+    );
+    let list = json!([
+        {"providerId": "a", "api": "inference", "image": "r.io/a:1"},
+        {"providerId": "b", "api": "safety", "image": "r.io/b:1"},
+    ]);
+    pod.spec.as_mut().unwrap().init_containers.as_mut().unwrap()[0].env =
+        Some(vec![k8s_openapi::api::core::v1::EnvVar {
+            name: "LLSD_PROVIDERS".into(),
+            value: Some(list.to_string()),
+            value_from: None,
+        }]);
+    let report = diagnose(&pod, None);
+    let seen: Vec<(&str, &str, ProviderPhase)> = report
+        .external_providers
+        .iter()
+        .map(|p| {
+            (
+                p.provider_id.as_str(),
+                p.init_container_name.as_str(),
+                p.phase,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("a", "merge-config", ProviderPhase::Installing),
+            ("b", "merge-config", ProviderPhase::Installing),
+        ]
+    );
+    assert_eq!(report.external_providers[1].image, "r.io/b:1");
+}

@@ -1,18 +1,32 @@
 //! Reading user YAML (LLSDs, provider metadata) into JSON values, with every
 //! failure turned into a [`Diagnostic`] carrying line and column.
 //!
-//! `serde_yaml` does the parsing: it bounds nesting depth (128) and alias
-//! expansion (billion-laughs), rejects duplicate keys, and reports positions.
+//! `serde_yaml` does the parsing: it rejects duplicate keys and reports
+//! positions. Before it builds anything, [`guard`] walks the text's events
+//! once (saphyr-parser, linear time, no tree) and refuses nesting deeper
+//! than [`MAX_DEPTH`] and aliases that expand to more than
+//! [`MAX_ALIAS_NODES`] nodes, so that no input costs more than its size in
+//! memory and time (docs/architecture.md, "Bounded inputs").
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::locate::Locations;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Inputs larger than this are refused before parsing. Kubernetes stores
 /// objects of at most 1.5 MiB; provider metadata is a few hundred bytes.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Deepest nesting of collections accepted in a document (serde_yaml's own
+/// recursion limit, checked here while scanning instead of after).
+pub const MAX_DEPTH: usize = 128;
+
+/// Most nodes that `*alias` references may add to one document when
+/// expanded (each alias counts the nodes of the anchored value). An LLSD
+/// or provider metadata shares a few small values, if any.
+pub const MAX_ALIAS_NODES: u64 = 100_000;
 
 /// One non-empty YAML document of a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +71,7 @@ pub fn decode_utf8(bytes: &[u8]) -> Result<&str, Diagnostic> {
 /// skipped; a file with none is an error.
 pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
     check_size(text.len())?;
+    guard(text)?;
     let mut documents = Vec::new();
     for (index, deserializer) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let number = index + 1;
@@ -82,6 +97,96 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
         ));
     }
     Ok(documents)
+}
+
+/// Refuses, in one pass over the parser's events and before any value is
+/// built, nesting deeper than [`MAX_DEPTH`] and aliases expanding to more
+/// than [`MAX_ALIAS_NODES`] nodes per document (an alias inside an anchored
+/// value counts with its expansion, so nested fan-out multiplies). A
+/// syntax error is left to serde_yaml's better message when the text holds
+/// no `*` (nothing can be expanded); otherwise it is reported here.
+pub fn guard(text: &str) -> Result<(), Diagnostic> {
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut document = 0usize;
+    // Open collections: their anchor and the node count at their start.
+    let mut open: Vec<(usize, u64)> = Vec::new();
+    // Nodes of the current document, aliases expanded.
+    let mut nodes: u64 = 0;
+    let mut expanded: u64 = 0;
+    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    while let Some(item) = parser.next_event() {
+        let (event, span) = match item {
+            Ok(pair) => pair,
+            Err(err) if text.contains('*') => {
+                return Err(Diagnostic::error(
+                    "",
+                    format!("document {}: invalid YAML: {}", document.max(1), err.info()),
+                    "fix the YAML syntax at this position (indentation, quotes, brackets)",
+                )
+                .at(Location {
+                    line: err.marker().line(),
+                    column: err.marker().col() + 1,
+                }));
+            }
+            Err(_) => return Ok(()),
+        };
+        let here = Location {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        };
+        use saphyr_parser::Event;
+        match event {
+            Event::DocumentStart(_) => {
+                document += 1;
+                open.clear();
+                sizes.clear();
+                nodes = 0;
+                expanded = 0;
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                nodes += 1;
+                if anchor != 0 {
+                    sizes.insert(anchor, 1);
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, nodes));
+                nodes += 1;
+                if open.len() > MAX_DEPTH {
+                    return Err(Diagnostic::error(
+                        "",
+                        format!("document {document}: nesting is deeper than {MAX_DEPTH} levels"),
+                        "flatten the document; no LLSD or provider metadata nests this deep",
+                    )
+                    .at(here));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, start)) = open.pop() {
+                    if anchor != 0 {
+                        sizes.insert(anchor, nodes - start);
+                    }
+                }
+            }
+            Event::Alias(anchor) => {
+                let size = sizes.get(&anchor).copied().unwrap_or(1);
+                nodes = nodes.saturating_add(size);
+                expanded = expanded.saturating_add(size);
+                if expanded > MAX_ALIAS_NODES {
+                    return Err(Diagnostic::error(
+                        "",
+                        format!(
+                            "document {document}: aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb)"
+                        ),
+                        "remove the nested `*alias` references and write the values out",
+                    )
+                    .at(here));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The one way hosts read a document: the first YAML (or JSON) document of
@@ -259,6 +364,63 @@ mod tests {
         }
         let err = error_of(&text);
         assert!(err.problem.contains("alias bomb"), "{err}");
+    }
+
+    #[test]
+    fn alias_fan_out_is_refused_before_expansion() {
+        // One anchored list of 10,000 items referenced 2,328 times: 27 KB
+        // that expanded to 23 million nodes.
+        let items = vec!["x"; 10_000].join(",");
+        let refs = vec!["*a"; 2_328].join(",");
+        let text = format!("a: &a [{items}]\nb: [{refs}]\n");
+        let started = std::time::Instant::now();
+        let err = error_of(&text);
+        assert!(err.problem.contains("alias bomb"), "{err}");
+        assert!(err.problem.contains("more than 100000 nodes"), "{err}");
+        assert_eq!(err.location.map(|l| l.line), Some(2));
+        assert!(started.elapsed().as_secs() < 5);
+        // A few aliases of a small value stay fine.
+        let docs = load_documents("a: &a {k: v}\nb: [*a, *a, *a]\n").unwrap();
+        assert_eq!(docs[0].value["b"][2]["k"], "v");
+    }
+
+    #[test]
+    fn nested_fan_out_counts_the_expansion_of_inner_aliases() {
+        let mut text = String::from("a0: &a0 [x, x, x, x]\n");
+        for level in 1..8 {
+            let items = vec![format!("*a{}", level - 1); 4].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        // 4^8 = 65,536 scalars under a7 alone; two more references exceed.
+        text.push_str("b: [*a7, *a7]\n");
+        assert!(error_of(&text).problem.contains("alias bomb"));
+    }
+
+    #[test]
+    fn deep_flow_mappings_are_refused_while_scanning() {
+        let n = 50_000;
+        let text = format!("a: {}x{}\n", "{a: ".repeat(n), "}".repeat(n));
+        let started = std::time::Instant::now();
+        let err = error_of(&text);
+        assert_eq!(err.problem, "document 1: nesting is deeper than 128 levels");
+        assert_eq!(
+            err.location,
+            Some(Location {
+                line: 1,
+                column: 512
+            })
+        );
+        assert!(started.elapsed().as_secs() < 5);
+        // 128 levels are still read.
+        let ok = format!("{}x{}\n", "[".repeat(128), "]".repeat(128));
+        load_documents(&ok).unwrap();
+    }
+
+    #[test]
+    fn syntax_errors_of_texts_with_aliases_come_from_the_guard() {
+        let err = error_of("a: &a [x]\nb: *a\nc: [\n");
+        assert!(err.problem.starts_with("document 1: invalid YAML"), "{err}");
+        assert!(err.location.is_some());
     }
 
     #[test]

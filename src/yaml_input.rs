@@ -143,7 +143,21 @@ pub fn guard(text: &str) -> Result<(), Diagnostic> {
                 nodes = 0;
                 expanded = 0;
             }
-            Event::Scalar(_, _, anchor, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
+                let resolved = match &tag {
+                    None => style == saphyr_parser::ScalarStyle::Plain,
+                    Some(tag) => matches!(tag.suffix.as_str(), "float" | "int"),
+                };
+                if resolved && beyond_json(&value) {
+                    return Err(Diagnostic::error(
+                        "",
+                        format!(
+                            "document {document}: '{value}' is a number JSON cannot hold (infinite, not a number, or an integer beyond 64 bits)"
+                        ),
+                        "write a finite number (integers within 64 bits), or quote it to keep it as a string",
+                    )
+                    .at(here));
+                }
                 nodes += 1;
                 if anchor != 0 {
                     sizes.insert(anchor, 1);
@@ -189,8 +203,44 @@ pub fn guard(text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// The one way hosts read a document: the first YAML (or JSON) document of
-/// `bytes`, size- and UTF-8-checked, turned into a typed value by
+/// Whether serde_yaml reads the plain scalar `s` as a number that JSON
+/// cannot hold exactly: `.inf`, `.nan`, a float literal that overflows
+/// (`1e400`), or an integer beyond the 64-bit range (which would become
+/// a float).
+fn beyond_json(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if matches!(
+        unsigned,
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+    ) {
+        return true;
+    }
+    let negative = s.starts_with('-');
+    let out_of_range = |digits: &str, radix: u32| {
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_digit(radix))
+            && match u64::from_str_radix(digits, radix) {
+                Err(_) => true,
+                Ok(n) => negative && n > 1 << 63,
+            }
+    };
+    if let Some(rest) = unsigned.strip_prefix("0x") {
+        return out_of_range(rest, 16);
+    }
+    if let Some(rest) = unsigned.strip_prefix("0o") {
+        return out_of_range(rest, 8);
+    }
+    if unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        // Leading zeros make a string in YAML 1.2.
+        let leading_zero = unsigned.len() > 1 && unsigned.starts_with('0');
+        return !leading_zero && out_of_range(unsigned, 10);
+    }
+    unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned.parse::<f64>().is_ok_and(|f| !f.is_finite())
+}
+
+/// The one way hosts read a document: the only YAML (or JSON) document of
+/// `bytes` (a second one is an error), size- and UTF-8-checked, turned into a typed value by
 /// `convert`; on failure, every diagnostic carries the line and column of
 /// its field path.
 pub fn read_document<T>(
@@ -209,6 +259,22 @@ pub fn read_text<T>(
     convert: impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>>,
 ) -> Result<T, Vec<Diagnostic>> {
     let documents = load_documents(text).map_err(|d| vec![d])?;
+    if let Some(second) = documents.get(1) {
+        // Reading the first and ignoring the rest would drop content silently.
+        let at = Locations::of(text).find(second.number, "");
+        let diagnostic = Diagnostic::error(
+            "",
+            format!(
+                "document {}: the input holds more than one YAML document; it is read as exactly one",
+                second.number
+            ),
+            "pass one document: remove the `---` separator and what follows, or split the file",
+        );
+        return Err(vec![match at {
+            Some(at) => diagnostic.at(at),
+            None => diagnostic,
+        }]);
+    }
     let first = &documents[0];
     convert(&first.value).map_err(|mut diagnostics| {
         Locations::fill(text, first.number, &mut diagnostics);
@@ -424,6 +490,33 @@ mod tests {
     }
 
     #[test]
+    fn numbers_json_cannot_hold_are_refused_where_they_are() {
+        for (text, column) in [
+            ("a: .inf\n", 4),
+            ("a: -.Inf\n", 4),
+            ("a: .NaN\n", 4),
+            ("a: [1, 1e400]\n", 8),
+            ("a: 18446744073709551616\n", 4),
+            ("a: -9223372036854775809\n", 4),
+            ("a: 0x1ffffffffffffffff\n", 4),
+            ("a: !!float 1e999\n", 4),
+        ] {
+            let err = error_of(text);
+            assert!(
+                err.problem.contains("a number JSON cannot hold"),
+                "{text}: {err}"
+            );
+            assert_eq!(err.location.map(|l| l.column), Some(column), "{text}");
+        }
+        let docs = load_documents(
+            "a: [\".inf\", 1e300, -9223372036854775808, 18446744073709551615, 0777, 00000000000000000000000001, infinity, 1.5e-400]\n",
+        )
+        .unwrap();
+        assert_eq!(docs[0].value["a"][0], ".inf");
+        assert_eq!(docs[0].value["a"][3], u64::MAX);
+    }
+
+    #[test]
     fn non_string_keys_are_refused() {
         let err = error_of("? [1, 2]\n: x\n");
         assert!(err.problem.contains("JSON-compatible"), "{err}");
@@ -455,6 +548,17 @@ mod tests {
         assert_eq!(err[0].location, Some(Location { line: 2, column: 1 }));
         let err = read_document::<Port>(b"\xff", typed("")).err().unwrap();
         assert!(err[0].problem.contains("UTF-8"), "{}", err[0]);
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let err = read_text("a: 1\n---\n---\nb: 2\n", |v| Ok(v.clone())).unwrap_err();
+        assert_eq!(
+            err[0].problem,
+            "document 3: the input holds more than one YAML document; it is read as exactly one"
+        );
+        assert_eq!(err[0].location.map(|l| l.line), Some(4));
+        assert!(read_text("a: 1\n---\n", |v| Ok(v.clone())).is_ok());
     }
 
     #[test]

@@ -35,38 +35,56 @@ fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
     }
 }
 
+/// `s` safe to print to a terminal: control characters (ESC, BEL, CR, C1
+/// such as CSI, …) and bidirectional overrides are written as `\u{…}`
+/// escapes, so that text a provider image controls (termination messages)
+/// cannot move the cursor, retitle the window or hide text. Line feeds
+/// stay when `keep_newlines`.
+pub fn printable(s: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c == '\n' && keep_newlines) || !(c.is_control() || bidi) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_unicode());
+        }
+    }
+    out
+}
+
 /// Renders `report` as text: a header, one row per provider and one for
 /// merge-config, then the condition and every non-trivial message.
 pub fn render_table(report: &StatusReport, colour: bool) -> String {
-    struct Row<'a> {
-        provider: &'a str,
-        container: &'a str,
+    struct Row {
+        provider: String,
+        container: String,
         phase: ProviderPhase,
         restarts: i32,
-        image: &'a str,
+        image: String,
     }
     let mut rows: Vec<Row> = report
         .external_providers
         .iter()
         .map(|p| Row {
-            provider: &p.provider_id,
-            container: &p.init_container_name,
+            provider: printable(&p.provider_id, false),
+            container: printable(&p.init_container_name, false),
             phase: p.phase,
             restarts: report
                 .restarts
                 .get(&p.init_container_name)
                 .copied()
                 .unwrap_or(0),
-            image: &p.image,
+            image: printable(&p.image, false),
         })
         .collect();
     if let Some(merge) = &report.merge_config {
         rows.push(Row {
-            provider: "-",
-            container: "merge-config",
+            provider: "-".to_string(),
+            container: "merge-config".to_string(),
             phase: merge.phase,
             restarts: report.restarts.get("merge-config").copied().unwrap_or(0),
-            image: &merge.image,
+            image: printable(&merge.image, false),
         });
     }
     let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
@@ -79,9 +97,9 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
     let w_provider = width("PROVIDER", &|r| r.provider.chars().count());
     let w_container = width("INIT CONTAINER", &|r| r.container.chars().count());
     let w_phase = "Installing".len();
-    let mut out = format!("Pod: {}\n", report.pod);
+    let mut out = format!("Pod: {}\n", printable(&report.pod, false));
     if let Some(stale) = &report.stale {
-        out.push_str(&format!("STALE: {stale}\n"));
+        out.push_str(&format!("STALE: {}\n", printable(stale, false)));
     }
     out.push('\n');
     out.push_str(&format!(
@@ -102,7 +120,10 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
     let condition = &report.condition;
     out.push_str(&format!(
         "{}={} ({}): {}\n",
-        condition.type_, condition.status, condition.reason, condition.message
+        condition.type_,
+        condition.status,
+        printable(&condition.reason, false),
+        printable(&condition.message, true)
     ));
     let details: Vec<(&str, &str)> = report
         .external_providers
@@ -121,8 +142,9 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
         out.push('\n');
         for (container, message) in details {
             out.push_str(&format!(
-                "{container}:\n  {}\n",
-                message.replace('\n', "\n  ")
+                "{}:\n  {}\n",
+                printable(container, false),
+                printable(message, true).replace('\n', "\n  ")
             ));
         }
     }

@@ -2,6 +2,7 @@
 //! when the caller says the output is a terminal.
 
 use super::StatusReport;
+use crate::diagnostic::printable;
 use crate::llsd::ProviderPhase;
 use anstyle::{AnsiColor, Style};
 
@@ -33,24 +34,6 @@ fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
     } else {
         name
     }
-}
-
-/// `s` safe to print to a terminal: control characters (ESC, BEL, CR, C1
-/// such as CSI, …) and bidirectional overrides are written as `\u{…}`
-/// escapes, so that text a provider image controls (termination messages)
-/// cannot move the cursor, retitle the window or hide text. Line feeds
-/// stay when `keep_newlines`.
-pub fn printable(s: &str, keep_newlines: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if (c == '\n' && keep_newlines) || !(c.is_control() || bidi) {
-            out.push(c);
-        } else {
-            out.extend(c.escape_unicode());
-        }
-    }
-    out
 }
 
 /// Renders `report` as text: a header, one row per provider and one for

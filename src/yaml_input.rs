@@ -23,10 +23,14 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// recursion limit, checked here while scanning instead of after).
 pub const MAX_DEPTH: usize = 128;
 
-/// Most nodes that `*alias` references may add to one document when
-/// expanded (each alias counts the nodes of the anchored value). An LLSD
+/// Most nodes that `*alias` references may add to an input (all its
+/// documents) when expanded (each alias counts the nodes of the anchored value). An LLSD
 /// or provider metadata shares a few small values, if any.
 pub const MAX_ALIAS_NODES: u64 = 100_000;
+
+/// Most bytes of scalar text that `*alias` references may add to an input
+/// when expanded (an alias of a long string counts its length each time).
+pub const MAX_ALIAS_BYTES: u64 = MAX_INPUT_BYTES as u64;
 
 /// One non-empty YAML document of a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,21 +103,39 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
     Ok(documents)
 }
 
-/// Refuses, in one pass over the parser's events and before any value is
-/// built, nesting deeper than [`MAX_DEPTH`] and aliases expanding to more
-/// than [`MAX_ALIAS_NODES`] nodes per document (an alias inside an anchored
-/// value counts with its expansion, so nested fan-out multiplies). A
-/// syntax error is left to serde_yaml's better message when the text holds
-/// no `*` (nothing can be expanded); otherwise it is reported here.
+/// Refuses, before any value is built, nesting deeper than [`MAX_DEPTH`]
+/// and aliases expanding to more than [`MAX_ALIAS_NODES`] nodes or
+/// [`MAX_ALIAS_BYTES`] bytes of scalar text in the whole input (an alias
+/// inside an anchored value counts with its expansion, so nested fan-out
+/// multiplies). First a lexical pass bounds flow nesting (the scanner's
+/// simple-key bookkeeping is quadratic in it), then one pass over the
+/// parser's events. A syntax error is left to serde_yaml's better message
+/// when the text holds no `*` (nothing can be expanded); otherwise it is
+/// reported here.
 pub fn guard(text: &str) -> Result<(), Diagnostic> {
+    let too_deep = |document: usize, here: Location| {
+        Diagnostic::error(
+            "",
+            format!("document {document}: nesting is deeper than {MAX_DEPTH} levels"),
+            "flatten the document; no LLSD or provider metadata nests this deep",
+        )
+        .at(here)
+    };
+    if let Some(here) = flow_too_deep(text) {
+        return Err(too_deep(
+            1 + text[..here].matches("\n---").count(),
+            Location::of_offset(text, here),
+        ));
+    }
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut document = 0usize;
-    // Open collections: their anchor and the node count at their start.
-    let mut open: Vec<(usize, u64)> = Vec::new();
-    // Nodes of the current document, aliases expanded.
-    let mut nodes: u64 = 0;
-    let mut expanded: u64 = 0;
-    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    // Open collections: their anchor and the (nodes, bytes) at their start.
+    let mut open: Vec<(usize, Size)> = Vec::new();
+    // The current document, aliases expanded.
+    let mut total = Size::default();
+    // What aliases added, over the whole input.
+    let mut expanded = Size::default();
+    let mut sizes: HashMap<usize, Size> = HashMap::new();
     while let Some(item) = parser.next_event() {
         let (event, span) = match item {
             Ok(pair) => pair,
@@ -140,8 +162,7 @@ pub fn guard(text: &str) -> Result<(), Diagnostic> {
                 document += 1;
                 open.clear();
                 sizes.clear();
-                nodes = 0;
-                expanded = 0;
+                total = Size::default();
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let resolved = match &tag {
@@ -158,49 +179,154 @@ pub fn guard(text: &str) -> Result<(), Diagnostic> {
                     )
                     .at(here));
                 }
-                nodes += 1;
+                let size = Size {
+                    nodes: 1,
+                    bytes: value.len() as u64,
+                };
+                total = total.plus(size);
                 if anchor != 0 {
-                    sizes.insert(anchor, 1);
+                    sizes.insert(anchor, size);
                 }
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                open.push((anchor, nodes));
-                nodes += 1;
+                open.push((anchor, total));
+                total = total.plus(Size { nodes: 1, bytes: 0 });
                 if open.len() > MAX_DEPTH {
-                    return Err(Diagnostic::error(
-                        "",
-                        format!("document {document}: nesting is deeper than {MAX_DEPTH} levels"),
-                        "flatten the document; no LLSD or provider metadata nests this deep",
-                    )
-                    .at(here));
+                    return Err(too_deep(document, here));
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some((anchor, start)) = open.pop() {
                     if anchor != 0 {
-                        sizes.insert(anchor, nodes - start);
+                        sizes.insert(
+                            anchor,
+                            Size {
+                                nodes: total.nodes - start.nodes,
+                                bytes: total.bytes - start.bytes,
+                            },
+                        );
                     }
                 }
             }
             Event::Alias(anchor) => {
-                let size = sizes.get(&anchor).copied().unwrap_or(1);
-                nodes = nodes.saturating_add(size);
-                expanded = expanded.saturating_add(size);
-                if expanded > MAX_ALIAS_NODES {
-                    return Err(Diagnostic::error(
-                        "",
-                        format!(
-                            "document {document}: aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb)"
-                        ),
-                        "remove the nested `*alias` references and write the values out",
+                let size = sizes
+                    .get(&anchor)
+                    .copied()
+                    .unwrap_or(Size { nodes: 1, bytes: 0 });
+                total = total.plus(size);
+                expanded = expanded.plus(size);
+                let problem = if expanded.nodes > MAX_ALIAS_NODES {
+                    format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb)")
+                } else if expanded.bytes > MAX_ALIAS_BYTES {
+                    format!(
+                        "aliases expand to more than {MAX_ALIAS_BYTES} bytes of text (an alias bomb)"
                     )
-                    .at(here));
-                }
+                } else {
+                    continue;
+                };
+                return Err(Diagnostic::error(
+                    "",
+                    format!("document {document}: {problem}"),
+                    "remove the nested `*alias` references and write the values out",
+                )
+                .at(here));
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Nodes and bytes of scalar text of a value, aliases expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: u64,
+    bytes: u64,
+}
+
+impl Size {
+    fn plus(self, other: Size) -> Size {
+        Size {
+            nodes: self.nodes.saturating_add(other.nodes),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
+}
+
+/// The byte offset where one line opens flow collections (`[`, `{`)
+/// deeper than [`MAX_DEPTH`], judged lexically: an indicator counts when
+/// it starts a node (after `[`, `{`, `,`, `:`, `-`, `?`, an anchor or
+/// tag, or at the start of the line), outside quotes and comments. The
+/// scanner keeps every simple key of a line possible until the line ends,
+/// so a long line of openers costs it quadratic time before the parser's
+/// depth count sees the first one; across lines the parser's count is
+/// enough. Per line, a quote can only hide text that is a quoted scalar
+/// or block scalar text for the parser too.
+fn flow_too_deep(text: &str) -> Option<usize> {
+    const STARTS_NODE: &[u8] = b"\n[{,:-?&!";
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    // The last significant byte of this line so far (b'\n' at its start).
+    let mut previous = b'\n';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                previous = b'\n';
+                depth = 0;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
+                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' | b'\'' if STARTS_NODE[..7].contains(&previous) => {
+                // Skip the quoted scalar to its end or the line's.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    if b == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                    } else if bytes[i] == b {
+                        if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'\n') {
+                    continue;
+                }
+                previous = b'"';
+            }
+            b'[' | b'{' if STARTS_NODE.contains(&previous) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+                previous = b;
+            }
+            // Inside a plain scalar (`x[1]`): text, not a collection.
+            b'[' | b'{' => previous = b'x',
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                previous = b;
+            }
+            b'&' | b'!' if STARTS_NODE.contains(&previous) => {
+                // An anchor or tag: the node starts after it.
+                while i + 1 < bytes.len() && !matches!(bytes[i + 1], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                previous = b;
+            }
+            _ => previous = b,
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether serde_yaml reads the plain scalar `s` as a number that JSON
@@ -473,13 +599,70 @@ mod tests {
             err.location,
             Some(Location {
                 line: 1,
-                column: 512
+                column: 516
             })
         );
         assert!(started.elapsed().as_secs() < 5);
         // 128 levels are still read.
         let ok = format!("{}x{}\n", "[".repeat(128), "]".repeat(128));
         load_documents(&ok).unwrap();
+    }
+
+    #[test]
+    fn one_line_of_unclosed_openers_is_refused_before_the_scanner_sees_it() {
+        // 200,000 `[` on one line kept the scanner busy for minutes.
+        for text in [
+            "a: ".to_string() + &"[".repeat(200_000),
+            "a: ".to_string() + &"[{a: ".repeat(30_000),
+            // A quote in a block scalar does not hide the next lines.
+            "a: |\n  \"\nb: ".to_string() + &"[".repeat(200_000) + "\nc: |\n  \"\n",
+            "a: &x !t ".to_string() + &"[&y ".repeat(200_000),
+        ] {
+            let started = std::time::Instant::now();
+            let err = error_of(&text);
+            assert!(
+                err.problem.ends_with("nesting is deeper than 128 levels"),
+                "{err}"
+            );
+            assert!(started.elapsed().as_secs() < 2);
+        }
+        // Brackets in quotes, comments and plain scalars are not nesting.
+        let text = format!(
+            "a: \"{0}\"\nb: '{0}'\n# {0}\nc: x{0}\nd: |\n  x {0}\n",
+            "[".repeat(300)
+        );
+        load_documents(&text).unwrap();
+    }
+
+    #[test]
+    fn aliases_of_long_strings_count_their_bytes() {
+        // 50,000 aliases of a 100 KB string: 9.5 GB before.
+        let text = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*a"; 50_000].join(",")
+        );
+        let err = error_of(&text);
+        assert_eq!(
+            err.problem,
+            "document 1: aliases expand to more than 4194304 bytes of text (an alias bomb)"
+        );
+    }
+
+    #[test]
+    fn the_alias_limit_holds_for_the_whole_input() {
+        // Fifty documents each under the limit: 55 s and 593 MB before.
+        let one = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["x"; 10_000].join(","),
+            vec!["*a"; 9].join(",")
+        );
+        let text = vec![one; 50].join("---\n");
+        let err = error_of(&text);
+        assert!(
+            err.problem.starts_with("document 2: aliases expand"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -195,7 +195,12 @@ fn config_values_that_cannot_reach_run_yaml_exactly_are_refused() {
 #[test]
 fn control_characters_in_config_are_valid_and_printed_escaped() {
     let out = validate_bytes(&fixture("llsd-control-characters.yaml"));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The same document with a bad providerId: the message quotes the
     // key path, escaped for the terminal.
     let text = String::from_utf8(fixture("llsd-control-characters.yaml"))

@@ -655,7 +655,7 @@ mod tests {
         let one = format!(
             "a: &a [{}]\nb: [{}]\n",
             vec!["x"; 10_000].join(","),
-            vec!["*a"; 9].join(",")
+            ["*a"; 9].join(",")
         );
         let text = vec![one; 50].join("---\n");
         let err = error_of(&text);

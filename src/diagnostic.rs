@@ -198,6 +198,25 @@ pub struct InputDiagnostic {
 }
 
 /// `ERROR spec.x (line 3, column 5): problem\n  fix: …`
+/// `s` safe to print to a terminal: control characters (ESC, BEL, CR, C1
+/// such as CSI, …) and bidirectional overrides are written as `\u{…}`
+/// escapes, so that text from an input (a value quoted in a problem, a
+/// termination message a provider image controls) cannot move the cursor,
+/// retitle the window or hide text. Tabs stay; line feeds stay when
+/// `keep_newlines`.
+pub fn printable(s: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c == '\t' || (c == '\n' && keep_newlines) || !(c.is_control() || bidi) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_unicode());
+        }
+    }
+    out
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
@@ -206,14 +225,14 @@ impl fmt::Display for Diagnostic {
         };
         write!(f, "{label}")?;
         if !self.path.is_empty() {
-            write!(f, " {}", self.path)?;
+            write!(f, " {}", printable(&self.path, false))?;
         }
         if let Some(location) = self.location {
             write!(f, " ({location})")?;
         }
-        write!(f, ": {}", self.problem)?;
+        write!(f, ": {}", printable(&self.problem, true))?;
         if !self.fix.is_empty() {
-            write!(f, "\n  fix: {}", self.fix)?;
+            write!(f, "\n  fix: {}", printable(&self.fix, true))?;
         }
         Ok(())
     }
@@ -222,6 +241,19 @@ impl fmt::Display for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_output_escapes_terminal_controls() {
+        let d = Diagnostic::error(
+            "a.\u{1b}[2J",
+            "'\u{7}x\r\u{9b}\u{202e}' is bad",
+            "fix\tit\nnow",
+        );
+        assert_eq!(
+            d.to_string(),
+            "ERROR a.\\u{1b}[2J: '\\u{7}x\\u{d}\\u{9b}\\u{202e}' is bad\n  fix: fix\tit\nnow"
+        );
+    }
 
     #[test]
     fn offsets_become_one_based_line_and_column() {

@@ -1,18 +1,36 @@
 //! Reading user YAML (LLSDs, provider metadata) into JSON values, with every
 //! failure turned into a [`Diagnostic`] carrying line and column.
 //!
-//! `serde_yaml` does the parsing: it bounds nesting depth (128) and alias
-//! expansion (billion-laughs), rejects duplicate keys, and reports positions.
+//! `serde_yaml` does the parsing: it rejects duplicate keys and reports
+//! positions. Before it builds anything, [`guard`] walks the text's events
+//! once (saphyr-parser, linear time, no tree) and refuses nesting deeper
+//! than [`MAX_DEPTH`] and aliases that expand to more than
+//! [`MAX_ALIAS_NODES`] nodes, so that no input costs more than its size in
+//! memory and time (docs/architecture.md, "Bounded inputs").
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::locate::Locations;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Inputs larger than this are refused before parsing. Kubernetes stores
 /// objects of at most 1.5 MiB; provider metadata is a few hundred bytes.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Deepest nesting of collections accepted in a document (serde_yaml's own
+/// recursion limit, checked here while scanning instead of after).
+pub const MAX_DEPTH: usize = 128;
+
+/// Most nodes that `*alias` references may add to an input (all its
+/// documents) when expanded (each alias counts the nodes of the anchored value). An LLSD
+/// or provider metadata shares a few small values, if any.
+pub const MAX_ALIAS_NODES: u64 = 100_000;
+
+/// Most bytes of scalar text that `*alias` references may add to an input
+/// when expanded (an alias of a long string counts its length each time).
+pub const MAX_ALIAS_BYTES: u64 = MAX_INPUT_BYTES as u64;
 
 /// One non-empty YAML document of a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +76,7 @@ pub fn decode_utf8(bytes: &[u8]) -> Result<&str, Diagnostic> {
 /// skipped; a file with none is an error.
 pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
     check_size(text.len())?;
+    guard(text)?;
     let mut documents = Vec::new();
     for (index, deserializer) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let number = index + 1;
@@ -85,8 +104,270 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Diagnostic> {
     Ok(documents)
 }
 
-/// The one way hosts read a document: the first YAML (or JSON) document of
-/// `bytes`, size- and UTF-8-checked, turned into a typed value by
+/// Refuses, before any value is built, nesting deeper than [`MAX_DEPTH`]
+/// and aliases expanding to more than [`MAX_ALIAS_NODES`] nodes or
+/// [`MAX_ALIAS_BYTES`] bytes of scalar text in the whole input (an alias
+/// inside an anchored value counts with its expansion, so nested fan-out
+/// multiplies). First a lexical pass bounds flow nesting (the scanner's
+/// simple-key bookkeeping is quadratic in it), then one pass over the
+/// parser's events. A syntax error is left to serde_yaml's better message
+/// when the text holds no `*` (nothing can be expanded); otherwise it is
+/// reported here.
+pub fn guard(text: &str) -> Result<(), Diagnostic> {
+    let too_deep = |document: usize, here: Location| {
+        Diagnostic::error(
+            "",
+            format!("document {document}: nesting is deeper than {MAX_DEPTH} levels"),
+            "flatten the document; no LLSD or provider metadata nests this deep",
+        )
+        .at(here)
+    };
+    if let Some(here) = flow_too_deep(text) {
+        return Err(too_deep(
+            1 + text[..here].matches("\n---").count(),
+            Location::of_offset(text, here),
+        ));
+    }
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut document = 0usize;
+    // Open collections: their anchor and the (nodes, bytes) at their start.
+    let mut open: Vec<(usize, Size)> = Vec::new();
+    // The current document, aliases expanded.
+    let mut total = Size::default();
+    // What aliases added, over the whole input.
+    let mut expanded = Size::default();
+    let mut sizes: HashMap<usize, Size> = HashMap::new();
+    while let Some(item) = parser.next_event() {
+        let (event, span) = match item {
+            Ok(pair) => pair,
+            Err(err) if text.contains('*') => {
+                return Err(Diagnostic::error(
+                    "",
+                    format!("document {}: invalid YAML: {}", document.max(1), err.info()),
+                    "fix the YAML syntax at this position (indentation, quotes, brackets)",
+                )
+                .at(Location {
+                    line: err.marker().line(),
+                    column: err.marker().col() + 1,
+                }));
+            }
+            Err(_) => return Ok(()),
+        };
+        let here = Location {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        };
+        use saphyr_parser::Event;
+        match event {
+            Event::DocumentStart(_) => {
+                document += 1;
+                open.clear();
+                sizes.clear();
+                total = Size::default();
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let resolved = match &tag {
+                    None => style == saphyr_parser::ScalarStyle::Plain,
+                    Some(tag) => matches!(tag.suffix.as_str(), "float" | "int"),
+                };
+                if resolved && beyond_json(&value) {
+                    return Err(Diagnostic::error(
+                        "",
+                        format!(
+                            "document {document}: '{value}' is a number JSON cannot hold (infinite, not a number, or an integer beyond 64 bits)"
+                        ),
+                        "write a finite number (integers within 64 bits), or quote it to keep it as a string",
+                    )
+                    .at(here));
+                }
+                let size = Size {
+                    nodes: 1,
+                    bytes: value.len() as u64,
+                };
+                total = total.plus(size);
+                if anchor != 0 {
+                    sizes.insert(anchor, size);
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, total));
+                total = total.plus(Size { nodes: 1, bytes: 0 });
+                if open.len() > MAX_DEPTH {
+                    return Err(too_deep(document, here));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, start)) = open.pop() {
+                    if anchor != 0 {
+                        sizes.insert(
+                            anchor,
+                            Size {
+                                nodes: total.nodes - start.nodes,
+                                bytes: total.bytes - start.bytes,
+                            },
+                        );
+                    }
+                }
+            }
+            Event::Alias(anchor) => {
+                let size = sizes
+                    .get(&anchor)
+                    .copied()
+                    .unwrap_or(Size { nodes: 1, bytes: 0 });
+                total = total.plus(size);
+                expanded = expanded.plus(size);
+                let problem = if expanded.nodes > MAX_ALIAS_NODES {
+                    format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb)")
+                } else if expanded.bytes > MAX_ALIAS_BYTES {
+                    format!(
+                        "aliases expand to more than {MAX_ALIAS_BYTES} bytes of text (an alias bomb)"
+                    )
+                } else {
+                    continue;
+                };
+                return Err(Diagnostic::error(
+                    "",
+                    format!("document {document}: {problem}"),
+                    "remove the nested `*alias` references and write the values out",
+                )
+                .at(here));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Nodes and bytes of scalar text of a value, aliases expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: u64,
+    bytes: u64,
+}
+
+impl Size {
+    fn plus(self, other: Size) -> Size {
+        Size {
+            nodes: self.nodes.saturating_add(other.nodes),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
+}
+
+/// The byte offset where one line opens flow collections (`[`, `{`)
+/// deeper than [`MAX_DEPTH`], judged lexically: an indicator counts when
+/// it starts a node (after `[`, `{`, `,`, `:`, `-`, `?`, an anchor or
+/// tag, or at the start of the line), outside quotes and comments. The
+/// scanner keeps every simple key of a line possible until the line ends,
+/// so a long line of openers costs it quadratic time before the parser's
+/// depth count sees the first one; across lines the parser's count is
+/// enough. Per line, a quote can only hide text that is a quoted scalar
+/// or block scalar text for the parser too.
+fn flow_too_deep(text: &str) -> Option<usize> {
+    const STARTS_NODE: &[u8] = b"\n[{,:-?&!";
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    // The last significant byte of this line so far (b'\n' at its start).
+    let mut previous = b'\n';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                previous = b'\n';
+                depth = 0;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
+                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' | b'\'' if STARTS_NODE[..7].contains(&previous) => {
+                // Skip the quoted scalar to its end or the line's.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    if b == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                    } else if bytes[i] == b {
+                        if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'\n') {
+                    continue;
+                }
+                previous = b'"';
+            }
+            b'[' | b'{' if STARTS_NODE.contains(&previous) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+                previous = b;
+            }
+            // Inside a plain scalar (`x[1]`): text, not a collection.
+            b'[' | b'{' => previous = b'x',
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                previous = b;
+            }
+            b'&' | b'!' if STARTS_NODE.contains(&previous) => {
+                // An anchor or tag: the node starts after it.
+                while i + 1 < bytes.len() && !matches!(bytes[i + 1], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                previous = b;
+            }
+            _ => previous = b,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether serde_yaml reads the plain scalar `s` as a number that JSON
+/// cannot hold exactly: `.inf`, `.nan`, a float literal that overflows
+/// (`1e400`), or an integer beyond the 64-bit range (which would become
+/// a float).
+fn beyond_json(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if matches!(
+        unsigned,
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+    ) {
+        return true;
+    }
+    let negative = s.starts_with('-');
+    let out_of_range = |digits: &str, radix: u32| {
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_digit(radix))
+            && match u64::from_str_radix(digits, radix) {
+                Err(_) => true,
+                Ok(n) => negative && n > 1 << 63,
+            }
+    };
+    if let Some(rest) = unsigned.strip_prefix("0x") {
+        return out_of_range(rest, 16);
+    }
+    if let Some(rest) = unsigned.strip_prefix("0o") {
+        return out_of_range(rest, 8);
+    }
+    if unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        // Leading zeros make a string in YAML 1.2.
+        let leading_zero = unsigned.len() > 1 && unsigned.starts_with('0');
+        return !leading_zero && out_of_range(unsigned, 10);
+    }
+    unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned.parse::<f64>().is_ok_and(|f| !f.is_finite())
+}
+
+/// The one way hosts read a document: the only YAML (or JSON) document of
+/// `bytes` (a second one is an error), size- and UTF-8-checked, turned into a typed value by
 /// `convert`; on failure, every diagnostic carries the line and column of
 /// its field path.
 pub fn read_document<T>(
@@ -105,6 +386,22 @@ pub fn read_text<T>(
     convert: impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>>,
 ) -> Result<T, Vec<Diagnostic>> {
     let documents = load_documents(text).map_err(|d| vec![d])?;
+    if let Some(second) = documents.get(1) {
+        // Reading the first and ignoring the rest would drop content silently.
+        let at = Locations::of(text).find(second.number, "");
+        let diagnostic = Diagnostic::error(
+            "",
+            format!(
+                "document {}: the input holds more than one YAML document; it is read as exactly one",
+                second.number
+            ),
+            "pass one document: remove the `---` separator and what follows, or split the file",
+        );
+        return Err(vec![match at {
+            Some(at) => diagnostic.at(at),
+            None => diagnostic,
+        }]);
+    }
     let first = &documents[0];
     convert(&first.value).map_err(|mut diagnostics| {
         Locations::fill(text, first.number, &mut diagnostics);
@@ -263,6 +560,147 @@ mod tests {
     }
 
     #[test]
+    fn alias_fan_out_is_refused_before_expansion() {
+        // One anchored list of 10,000 items referenced 2,328 times: 27 KB
+        // that expanded to 23 million nodes.
+        let items = vec!["x"; 10_000].join(",");
+        let refs = vec!["*a"; 2_328].join(",");
+        let text = format!("a: &a [{items}]\nb: [{refs}]\n");
+        let started = std::time::Instant::now();
+        let err = error_of(&text);
+        assert!(err.problem.contains("alias bomb"), "{err}");
+        assert!(err.problem.contains("more than 100000 nodes"), "{err}");
+        assert_eq!(err.location.map(|l| l.line), Some(2));
+        assert!(started.elapsed().as_secs() < 5);
+        // A few aliases of a small value stay fine.
+        let docs = load_documents("a: &a {k: v}\nb: [*a, *a, *a]\n").unwrap();
+        assert_eq!(docs[0].value["b"][2]["k"], "v");
+    }
+
+    #[test]
+    fn nested_fan_out_counts_the_expansion_of_inner_aliases() {
+        let mut text = String::from("a0: &a0 [x, x, x, x]\n");
+        for level in 1..8 {
+            let items = vec![format!("*a{}", level - 1); 4].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        // 4^8 = 65,536 scalars under a7 alone; two more references exceed.
+        text.push_str("b: [*a7, *a7]\n");
+        assert!(error_of(&text).problem.contains("alias bomb"));
+    }
+
+    #[test]
+    fn deep_flow_mappings_are_refused_while_scanning() {
+        let n = 50_000;
+        let text = format!("a: {}x{}\n", "{a: ".repeat(n), "}".repeat(n));
+        let started = std::time::Instant::now();
+        let err = error_of(&text);
+        assert_eq!(err.problem, "document 1: nesting is deeper than 128 levels");
+        assert_eq!(
+            err.location,
+            Some(Location {
+                line: 1,
+                column: 516
+            })
+        );
+        assert!(started.elapsed().as_secs() < 5);
+        // 128 levels are still read.
+        let ok = format!("{}x{}\n", "[".repeat(128), "]".repeat(128));
+        load_documents(&ok).unwrap();
+    }
+
+    #[test]
+    fn one_line_of_unclosed_openers_is_refused_before_the_scanner_sees_it() {
+        // 200,000 `[` on one line kept the scanner busy for minutes.
+        for text in [
+            "a: ".to_string() + &"[".repeat(200_000),
+            "a: ".to_string() + &"[{a: ".repeat(30_000),
+            // A quote in a block scalar does not hide the next lines.
+            "a: |\n  \"\nb: ".to_string() + &"[".repeat(200_000) + "\nc: |\n  \"\n",
+            "a: &x !t ".to_string() + &"[&y ".repeat(200_000),
+        ] {
+            let started = std::time::Instant::now();
+            let err = error_of(&text);
+            assert!(
+                err.problem.ends_with("nesting is deeper than 128 levels"),
+                "{err}"
+            );
+            assert!(started.elapsed().as_secs() < 2);
+        }
+        // Brackets in quotes, comments and plain scalars are not nesting.
+        let text = format!(
+            "a: \"{0}\"\nb: '{0}'\n# {0}\nc: x{0}\nd: |\n  x {0}\n",
+            "[".repeat(300)
+        );
+        load_documents(&text).unwrap();
+    }
+
+    #[test]
+    fn aliases_of_long_strings_count_their_bytes() {
+        // 50,000 aliases of a 100 KB string: 9.5 GB before.
+        let text = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*a"; 50_000].join(",")
+        );
+        let err = error_of(&text);
+        assert_eq!(
+            err.problem,
+            "document 1: aliases expand to more than 4194304 bytes of text (an alias bomb)"
+        );
+    }
+
+    #[test]
+    fn the_alias_limit_holds_for_the_whole_input() {
+        // Fifty documents each under the limit: 55 s and 593 MB before.
+        let one = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["x"; 10_000].join(","),
+            ["*a"; 9].join(",")
+        );
+        let text = vec![one; 50].join("---\n");
+        let err = error_of(&text);
+        assert!(
+            err.problem.starts_with("document 2: aliases expand"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_of_texts_with_aliases_come_from_the_guard() {
+        let err = error_of("a: &a [x]\nb: *a\nc: [\n");
+        assert!(err.problem.starts_with("document 1: invalid YAML"), "{err}");
+        assert!(err.location.is_some());
+    }
+
+    #[test]
+    fn numbers_json_cannot_hold_are_refused_where_they_are() {
+        for (text, column) in [
+            ("a: .inf\n", 4),
+            ("a: -.Inf\n", 4),
+            ("a: .NaN\n", 4),
+            ("a: [1, 1e400]\n", 8),
+            ("a: 18446744073709551616\n", 4),
+            ("a: -9223372036854775809\n", 4),
+            ("a: 0x1ffffffffffffffff\n", 4),
+            ("a: !!float 1e999\n", 4),
+        ] {
+            let err = error_of(text);
+            assert!(
+                err.problem.contains("a number JSON cannot hold"),
+                "{text}: {err}"
+            );
+            assert_eq!(err.location.map(|l| l.column), Some(column), "{text}");
+        }
+        let docs = load_documents(
+            "a: [\".inf\", 1e300, -9223372036854775808, 18446744073709551615, 0777, 00000000000000000000000001, infinity, 1.5e-400]\n",
+        )
+        .unwrap();
+        assert_eq!(docs[0].value["a"][0], ".inf");
+        assert_eq!(docs[0].value["a"][3], u64::MAX);
+    }
+
+    #[test]
     fn non_string_keys_are_refused() {
         let err = error_of("? [1, 2]\n: x\n");
         assert!(err.problem.contains("JSON-compatible"), "{err}");
@@ -294,6 +732,17 @@ mod tests {
         assert_eq!(err[0].location, Some(Location { line: 2, column: 1 }));
         let err = read_document::<Port>(b"\xff", typed("")).err().unwrap();
         assert!(err[0].problem.contains("UTF-8"), "{}", err[0]);
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let err = read_text("a: 1\n---\n---\nb: 2\n", |v| Ok(v.clone())).unwrap_err();
+        assert_eq!(
+            err[0].problem,
+            "document 3: the input holds more than one YAML document; it is read as exactly one"
+        );
+        assert_eq!(err[0].location.map(|l| l.line), Some(4));
+        assert!(read_text("a: 1\n---\n", |v| Ok(v.clone())).is_ok());
     }
 
     #[test]

@@ -129,3 +129,95 @@ fn unknown_kinds_are_refused() {
         "'ConfigMap' is not a kind this tool validates"
     );
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/data/hostile/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn alias_fan_out_is_refused_in_bounded_time_and_memory() {
+    // 27 KB: one anchored list of 10,000 items referenced 2,328 times took
+    // 87 s and 4.7 GB (debug build) before it was refused; 59 KB aborted.
+    let started = std::time::Instant::now();
+    let diag = first_error(&fixture("alias-fan-out-27k.yaml"));
+    assert!(problem(&diag).contains("more than 100000 nodes (an alias bomb)"));
+    assert_eq!(diag["location"]["line"], 2);
+    let mut wide = fixture("alias-fan-out-27k.yaml");
+    wide.truncate(wide.len() - 2); // "]\n"
+    wide.extend(",*a".repeat(10_667).bytes());
+    wide.extend(b"]\n");
+    assert!(problem(&first_error(&wide)).contains("alias bomb"));
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+#[test]
+fn deep_flow_mappings_are_refused_while_scanning() {
+    let diag = first_error(&fixture("deep-flow-mapping.yaml"));
+    assert_eq!(
+        problem(&diag),
+        "document 1: nesting is deeper than 128 levels"
+    );
+    assert_eq!(diag["location"]["line"], 4);
+    // 50,000 levels in 250 KB took 12 s before; now it stops at level 129.
+    let n = 50_000;
+    let text = format!("{LLSD_HEAD}spec: {}x{}\n", "{a: ".repeat(n), "}".repeat(n));
+    let started = std::time::Instant::now();
+    assert!(problem(&first_error(text.as_bytes())).contains("deeper than 128"));
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
+#[test]
+fn config_values_that_cannot_reach_run_yaml_exactly_are_refused() {
+    // An explicit key of 1,100 characters: the merge wrote it as an
+    // implicit key, which PyYAML cannot load.
+    let diag = first_error(&fixture("llsd-long-config-key.yaml"));
+    assert_eq!(
+        diag["path"],
+        "spec.server.externalProviders.inference[0].config"
+    );
+    assert!(
+        problem(&diag).starts_with("has a key of 1100 characters ('kkkkkkkkkkkkkkkkkkkk…')"),
+        "{diag}"
+    );
+    // `.inf` and `1e400` became null.
+    let diag = first_error(&fixture("llsd-infinite-number.yaml"));
+    assert_eq!(
+        problem(&diag),
+        "document 1: '.inf' is a number JSON cannot hold (infinite, not a number, or an integer beyond 64 bits)"
+    );
+    assert_eq!(diag["location"]["line"], 14);
+}
+
+#[test]
+fn control_characters_in_config_are_valid_and_printed_escaped() {
+    let out = validate_bytes(&fixture("llsd-control-characters.yaml"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The same document with a bad providerId: the message quotes the
+    // key path, escaped for the terminal.
+    let text = String::from_utf8(fixture("llsd-control-characters.yaml"))
+        .unwrap()
+        .replace("providerId: a", "providerId: \"\\e[2Jx\"");
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+        .arg("validate")
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stdout.contains(&0x1b), "raw ESC printed");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\\u{1b}[2Jx"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

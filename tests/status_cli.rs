@@ -198,7 +198,8 @@ fn bad_pods_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pod.json"), r#"{"metadata": {"name": 3}}"#).unwrap();
     let run = run_cli(false, dir.path(), &["status", "--pod", "pod.json"]);
-    assert_eq!(run.code, Some(1));
+    // Malformed input is 2, distinct from 1 ("not ready").
+    assert_eq!(run.code, Some(2));
     assert!(
         String::from_utf8_lossy(&run.stderr).contains("metadata.name"),
         "{}",
@@ -206,4 +207,80 @@ fn bad_pods_are_reported() {
     );
     let run = run_cli(false, dir.path(), &["status", "--pod", "missing.json"]);
     assert_eq!(run.code, Some(2));
+}
+
+#[test]
+fn termination_messages_cannot_drive_the_terminal() {
+    // A provider image controls its termination message: OSC (window
+    // title), BEL, CSI (clear screen), CR (overwrite the line), C1 CSI and
+    // a right-to-left override.
+    let run = status(
+        false,
+        &root().join("tests/data/hostile/pod-terminal-escapes.json"),
+        "text",
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.code, Some(1), "{text}");
+    for raw in ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}'] {
+        assert!(!text.contains(raw), "{raw:?} printed raw:\n{text}");
+    }
+    assert!(
+        text.contains(
+            "pip failed\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{d}fake: Ready\\u{9b}31m\\u{202e}evil"
+        ),
+        "{text}"
+    );
+    // JSON and YAML carry the text as data, escaped by their own rules.
+    let json = status(
+        false,
+        &root().join("tests/data/hostile/pod-terminal-escapes.json"),
+        "json",
+    );
+    assert!(!json.stdout.contains(&0x1b), "raw ESC in JSON");
+}
+
+#[test]
+fn a_pod_of_another_llsd_is_not_reported_ready() {
+    // Same provider list (same providers hash), other LLSD's label.
+    let run = status(
+        false,
+        &root().join("tests/data/hostile/pod-of-another-llsd.json"),
+        "text",
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.code, Some(1), "{text}");
+    assert!(
+        text.contains("ExternalProvidersReady=Unknown (StalePod)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("belongs to LlamaStackDistribution 'another-llsd'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_invalid_llsd_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/data/status/pod-all-ready.json"),
+        dir.path().join("pod.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("llsd.yaml"),
+        "kind: LlamaStackDistribution\n---\nx: 1\n",
+    )
+    .unwrap();
+    let run = run_cli(
+        false,
+        dir.path(),
+        &["status", "--pod", "pod.json", "--llsd", "llsd.yaml"],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("more than one YAML document"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }

@@ -27,6 +27,7 @@
 
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use llsd_providers::validate::rules::MAX_CONFIG_KEY_CHARS;
 use llsd_providers::api::{self, APIS};
 use llsd_providers::merge::{
     ExternalProvider, MergeError, merge, render_extra_providers, render_minimal_config,
@@ -209,12 +210,48 @@ fn module(u: &mut Unstructured, id: &str) -> Result<String> {
 }
 
 fn string(u: &mut Unstructured) -> Result<String> {
-    Ok(if u.arbitrary::<bool>()? {
-        pick(u, STRINGS)?.to_string()
-    } else {
-        let s: &str = u.arbitrary()?;
-        s.chars().take(24).collect()
+    Ok(match u.int_in_range(0..=7)? {
+        0..=3 => pick(u, STRINGS)?.to_string(),
+        // A long key or value, up to the config key limit (issue #14),
+        // of one character (controls and escapes included).
+        4 => {
+            let c: char = u.arbitrary()?;
+            let n = u.int_in_range(100..=MAX_CONFIG_KEY_CHARS)?;
+            c.to_string().repeat(n)
+        }
+        _ => {
+            let s: &str = u.arbitrary()?;
+            s.chars().take(24).collect()
+        }
     })
+}
+
+/// Hostile base shapes (issue #14), when the base starts with a shape
+/// byte: alias fan-out (the merge never expands aliases) and deep flow
+/// nesting (refused past 1024 levels while parsing).
+fn shaped_base(base: &[u8]) -> Option<String> {
+    let (&kind, rest) = base.split_first()?;
+    let byte = |i: usize| rest.get(i).copied().unwrap_or(0) as usize;
+    match kind {
+        0xF1 => {
+            let width = 1 + (byte(0) << 8 | byte(1)) % 10_000;
+            let refs = 1 + (byte(2) << 8 | byte(3)) % 20_000;
+            Some(format!(
+                "version: 2\na: &a [{}]\nb: [{}]\nproviders: {{}}\n",
+                vec!["x"; width].join(","),
+                vec!["*a"; refs].join(",")
+            ))
+        }
+        0xF2 => {
+            let depth = (byte(0) << 8 | byte(1)) % 60_000;
+            Some(format!(
+                "version: 2\nx: {}y{}\n",
+                "{a: ".repeat(depth),
+                "}".repeat(depth)
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn json(u: &mut Unstructured, depth: u32) -> Result<Value> {
@@ -347,7 +384,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(ps) = providers(&mut u) else {
         return;
     };
-    let base = String::from_utf8_lossy(base);
+    let started = std::time::Instant::now();
+    let base = match shaped_base(base) {
+        Some(text) => std::borrow::Cow::Owned(text),
+        None => String::from_utf8_lossy(base),
+    };
     check(&base, &ps);
     check_renderers(&ps);
+    // ASan and a loaded machine included.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{} bytes took {:?}",
+        base.len(),
+        started.elapsed()
+    );
 });

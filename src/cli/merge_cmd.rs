@@ -7,7 +7,7 @@
 
 use super::Outcome;
 use super::input::read_bounded;
-use super::output::write_all_or_nothing;
+use super::output::{check_destinations, write_all_or_nothing};
 use clap::Args;
 use llsd_providers::pipeline::{
     self, BaseConfig, CRD_CONFIG_FILE, MAX_BASE_BYTES, MergeFailure, ProviderDir, SPEC_FILE,
@@ -48,6 +48,12 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Outcome {
+    // Every destination is checked before anything is read or written.
+    if let Err(message) =
+        check_destinations(&[&args.output, &args.extra_providers_output, &args.log])
+    {
+        return usage_error(&message);
+    }
     let dirs = match read_metadata_dir(&args.metadata_dir) {
         Ok(dirs) => dirs,
         Err(message) => return usage_error(&message),
@@ -181,7 +187,15 @@ fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
         let entry = entry
             .map_err(|err| format!("cannot read metadata directory {}: {err}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.path().is_dir() {
+        // The file type of the entry itself: a symlink is not followed.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if name.starts_with('.') {
+            continue;
+        }
+        if !is_dir {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                return Err(not_regular(&entry.path(), "a symbolic link"));
+            }
             continue;
         }
         dirs.push(ProviderDir {
@@ -194,10 +208,31 @@ fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
     Ok(dirs)
 }
 
-/// A provider file's bytes; `None` when it does not exist.
+/// A provider file's bytes; `None` when it does not exist. Only a regular
+/// file is read: a symlink is not followed (its target's content would
+/// reach messages), a FIFO or device is not opened (it would block).
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    if !path.exists() {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(None);
+    };
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Err(not_regular(path, "a symbolic link"));
+    }
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file but a FIFO, socket or device"
+        };
+        return Err(not_regular(path, what));
     }
     read_bounded(path, MAX_INPUT_BYTES).map(Some)
+}
+
+fn not_regular(path: &Path, what: &str) -> String {
+    format!(
+        "cannot read {}: it is {what}; the install init containers write regular files and directories only",
+        path.display()
+    )
 }

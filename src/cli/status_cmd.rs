@@ -30,8 +30,9 @@ pub struct StatusArgs {
     output: StatusFormat,
 }
 
-/// Exit 0 when ExternalProvidersReady is True, 1 when it is not (or the
-/// input is invalid), 2 when an input cannot be read.
+/// Exit 0 when ExternalProvidersReady is True, 1 when it is not, 2 when
+/// an input cannot be read or is not a Pod / a valid LLSD (so that a
+/// script waiting for 0 tells "not yet" from "wrong input").
 pub fn run(args: &StatusArgs) -> Outcome {
     let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(
         &args.pod,
@@ -74,7 +75,7 @@ pub fn run(args: &StatusArgs) -> Outcome {
     }
 }
 
-/// Reads the first YAML/JSON document of `path` and converts it.
+/// Reads the one YAML/JSON document of `path` and converts it.
 fn read_document<T>(
     path: &Path,
     convert: impl FnOnce(&serde_json::Value) -> Result<T, Vec<Diagnostic>>,
@@ -88,6 +89,6 @@ fn read_document<T>(
             "{}",
             FileReport::invalid(&display_name(path), diagnostics).render_text()
         );
-        Outcome::Problems
+        Outcome::UsageOrUnreadable
     })
 }

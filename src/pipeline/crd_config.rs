@@ -24,9 +24,40 @@ pub struct CrdConfig {
     pub config: Option<Map<String, Value>>,
 }
 
-/// Parses crd-config.yaml (YAML or JSON).
+/// Parses crd-config.yaml (YAML or JSON). JSON, as the install step
+/// writes it, is read by a JSON parser: it carries every string exactly
+/// (DEL, C1 controls, NEL and line separators, which a YAML reader refuses
+/// or folds), and keys of any length.
 pub fn parse_crd_config(text: &str) -> Result<CrdConfig, Vec<Diagnostic>> {
-    yaml_input::read_text(text, |value| {
+    if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
+        yaml_input::check_size(text.len()).map_err(|d| vec![d])?;
+        let value: Value = serde_json::from_str(text).map_err(|err| {
+            vec![
+                Diagnostic::error(
+                    "",
+                    format!("invalid JSON: {err}"),
+                    "crd-config.yaml is written by the install init container; do not edit it by hand",
+                )
+                .at(crate::diagnostic::Location {
+                    line: err.line(),
+                    column: err.column(),
+                }),
+            ]
+        })?;
+        return convert(&value).map_err(|mut diagnostics| {
+            crate::locate::Locations::fill(text, 1, &mut diagnostics);
+            diagnostics
+        });
+    }
+    yaml_input::read_text(text, convert)
+}
+
+fn convert(value: &Value) -> Result<CrdConfig, Vec<Diagnostic>> {
+    {
         let config: CrdConfig = yaml_input::typed(
             "crd-config.yaml holds providerId, api (the LLSD section, e.g. vectorIo), image and an optional config mapping",
         )(value)?;
@@ -37,8 +68,18 @@ pub fn parse_crd_config(text: &str) -> Result<CrdConfig, Vec<Diagnostic>> {
                 format!("use one of: {}", api::crd_field_list()),
             )]);
         }
+        if let Some(map) = &config.config {
+            let found =
+                crate::validate::rules::config_value(&Value::Object(map.clone()), "config", 10);
+            if !found.is_empty() {
+                return Err(found
+                    .into_iter()
+                    .map(|(at, p)| Diagnostic::error(at, p.problem, p.fix))
+                    .collect());
+            }
+        }
         Ok(config)
-    })
+    }
 }
 
 #[cfg(test)]

@@ -161,7 +161,11 @@ fn pod_name(pod: &Pod) -> String {
         .unwrap_or_else(|| "<unnamed pod>".to_string())
 }
 
-/// Why the pod does not reflect the LLSD's provider list, if it does not.
+/// The label the operator puts on an LLSD's pods, with the LLSD's name.
+pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
+/// Why the pod does not reflect the LLSD (another LLSD's or namespace's
+/// pod, or another provider list), if it does not.
 fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
     let wanted = llsd.providers_in_crd_order();
     let has = pod
@@ -170,6 +174,33 @@ fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
         .as_ref()
         .and_then(|a| a.get(HASH_ANNOTATION));
     let name = pod_name(pod);
+    // The operator labels the pods of an LLSD with its name; two LLSDs
+    // with the same provider list have the same hash.
+    let owner = pod
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(INSTANCE_LABEL));
+    if let (Some(owner), Some(llsd_name)) = (owner, llsd.metadata.name.as_ref()) {
+        if owner != llsd_name {
+            return Some(format!(
+                "Pod {name} belongs to LlamaStackDistribution '{owner}' ({INSTANCE_LABEL} label), not to '{llsd_name}'. \
+                 Fix: diagnose a pod of '{llsd_name}' (kubectl get pods -l {INSTANCE_LABEL}={llsd_name}) or pass the LLSD '{owner}'."
+            ));
+        }
+    }
+    let namespaces = (
+        pod.metadata.namespace.as_ref(),
+        llsd.metadata.namespace.as_ref(),
+    );
+    if let (Some(pod_ns), Some(llsd_ns)) = namespaces {
+        if pod_ns != llsd_ns {
+            return Some(format!(
+                "Pod {name} is in namespace '{pod_ns}' but the LLSD is in '{llsd_ns}'. \
+                 Fix: diagnose a pod of the LLSD's namespace (kubectl get pods -n {llsd_ns})."
+            ));
+        }
+    }
     match (has, wanted.is_empty()) {
         (None, true) => None,
         (None, false) => Some(format!(

@@ -2,6 +2,7 @@
 //! when the caller says the output is a terminal.
 
 use super::StatusReport;
+use crate::diagnostic::printable;
 use crate::llsd::ProviderPhase;
 use anstyle::{AnsiColor, Style};
 
@@ -38,35 +39,35 @@ fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
 /// Renders `report` as text: a header, one row per provider and one for
 /// merge-config, then the condition and every non-trivial message.
 pub fn render_table(report: &StatusReport, colour: bool) -> String {
-    struct Row<'a> {
-        provider: &'a str,
-        container: &'a str,
+    struct Row {
+        provider: String,
+        container: String,
         phase: ProviderPhase,
         restarts: i32,
-        image: &'a str,
+        image: String,
     }
     let mut rows: Vec<Row> = report
         .external_providers
         .iter()
         .map(|p| Row {
-            provider: &p.provider_id,
-            container: &p.init_container_name,
+            provider: printable(&p.provider_id, false),
+            container: printable(&p.init_container_name, false),
             phase: p.phase,
             restarts: report
                 .restarts
                 .get(&p.init_container_name)
                 .copied()
                 .unwrap_or(0),
-            image: &p.image,
+            image: printable(&p.image, false),
         })
         .collect();
     if let Some(merge) = &report.merge_config {
         rows.push(Row {
-            provider: "-",
-            container: "merge-config",
+            provider: "-".to_string(),
+            container: "merge-config".to_string(),
             phase: merge.phase,
             restarts: report.restarts.get("merge-config").copied().unwrap_or(0),
-            image: &merge.image,
+            image: printable(&merge.image, false),
         });
     }
     let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
@@ -79,9 +80,9 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
     let w_provider = width("PROVIDER", &|r| r.provider.chars().count());
     let w_container = width("INIT CONTAINER", &|r| r.container.chars().count());
     let w_phase = "Installing".len();
-    let mut out = format!("Pod: {}\n", report.pod);
+    let mut out = format!("Pod: {}\n", printable(&report.pod, false));
     if let Some(stale) = &report.stale {
-        out.push_str(&format!("STALE: {stale}\n"));
+        out.push_str(&format!("STALE: {}\n", printable(stale, false)));
     }
     out.push('\n');
     out.push_str(&format!(
@@ -102,7 +103,10 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
     let condition = &report.condition;
     out.push_str(&format!(
         "{}={} ({}): {}\n",
-        condition.type_, condition.status, condition.reason, condition.message
+        condition.type_,
+        condition.status,
+        printable(&condition.reason, false),
+        printable(&condition.message, true)
     ));
     let details: Vec<(&str, &str)> = report
         .external_providers
@@ -121,8 +125,9 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
         out.push('\n');
         for (container, message) in details {
             out.push_str(&format!(
-                "{container}:\n  {}\n",
-                message.replace('\n', "\n  ")
+                "{}:\n  {}\n",
+                printable(container, false),
+                printable(message, true).replace('\n', "\n  ")
             ));
         }
     }

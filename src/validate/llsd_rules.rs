@@ -265,6 +265,9 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
                 "write config as `key: value` pairs (it becomes the provider's config in run.yaml), or remove it",
             );
         }
+        for (at, p) in rules::config_value(config, &field(path, "config"), 10) {
+            c.error(&at, p.problem, p.fix);
+        }
     }
     if let Some(id) = id {
         let image = image.unwrap_or("<no image>");

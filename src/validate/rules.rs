@@ -205,6 +205,56 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Longest key (in characters) of a provider `config` at any depth. YAML
+/// readers refuse an implicit key over 1024 characters of text; a key of
+/// 160, double-quoted with every character escaped (`\uFFFE`, 6 each),
+/// stays under it in run.yaml.
+pub const MAX_CONFIG_KEY_CHARS: usize = 160;
+
+/// What of a provider `config` cannot be carried into run.yaml exactly
+/// (docs/architecture.md, "Values carried into run.yaml"): a key longer
+/// than [`MAX_CONFIG_KEY_CHARS`]. Every string (control characters, NEL,
+/// line separators included) and every JSON number is carried exactly;
+/// infinities, NaN and integers beyond 64 bits are refused when the YAML
+/// is read ([`crate::yaml_input::guard`]), as JSON cannot hold them.
+/// Returns the field path and problem of at most `limit` offenders.
+pub fn config_value(value: &serde_json::Value, path: &str, limit: usize) -> Vec<(String, Problem)> {
+    use serde_json::Value;
+    let mut found = Vec::new();
+    // Explicit stack: depth is bounded by the readers, but stay iterative.
+    let mut stack: Vec<(String, &Value)> = vec![(path.to_string(), value)];
+    while let Some((path, value)) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map.iter().rev() {
+                    let chars = key.chars().count();
+                    if chars > MAX_CONFIG_KEY_CHARS && found.len() < limit {
+                        let start: String = key.chars().take(20).collect();
+                        found.push((
+                            path.clone(),
+                            problem(
+                                format!(
+                                    "has a key of {chars} characters ('{}…'); at most {MAX_CONFIG_KEY_CHARS} are allowed",
+                                    start.escape_debug()
+                                ),
+                                "shorten the key; run.yaml keys are configuration names, and YAML readers refuse keys over 1024 characters",
+                            ),
+                        ));
+                    }
+                    stack.push((crate::validate::fields::field(&path, key), inner));
+                }
+            }
+            Value::Array(items) => {
+                for (i, inner) in items.iter().enumerate().rev() {
+                    stack.push((crate::validate::fields::index(&path, i), inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// A wheel path inside the image, relative to `/lls-provider`:
 /// `packages/<name>-<version>-<python>-<abi>-<platform>.whl`.
 pub fn wheel_path(path: &str) -> Result<(), Problem> {

@@ -15,10 +15,14 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 
+/// An env var whose value arrives in the container exactly as given.
+/// Kubernetes expands `$(VAR)` references in env values and turns `$$` into
+/// `$`; every `$` is written as `$$`, so that a provider's config
+/// (`a$$b`, `$(PROVIDER_ID)`) reaches the install step as the LLSD wrote it.
 fn env(name: &str, value: &str) -> EnvVar {
     EnvVar {
         name: name.to_string(),
-        value: Some(value.to_string()),
+        value: Some(value.replace('$', "$$")),
         ..EnvVar::default()
     }
 }
@@ -229,5 +233,62 @@ pub fn image_volume(name: &str, reference: &str, pull_policy: &str) -> Volume {
             pull_policy: Some(pull_policy.to_string()),
         }),
         ..Volume::default()
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::env;
+
+    /// Kubernetes' expansion of an env value (the rules of the container
+    /// API's `env[].value`): `$$` is a literal `$`, `$(NAME)` becomes the
+    /// value of an earlier variable NAME when there is one and stays as
+    /// written otherwise, any other `$` is kept.
+    fn kubernetes_expand(value: &str, defined: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let mut rest = value;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(tail) = after.strip_prefix('$') {
+                out.push('$');
+                rest = tail;
+            } else if let Some(inner) = after.strip_prefix('(')
+                && let Some(end) = inner.find(')')
+            {
+                let name = &inner[..end];
+                match defined.iter().find(|(n, _)| *n == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[at..at + 3 + end]),
+                }
+                rest = &inner[end + 1..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn values_survive_kubernetes_expansion() {
+        let defined = [("PROVIDER_ID", "ollama"), ("X", "x")];
+        for value in [
+            "a$$b",
+            "$(PROVIDER_ID)",
+            "$$(X)",
+            "$",
+            "end$",
+            "$(",
+            "$(UNDEFINED)",
+            r#"{"config":{"pw":"p$(X)$$w$"}}"#,
+            "plain",
+        ] {
+            let written = env("V", value).value.unwrap();
+            assert_eq!(kubernetes_expand(&written, &defined), value, "{written}");
+        }
+        // what the oracle does with an unescaped value, as Kubernetes would
+        assert_eq!(kubernetes_expand("a$$b$(X)", &defined), "a$bx");
     }
 }

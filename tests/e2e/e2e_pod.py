@@ -74,7 +74,7 @@ class Pod(pod_sim.Pod):
         return pathlib.Path(mapped)
 
     def env(self, container):
-        return {e["name"]: e["value"] for e in container.get("env", [])}
+        return pod_sim.container_env(container)
 
     def arg(self, container, flag):
         args = container["args"]

@@ -105,6 +105,35 @@ def inject(tmp, llsd_doc, options=None):
     return out
 
 
+def expand(value, defined):
+    """Kubernetes' expansion of an env value: `$$` is a literal `$`,
+    `$(NAME)` the value of an earlier variable NAME (kept as written when
+    there is none), any other `$` stays."""
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "$" and i + 1 < len(value):
+            if value[i + 1] == "$":
+                out.append("$")
+                i += 2
+                continue
+            end = value.find(")", i + 2) if value[i + 1] == "(" else -1
+            if end != -1:
+                out.append(defined.get(value[i + 2:end], value[i:end + 1]))
+                i = end + 1
+                continue
+        out.append(value[i])
+        i += 1
+    return "".join(out)
+
+
+def container_env(container):
+    """A container's env as its process sees it (values expanded in order)."""
+    env = {}
+    for e in container.get("env", []):
+        env[e["name"]] = expand(e["value"], env)
+    return env
+
+
 def init_containers(deployment_yaml):
     doc = yaml.safe_load(deployment_yaml)
     return doc["spec"]["template"]["spec"]["initContainers"]
@@ -113,7 +142,7 @@ def init_containers(deployment_yaml):
 def run_install_container(container, image_tree, shared, termination_log, python):
     """Runs an install init container's own command with its own env, the
     documented path overrides standing in for the pod's mounts."""
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = container_env(container)
     env.update({
         "PATH": os.environ["PATH"],
         "LLS_PROVIDER_DIR": str(image_tree),
@@ -190,7 +219,7 @@ class Pod:
             if m.get("readOnly"):
                 script.append(f'mount -o remount,bind,ro "$M{i}"')
         script.append('exec "$@"')
-        env = {e["name"]: e["value"] for e in container.get("env", [])}
+        env = container_env(container)
         for i, m in enumerate(mounts):
             env[f"M{i}"] = m["mountPath"]
             env[f"H{i}"] = str(self.volumes[m["name"]])

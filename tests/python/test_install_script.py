@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from pod_sim import (build_wheel, default_python, init_containers, inject, llsd, provider_image,
+from pod_sim import (container_env, build_wheel, default_python, init_containers, inject, llsd, provider_image,
                      provider_spec, run_install_container)
 
 PY = default_python()
@@ -115,8 +115,12 @@ def test_hostile_config_values_are_data(tmp_path, wheels):
     assert not list(tmp_path.rglob("CANARY")) and not pathlib.Path("CANARY").exists()
     # The config reaches the install step as JSON in one env value, never as shell text.
     merge = containers["merge-config"]
-    (providers,) = [e["value"] for e in merge["env"] if e["name"] == "LLSD_PROVIDERS"]
+    # Kubernetes expands $(…) and $$ in env values: the injection escapes
+    # every $, so the value the container sees is the LLSD's config exactly.
+    providers = container_env(merge)["LLSD_PROVIDERS"]
     assert json.loads(providers)[0]["config"] == config
+    raw = next(e["value"] for e in merge["env"] if e["name"] == "LLSD_PROVIDERS")
+    assert "$$(touch CANARY)" in raw
 
 
 def test_the_script_text_is_the_same_for_every_provider(tmp_path):

@@ -30,6 +30,17 @@ impl Location {
     }
 }
 
+impl Location {
+    /// The location of a YAML parser position (saphyr-parser counts lines
+    /// from 1 and columns from 0).
+    pub fn of_marker(marker: &saphyr_parser::Marker) -> Location {
+        Location {
+            line: marker.line(),
+            column: marker.col() + 1,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}, column {}", self.line, self.column)

@@ -38,10 +38,7 @@ impl Locations {
         let mut stack: Vec<Frame> = Vec::new();
         let mut document = 0;
         while let Some(Ok((event, span))) = parser.next_event() {
-            let here = Location {
-                line: span.start.line(),
-                column: span.start.col() + 1,
-            };
+            let here = Location::of_marker(&span.start);
             match event {
                 Event::DocumentStart(_) => {
                     document += 1;

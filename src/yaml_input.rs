@@ -146,17 +146,11 @@ pub fn guard(text: &str) -> Result<(), Diagnostic> {
                     format!("document {}: invalid YAML: {}", document.max(1), err.info()),
                     "fix the YAML syntax at this position (indentation, quotes, brackets)",
                 )
-                .at(Location {
-                    line: err.marker().line(),
-                    column: err.marker().col() + 1,
-                }));
+                .at(Location::of_marker(err.marker())));
             }
             Err(_) => return Ok(()),
         };
-        let here = Location {
-            line: span.start.line(),
-            column: span.start.col() + 1,
-        };
+        let here = Location::of_marker(&span.start);
         use saphyr_parser::Event;
         match event {
             Event::DocumentStart(_) => {

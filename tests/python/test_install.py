@@ -16,12 +16,16 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 from pod_sim import BIN, Pod, build_wheel, default_python, inject, llsd, provider_spec, unshare_works
 
 PY = default_python()
+# Wheel tags of a CPython that is not PY's version.
+OTHER_CP = "cp310" if sys.version_info[:2] == (3, 11) else "cp311"
+OTHER_TAG = f"{OTHER_CP}-{OTHER_CP}-manylinux_2_17_x86_64"
 MODES = ["initContainers", "imageVolume"]
 SERVER_IMAGE = "docker.io/llamastack/distribution-starter:latest"
 MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
@@ -68,8 +72,9 @@ def wheels(tmp_path_factory):
         "srv-strictlib": make("strictlib", "1.0"),
         "srv-app": make("srvapp", "1.0", ["srvlib<3", "strictlib<2"]),
     }
-    # A wheel for another Python: the same files, tagged cp311 only.
-    other = out / "t_prov-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    # A wheel for another Python than the server's (which is PY): the same
+    # files, tagged for one other CPython version only.
+    other = out / f"t_prov-1.0-{OTHER_TAG}.whl"
     shutil.copy(make("t-prov", "1.0"), other)
     w["t"] = other
     return w
@@ -264,8 +269,8 @@ def test_a_wheel_for_another_python_is_refused_with_its_tags(tmp_path, mode, whe
     pod, results = run_pod(tmp_path, mode, [("t", "t", [])], wheels, server, merge_image)
     err = assert_refused(
         results,
-        "Cannot install provider 't': its main wheel t_prov-1.0-cp311-cp311-manylinux_2_17_x86_64.whl is built for "
-        "cp311-cp311-manylinux_2_17_x86_64, which the server's Python")
+        f"Cannot install provider 't': its main wheel t_prov-1.0-{OTHER_TAG}.whl is built for "
+        f"{OTHER_TAG}, which the server's Python")
     assert "Build the wheel for the server image's Python version and platform" in err
     run = subprocess.run([str(server / "bin/python"), "-m", "pip", "install", "--dry-run", "--no-index", "--no-deps",
                           str(wheels["t"])], capture_output=True, text=True)

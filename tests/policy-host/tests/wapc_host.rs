@@ -235,6 +235,7 @@ fn owned_deployment_gets_the_cli_injection_as_a_patch() {
     assert_eq!(
         init,
         [
+            "stage-installer",
             "install-provider-custom-vllm",
             "install-provider-pgvector-ext",
             "merge-config"

@@ -215,17 +215,19 @@ impl ListedProvider<'_> {
 }
 
 /// The rule that provider ids are unique across all sections (each becomes
-/// a run.yaml `provider_id` and names an init container): for every id an
-/// earlier entry already uses, the indexes of the first user and of the
-/// repeat, in order. Every host checks ids through this one function.
+/// a run.yaml `provider_id` and names an init container), for one entry:
+/// the first entry before `later` that already uses its id, if any. Every
+/// host checks ids through this function ([`repeated_ids`] for a list).
+pub fn earlier_use(ids: &[&str], later: usize) -> Option<usize> {
+    ids[..later].iter().position(|id| *id == ids[later])
+}
+
+/// [`earlier_use`] over a whole list: for every id an earlier entry already
+/// uses, the indexes of the first user and of the repeat, in order.
 pub fn repeated_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(usize, usize)> {
     let ids: Vec<&str> = ids.into_iter().collect();
-    ids.iter()
-        .enumerate()
-        .filter_map(|(later, id)| {
-            let first = ids[..later].iter().position(|earlier| earlier == id)?;
-            Some((first, later))
-        })
+    (0..ids.len())
+        .filter_map(|later| Some((earlier_use(&ids, later)?, later)))
         .collect()
 }
 

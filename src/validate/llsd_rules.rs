@@ -8,7 +8,7 @@ use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
 use crate::llsd::{
     API_VERSION, EXTERNAL_PROVIDERS_PATH, ImagePullPolicy, KIND, LlamaStackDistribution,
-    MAX_PROVIDERS_PER_SECTION, repeated_ids,
+    MAX_PROVIDERS_PER_SECTION, earlier_use,
 };
 use serde_json::{Map, Value};
 
@@ -277,10 +277,8 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
             image: image.to_string(),
         });
         // Reported where the repeat is, as the walk reaches it.
-        if let Some(&(first, _)) = repeated_ids(seen.iter().map(|s| s.id.as_str()))
-            .iter()
-            .find(|(_, later)| *later == seen.len() - 1)
-        {
+        let ids: Vec<&str> = seen.iter().map(|s| s.id.as_str()).collect();
+        if let Some(first) = earlier_use(&ids, ids.len() - 1) {
             let first = &seen[first];
             c.error(
                 &field(path, "providerId"),

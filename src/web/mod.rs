@@ -29,7 +29,9 @@ fn respond<T: Serialize>(result: Result<T, responses::Failed>) -> String {
         Err(failed) => serde_json::to_string(failed),
     };
     // Serializing these types cannot fail (string keys, no non-finite floats).
-    text.unwrap_or_else(|err| format!(r#"{{"ok":false,"errors":[],"internal":"{err}"}}"#))
+    text.unwrap_or_else(|err| {
+        serde_json::json!({"ok": false, "errors": [], "internal": err.to_string()}).to_string()
+    })
 }
 
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);

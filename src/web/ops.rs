@@ -110,19 +110,23 @@ struct LlsdRead {
 }
 
 fn read_llsd(text: &str) -> LlsdRead {
-    let checked = read_text(text, |value| match check_llsd(value) {
-        Ok((llsd, warnings)) => Ok((Some(llsd), true, warnings)),
-        // The same deserializer as check_llsd's (one copy of the code in wasm).
-        Err(errors) => match serde_path_to_error::deserialize(value) {
-            Ok(llsd) => Ok((Some(llsd), false, errors)),
-            Err(_) => Err(errors),
-        },
+    // Validation findings come back as data (read_text locates only an
+    // Err): located here, once.
+    let read = read_text(text, |value| {
+        Ok(match check_llsd(value) {
+            Ok((llsd, warnings)) => (Some(llsd), true, warnings),
+            // The same deserializer as check_llsd's (one copy of the code in wasm).
+            Err(errors) => (serde_path_to_error::deserialize(value).ok(), false, errors),
+        })
     });
-    let (llsd, valid, mut diagnostics) = match checked {
-        Ok(read) => read,
+    let (llsd, valid, diagnostics) = match read {
+        Ok((llsd, valid, mut diagnostics)) => {
+            Locations::fill(text, 1, &mut diagnostics);
+            (llsd, valid, diagnostics)
+        }
+        // unreadable YAML: its diagnostic carries its position
         Err(errors) => (None, false, errors),
     };
-    Locations::fill(text, 1, &mut diagnostics);
     LlsdRead {
         llsd,
         valid,
@@ -217,7 +221,7 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
         Some(InjectOptions::default())
     } else {
         read_text(&req.options, InjectOptions::read)
-            .map_err(|e| errors.extend(texts.locate(tagged(Input::Options, e))))
+            .map_err(|e| errors.extend(tagged(Input::Options, e)))
             .ok()
     };
     let (Some(llsd), Some(deployment), Some(options)) = (llsd, deployment, options) else {

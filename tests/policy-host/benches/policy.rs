@@ -1,7 +1,7 @@
 //! Evaluation time of policy.wasm in the waPC host (wasmtime, as the
 //! policy-server runs it) against the policy's own `evaluate` compiled
 //! natively, for LLSD validation and Deployment injection with 1 and 10
-//! providers; plus the module size.
+//! providers (injection in both install modes); plus the module size.
 //!
 //!     make policy && cd tests/policy-host && cargo bench --locked --bench policy
 //!
@@ -38,11 +38,13 @@ fn cases() -> Vec<Case> {
     let cluster = Cluster::fixture()
         .with("default", "one", llsd_with_providers("one", "default", 1))
         .with("default", "ten", llsd_with_providers("ten", "default", 10));
-    let payload = |request: Value| {
-        json!({"request": request, "settings": {}})
+    let with_settings = |request: Value, settings: Value| {
+        json!({"request": request, "settings": settings})
             .to_string()
             .into_bytes()
     };
+    let payload = |request: Value| with_settings(request, json!({}));
+    let image_volume = |request: Value| with_settings(request, json!({"installMode": "imageVolume"}));
     let llsd = |n| admission_request("CREATE", &llsd_with_providers("x", "default", n), None);
     let deployment = |name| admission_request("CREATE", &deployment_owned_by(name), None);
     vec![
@@ -75,6 +77,22 @@ fn cases() -> Vec<Case> {
             slug: "deployment-10",
             owner: Some(llsd_with_providers("ten", "default", 10)),
             payload: payload(deployment("ten")),
+            cluster: cluster.clone(),
+            expect_mutation: true,
+        },
+        Case {
+            name: "Deployment injection, 1 provider, imageVolume",
+            slug: "deployment-1-image-volume",
+            owner: Some(llsd_with_providers("one", "default", 1)),
+            payload: image_volume(deployment("one")),
+            cluster: cluster.clone(),
+            expect_mutation: true,
+        },
+        Case {
+            name: "Deployment injection, 10 providers, imageVolume",
+            slug: "deployment-10-image-volume",
+            owner: Some(llsd_with_providers("ten", "default", 10)),
+            payload: image_volume(deployment("ten")),
             cluster: cluster.clone(),
             expect_mutation: true,
         },

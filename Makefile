@@ -142,7 +142,7 @@ test: setup
 	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
 	$(LAYER) policy $(MAKE) --no-print-directory test-policy
 	$(LAYER) kubewarden $(MAKE) --no-print-directory test-kwctl
-	$(LAYER) e2e $(MAKE) --no-print-directory test-e2e
+	$(LAYER) e2e LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
 

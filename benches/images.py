@@ -12,7 +12,7 @@ musl build from the image, and the glibc release build
 (target/release/llsd-providers) at the same path when it exists -- runs in
 both install modes, interleaved round by round; medians of ROUNDS.
 
-    sudo .venv-e2e/bin/python benches/images.py [ROUNDS]     (root: unshare -m)
+    make bench-images      (or: LLSD_BIN=... .venv-e2e/bin/python benches/images.py [ROUNDS]; root, for unshare -m)
 """
 
 import os

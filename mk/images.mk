@@ -22,7 +22,7 @@ IMAGE_REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 export BUILDAH_ISOLATION := chroot
 export STORAGE_DRIVER := vfs
 
-.PHONY: images setup-images image-merge-config image-provider-example
+.PHONY: images setup-images image-merge-config image-provider-example bench-images
 
 ## setup-images: Debian's buildah and musl-tools, the musl rustup target (skips what is there)
 setup-images: setup-rust
@@ -56,3 +56,8 @@ image-provider-example: setup-images setup-python
 	buildah build --format oci --timestamp 0 -f examples/provider-image/Containerfile -t provider-example target/images/provider-example
 	buildah push provider-example oci-archive:target/images/provider-example.oci.tar
 	buildah rmi provider-example >/dev/null
+
+## bench-images: image sizes and the pod's install step run from the unpacked images, musl vs glibc (docs/benchmarks.md)
+bench-images: images setup-e2e
+	$(CARGO) build --release --locked --bin llsd-providers
+	LLSD_BIN=$(abspath $(MUSL_BIN)) $(E2E_PY) benches/images.py

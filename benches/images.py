@@ -10,15 +10,18 @@ fresh set of volumes per run), the server image being this Python's
 Llama Stack venv. Each variant of the merge image's binary -- the static
 musl build from the image, and the glibc release build
 (target/release/llsd-providers) at the same path when it exists -- runs in
-both install modes, interleaved round by round; medians of ROUNDS.
+both install modes, interleaved round by round; medians of ROUNDS. With
+hyperfine on PATH, the two binaries' own start and a small merge side by side.
 
     make bench-images      (or: LLSD_BIN=... .venv-e2e/bin/python benches/images.py [ROUNDS]; root, for unshare -m)
 """
 
+import json
 import os
 import pathlib
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,8 +101,34 @@ def main(rounds):
         for (variant, mode), (totals, merges) in results.items():
             print(f"| {variant[6:]} | {mode} | {statistics.median(totals):.3f} s ({min(totals):.3f}-{max(totals):.3f})"
                   f" | {statistics.median(merges):.3f} s ({min(merges):.3f}-{max(merges):.3f}) |")
+        if glibc.is_file() and shutil.which("hyperfine"):
+            hyperfine(work, {"musl": musl_root / INSTALL_BINARY, "glibc": glibc})
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def hyperfine(work, binaries):
+    """The binaries' own start and a small merge, without the Python probe (hyperfine -N, medians)."""
+    merge = ROOT / "examples/merge"
+    out = work / "merge-out"
+    out.mkdir()
+    cases = {
+        "`llsd-providers --version` (process start)": ["--version"],
+        "`merge` of `examples/merge/`": [
+            "merge", "--metadata-dir", merge / "metadata", "--providers", "ollama,pgvector-ext",
+            "--base", merge / "run.yaml", "--output", out / "run.yaml",
+            "--extra-providers-output", out / "extra.yaml", "--log", out / "log.txt"],
+    }
+    print(f"\n| command | {' | '.join(binaries)} |")
+    print("|---|" + "---:|" * len(binaries))
+    for title, args in cases.items():
+        report = work / "hyperfine.json"
+        command = ["hyperfine", "-N", "--runs", "60", "--warmup", "5", "--export-json", report]
+        for name, binary in binaries.items():
+            command += ["-n", name, " ".join(str(a) for a in [binary, *args])]
+        subprocess.run(command, check=True, capture_output=True)
+        medians = [r["median"] * 1e3 for r in json.loads(report.read_text())["results"]]
+        print(f"| {title} | " + " | ".join(f"{m:.2f} ms" for m in medians) + " |")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ all: build wasm
 help:
 	@awk '/^## [a-zA-Z0-9_.-]+:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); text = $$0; sub(/^[^:]*: */, "", text); printf "  %-22s %s\n", name, text }' $(MAKEFILE_LIST)
 
-## setup: rustup targets, Rust components, wasmtime, the Python venvs, wasm-pack, npm packages, chromium (skips what is there)
-setup: setup-rust setup-python setup-e2e setup-wasmtime setup-playground setup-chromium
+## setup: rustup targets, Rust components, wasmtime, the Python venvs, buildah and musl, wasm-pack, npm packages, chromium (skips what is there)
+setup: setup-rust setup-python setup-e2e setup-wasmtime setup-images setup-playground setup-chromium
 
 ## setup-rust: the wasm32 rustup targets, rustfmt and clippy
 setup-rust:
@@ -142,12 +142,12 @@ test: setup
 	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
 	$(LAYER) policy $(MAKE) --no-print-directory test-policy
 	$(LAYER) kubewarden $(MAKE) --no-print-directory test-kwctl
-	$(LAYER) e2e $(MAKE) --no-print-directory test-e2e
+	$(LAYER) e2e LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
 
-## test-e2e: the pipeline in both install modes with a Llama Stack server (root: the pod's volumes are bind mounts, unshare -m)
-test-e2e: setup-e2e
+## test-e2e: the pipeline in both install modes with a Llama Stack server, and the built images (root: the pod's volumes are bind mounts, unshare -m)
+test-e2e: setup-e2e images
 	$(CARGO) build --locked
 	$(E2E_PY) -m pytest -q tests/e2e
 
@@ -235,6 +235,7 @@ crd:
 	$(CARGO) run --quiet -- crd > config/crd/external-providers-patch.yaml
 
 include mk/kubewarden.mk
+include mk/images.mk
 
 ## clean: remove build outputs (target/, policy.wasm, the playground build)
 clean:

@@ -11,7 +11,7 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from e2e_pod import TIMINGS, TIMINGS_FILE, pod_sim  # noqa: E402
+from e2e_pod import TIMINGS, TIMINGS_FILE, Server, pod_sim  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -43,6 +43,25 @@ def prerequisites():
         missing.append(f"llama-stack in {sys.executable} (pip install -r tests/e2e/requirements.txt)")
     if missing:
         pytest.fail("end-to-end prerequisites missing: " + "; ".join(missing), pytrace=False)
+
+
+@pytest.fixture
+def servers(tmp_path, failed):
+    """Starts servers; always stops them, and prints their log if the test failed."""
+    started = []
+
+    def start(pod):
+        workdir = tmp_path / "server"
+        workdir.mkdir(exist_ok=True)
+        server = Server(sys.executable, pod.server_env(workdir), workdir)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+        if failed():
+            print(f"\n----- llama-stack server log ({server.log_path}) -----\n{server.logs()}")
 
 
 def pytest_sessionfinish(session):

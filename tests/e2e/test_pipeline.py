@@ -30,7 +30,7 @@ import yaml
 
 import pathlib
 
-from e2e_pod import Pod, Server, pod_sim, record
+from e2e_pod import Pod, pod_sim, record
 from providers import ECHO_INFERENCE, GUARD_SAFETY, echo_core_files
 
 PY = sys.executable
@@ -162,25 +162,6 @@ def failing(results, name):
     run = results[-1][1]
     assert run.returncode == 1, (run.returncode, run.stderr, run.stdout)
     return run
-
-
-@pytest.fixture
-def servers(tmp_path, failed):
-    """Starts servers; always stops them, and prints their log if the test failed."""
-    started = []
-
-    def start(pod):
-        workdir = tmp_path / "server"
-        workdir.mkdir(exist_ok=True)
-        server = Server(PY, pod.server_env(workdir), workdir)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-        if failed():
-            print(f"\n----- llama-stack server log ({server.log_path}) -----\n{server.logs()}")
 
 
 def test_llama_stack_is_the_pinned_release():

@@ -184,7 +184,8 @@ class Pod:
     emptyDirs and the ConfigMap are host directories; an image volume is the
     image's root directory from `images`. An image stands for the image's
     contents: `server_bin` is the server image's PATH (its python3), the
-    merge image runs this build of llsd-providers at its installBinary path,
+    merge image runs the file at its installBinary path in the image's root
+    when `images` holds one (an unpacked merge image), else this build,
     a provider image's /lls-provider is its tree (LLS_PROVIDER_DIR).
     """
 
@@ -233,8 +234,11 @@ class Pod:
             env["PATH"] = f"{self.server_bin}:{env['PATH']}"
         elif image in self.images and (pathlib.Path(self.images[image]) / "lls-provider").is_dir():
             env["LLS_PROVIDER_DIR"] = str(pathlib.Path(self.images[image]) / "lls-provider")
-        else:  # the merge image: its binary is this build
-            command[0] = BIN
+        else:  # the merge image: the binary at its installBinary path in the
+            # image's root when the image is given (an unpacked image), else this build
+            root = self.images.get(image)
+            in_image = pathlib.Path(root) / command[0].lstrip("/") if root else None
+            command[0] = str(in_image) if in_image is not None and in_image.is_file() else BIN
         return subprocess.run(["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", "\n".join(script),
                                "sh", *command], env=env, capture_output=True, text=True, check=False)
 

@@ -121,11 +121,8 @@ impl MergeResult {
                 | MergeEvent::SameIdInOtherApi { id, api, .. } => Some((id, api)),
                 _ => None,
             };
-            let entry = about.and_then(|(id, api)| {
-                entries
-                    .iter_mut()
-                    .find(|e| &e.id == id && &e.api == api)
-            });
+            let entry = about
+                .and_then(|(id, api)| entries.iter_mut().find(|e| &e.id == id && &e.api == api));
             match (entry, event.warning_text()) {
                 (Some(entry), warning) => {
                     if let MergeEvent::ProviderReplaced { base_type, .. } = event {
@@ -173,7 +170,11 @@ impl MergeResult {
 
     /// Every warning, per provider and general.
     pub fn warning_count(&self) -> usize {
-        self.providers.iter().map(|p| p.warnings.len()).sum::<usize>() + self.warnings.len()
+        self.providers
+            .iter()
+            .map(|p| p.warnings.len())
+            .sum::<usize>()
+            + self.warnings.len()
     }
 
     /// The human-readable first line.
@@ -331,7 +332,8 @@ mod tests {
 
     #[test]
     fn failure_names_its_provider_on_one_line() {
-        let result = MergeResult::failed("apiMismatch", Some("x"), "ERROR: bad\n\nResolution: move");
+        let result =
+            MergeResult::failed("apiMismatch", Some("x"), "ERROR: bad\n\nResolution: move");
         let message = result.termination_message(4096);
         assert!(message.starts_with("merge-config failed: ERROR: bad Resolution: move\n"));
         let parsed = parse_termination_message(&message).unwrap();
@@ -340,8 +342,9 @@ mod tests {
 
     #[test]
     fn over_budget_drops_providers_from_the_end_and_counts_them() {
-        let providers: Vec<ExternalProvider> =
-            (0..208).map(|i| provider(&format!("provider-{i:03}"))).collect();
+        let providers: Vec<ExternalProvider> = (0..208)
+            .map(|i| provider(&format!("provider-{i:03}")))
+            .collect();
         let result = MergeResult::merged(&providers, &[]);
         let message = result.termination_message(4096);
         assert!(message.len() <= 4096, "{}", message.len());

@@ -83,7 +83,7 @@ pub fn run(args: &StatusArgs) -> Outcome {
 }
 
 /// The current time as Kubernetes writes it (RFC 3339, seconds).
-fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
@@ -98,7 +98,7 @@ fn now_rfc3339() -> String {
 }
 
 /// The report as text, JSON or YAML.
-pub(super) fn print_report(
+fn print_report(
     report: &llsd_providers::status::StatusReport,
     format: StatusFormat,
 ) -> Result<String, String> {

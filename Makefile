@@ -39,7 +39,6 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-
 .PHONY: install all help demo check ts-types test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)

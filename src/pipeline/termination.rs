@@ -360,6 +360,34 @@ mod tests {
         assert_eq!(message, result.termination_message(4096));
     }
 
+    /// The figures of docs/architecture.md ("Termination message"):
+    /// (providers, containers in the pod) → (budget, bytes, providers listed).
+    #[test]
+    fn documented_sizes() {
+        let figures: Vec<(usize, usize, usize, usize)> = [(1, 5), (20, 24), (20, 3), (208, 3), (208, 212)]
+            .iter()
+            .map(|&(n, containers)| {
+                let providers: Vec<ExternalProvider> =
+                    (0..n).map(|i| provider(&format!("provider-{i:03}"))).collect();
+                let budget = message_budget(containers);
+                let message = MergeResult::merged(&providers, &[]).termination_message(budget);
+                let listed = parse_termination_message(&message).map_or(0, |r| r.providers.len());
+                (n, budget, message.len(), listed)
+            })
+            .collect();
+        println!("{figures:?}");
+        assert_eq!(
+            figures,
+            [
+                (1, 2457, 0, 1),
+                (20, 512, 0, 0),
+                (20, 4096, 0, 20),
+                (208, 4096, 0, 0),
+                (208, 57, 0, 0)
+            ]
+        );
+    }
+
     #[test]
     fn a_tiny_budget_keeps_a_cut_first_line_only() {
         let result = MergeResult::failed("invalidBase", None, &"long ".repeat(100));

@@ -231,9 +231,9 @@ fn a_provider_change_that_has_not_reached_the_pod_is_flagged_with_the_rollout_co
     let out = plugin.run(&["status", NAME, "-n", "default"]);
     assert_eq!(out.code, Some(1), "{}", out.stdout);
     assert!(
-        out.stdout.contains(&format!(
+        out.stdout.contains(
             "PROVIDERS CHANGED: The newest pod llamastack-with-userconfig-5f7d9c8b6-ready runs provider list 869c242896651189"
-        )),
+        ),
         "{}",
         out.stdout
     );

@@ -364,26 +364,28 @@ mod tests {
     /// (providers, containers in the pod) → (budget, bytes, providers listed).
     #[test]
     fn documented_sizes() {
-        let figures: Vec<(usize, usize, usize, usize)> = [(1, 5), (20, 24), (20, 3), (208, 3), (208, 212)]
-            .iter()
-            .map(|&(n, containers)| {
-                let providers: Vec<ExternalProvider> =
-                    (0..n).map(|i| provider(&format!("provider-{i:03}"))).collect();
-                let budget = message_budget(containers);
-                let message = MergeResult::merged(&providers, &[]).termination_message(budget);
-                let listed = parse_termination_message(&message).map_or(0, |r| r.providers.len());
-                (n, budget, message.len(), listed)
-            })
-            .collect();
-        println!("{figures:?}");
+        let figures: Vec<(usize, usize, usize, usize)> =
+            [(1, 5), (20, 24), (20, 3), (208, 3), (208, 212)]
+                .iter()
+                .map(|&(n, containers)| {
+                    let providers: Vec<ExternalProvider> = (0..n)
+                        .map(|i| provider(&format!("provider-{i:03}")))
+                        .collect();
+                    let budget = message_budget(containers);
+                    let message = MergeResult::merged(&providers, &[]).termination_message(budget);
+                    let listed =
+                        parse_termination_message(&message).map_or(0, |r| r.providers.len());
+                    (n, budget, message.len(), listed)
+                })
+                .collect();
         assert_eq!(
             figures,
             [
-                (1, 2457, 0, 1),
-                (20, 512, 0, 0),
-                (20, 4096, 0, 20),
-                (208, 4096, 0, 0),
-                (208, 57, 0, 0)
+                (1, 2457, 262, 1),
+                (20, 512, 512, 4),
+                (20, 4096, 1347, 20),
+                (208, 4096, 4049, 66),
+                (208, 57, 57, 0)
             ]
         );
     }

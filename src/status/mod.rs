@@ -285,7 +285,8 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
         .get(MERGE_CONTAINER)
         .and_then(|status| merge_result(status));
     if let Some(result) = &merge_result {
-        apply_merge_result(&mut external_providers, result, &pod_name(pod));
+        let restarted = restarts.get(MERGE_CONTAINER).is_some_and(|r| *r > 0);
+        apply_merge_result(&mut external_providers, result, &pod_name(pod), restarted);
     }
     let stale = llsd.and_then(|l| staleness(pod, l));
     let condition = condition(&external_providers, merge_config.as_ref(), stale.as_deref());
@@ -316,8 +317,14 @@ fn merge_result(status: &ContainerStatus) -> Option<MergeResult> {
 /// Puts the merge result into the providers' entries: the provider a
 /// failure names becomes `Failed` with the failure; a merged provider's
 /// message says what the merge did and carries its warnings.
-fn apply_merge_result(providers: &mut [ExternalProviderStatus], result: &MergeResult, pod: &str) {
-    let logs = format!("kubectl logs {pod} -c {MERGE_CONTAINER}");
+fn apply_merge_result(
+    providers: &mut [ExternalProviderStatus],
+    result: &MergeResult,
+    pod: &str,
+    restarted: bool,
+) {
+    let previous = if restarted { " --previous" } else { "" };
+    let logs = format!("kubectl logs {pod} -c {MERGE_CONTAINER}{previous}");
     if let Some(failure) = &result.failure {
         if let Some(p) = providers
             .iter_mut()

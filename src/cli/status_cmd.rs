@@ -66,7 +66,14 @@ pub fn run(args: &StatusArgs) -> Outcome {
                 .map(|s| s + "\n")
                 .map_err(|e| e.to_string())
         }
-        (format, _) => print_report(&report, format),
+        (StatusFormat::Text, _) => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            Ok(render_table(&report, colour))
+        }
+        (StatusFormat::Json, _) => serde_json::to_string_pretty(&report)
+            .map(|s| s + "\n")
+            .map_err(|e| e.to_string()),
+        (StatusFormat::Yaml, _) => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
     };
     match printed {
         Ok(text) => print!("{text}"),
@@ -95,23 +102,6 @@ pub(super) fn now_rfc3339() -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-/// The report as text, JSON or YAML.
-fn print_report(
-    report: &llsd_providers::status::StatusReport,
-    format: StatusFormat,
-) -> Result<String, String> {
-    match format {
-        StatusFormat::Text => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            Ok(render_table(report, colour))
-        }
-        StatusFormat::Json | StatusFormat::StatusPatch => serde_json::to_string_pretty(report)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
-        StatusFormat::Yaml => serde_yaml::to_string(report).map_err(|e| e.to_string()),
-    }
 }
 
 /// Reads the one YAML/JSON document of `path` and converts it.

@@ -130,10 +130,10 @@ struct List<T> {
     items: Vec<T>,
 }
 
-fn live_llsd(target: &Target) -> Result<(Vec<u8>, LlamaStackDistribution), String> {
+fn live_llsd(target: &Target) -> Result<LlamaStackDistribution, String> {
     let bytes = get(target, &["llamastackdistribution", &target.name])?;
     let value: serde_json::Value = parse("an LLSD", &bytes)?;
-    let llsd = check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
+    check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
         let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
         format!(
             "The live LlamaStackDistribution '{}' is not valid: {}. Fix: run `kubectl llsd-providers validate {}` for every problem with its location.",
@@ -141,8 +141,7 @@ fn live_llsd(target: &Target) -> Result<(Vec<u8>, LlamaStackDistribution), Strin
             problems.join("; "),
             target.name
         )
-    })?;
-    Ok((bytes, llsd))
+    })
 }
 
 /// The report over every pod of the Deployment.
@@ -185,7 +184,7 @@ fn owner(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> O
 }
 
 fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
-    let (_, llsd) = live_llsd(target)?;
+    let llsd = live_llsd(target)?;
     let deployment: Deployment = parse(
         "a Deployment",
         &get(target, &["deployment", &target.name]).map_err(|e| {

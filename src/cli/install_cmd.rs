@@ -16,7 +16,9 @@ use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
 use llsd_providers::inject::names::PROVIDER_IMAGES_PATH;
 use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
-use llsd_providers::install::{Context, Provider, ServerDist, Target, Wheel, resolve, unpack};
+use llsd_providers::install::{
+    Context, Failure, Provider, ServerDist, Target, Wheel, resolve, unpack,
+};
 use llsd_providers::pipeline::{
     self, CRD_CONFIG_FILE, CrdConfig, MergeResult, ProviderDir, SPEC_FILE, message_budget,
 };
@@ -341,10 +343,19 @@ pub fn run(args: &InstallArgs) -> Outcome {
                 init_container: &args.init_container,
                 installed_list: &list,
             });
+            // The provider being installed when the resolution stopped, if one.
+            let named = match &refusal.failure {
+                Failure::Unsatisfied { provider, .. }
+                | Failure::MissingRootWheel { provider, .. }
+                | Failure::UnusableRootWheel { provider, .. } => {
+                    providers.get(*provider).map(|p| p.id.as_str())
+                }
+                Failure::Broken { .. } => None,
+            };
             return fail(
                 args,
                 "resolutionFailed",
-                None,
+                named,
                 &rendered.summary,
                 &rendered.details,
             );

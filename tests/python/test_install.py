@@ -215,7 +215,10 @@ def assert_refused(results, title):
     assert run.stderr.startswith(f"ERROR: {title}"), run.stderr
     first, second = merge_result_lines(term)
     assert first.startswith("merge-config failed: ") and title in first, term
-    assert json.loads(second)["outcome"] == "failed", term
+    failure = json.loads(second)["failure"]
+    assert failure["kind"] in ("resolutionFailed", "installFailed"), failure
+    # The provider the resolution stopped at is named, and the summary is about it.
+    assert "providerId" not in failure or f"'{failure['providerId']}'" in first, failure
     return run.stderr
 
 

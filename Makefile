@@ -39,7 +39,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: all help demo check ts-types test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: install all help demo check ts-types test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -93,6 +93,20 @@ setup-e2e: $(E2E_VENV)/.installed
 ## build: the native CLI (release)
 build: setup-rust
 	$(CARGO) build --release --locked
+
+# Where `make install` puts the binary and the kubectl plugin link:
+# $(PREFIX)/bin, ~/.local/bin by default (`make install PREFIX=/usr/local`
+# for every user; that directory must be on PATH for kubectl to find the plugin).
+PREFIX ?= $(HOME)/.local
+BINDIR ?= $(PREFIX)/bin
+
+## install: the CLI into $(BINDIR) (PREFIX=~/.local) and the kubectl plugin kubectl-llsd_providers linked to it
+install: build
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 0755 $(BIN) "$(DESTDIR)$(BINDIR)/llsd-providers"
+	ln -sf llsd-providers "$(DESTDIR)$(BINDIR)/kubectl-llsd_providers"
+	@echo "installed $(DESTDIR)$(BINDIR)/llsd-providers and the kubectl plugin kubectl-llsd_providers;"
+	@echo "check: kubectl plugin list | grep llsd_providers  (needs $(BINDIR) on PATH)"
 
 ## wasm: the WASI command module (what `wasmtime run` and the merge-config init container run)
 wasm: setup-rust

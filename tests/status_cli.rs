@@ -76,7 +76,8 @@ fn every_fixture_matches_its_golden_report() {
                 "{}",
                 String::from_utf8_lossy(&run.stderr)
             );
-            let expected_code = if stem == "pod-all-ready" { 0 } else { 1 };
+            let ready = ["pod-all-ready", "pod-merge-warnings"].contains(&stem.as_str());
+            let expected_code = if ready { 0 } else { 1 };
             assert_eq!(run.code, Some(expected_code), "{stem}");
             check_golden(&format!("{stem}.{format}"), &run);
         }
@@ -283,4 +284,133 @@ fn an_invalid_llsd_is_exit_2() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+#[test]
+fn merge_result_in_the_termination_message_marks_the_named_provider_failed() {
+    let run = status(
+        false,
+        &root().join("tests/data/status/pod-merge-result-failure.json"),
+        "json",
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let lmeval = &report["externalProviders"][2];
+    assert_eq!(lmeval["providerId"], "lmeval");
+    assert_eq!(lmeval["phase"], "Failed");
+    assert!(
+        lmeval["message"].as_str().unwrap().contains("apiMismatch"),
+        "{lmeval}"
+    );
+    assert_eq!(report["condition"]["reason"], "MergeFailed");
+    assert_eq!(report["mergeResult"]["failure"]["providerId"], "lmeval");
+    // The old-format fixture (a bare stderr message) keeps the provider Ready.
+    let old = status(
+        false,
+        &root().join("tests/data/status/pod-merge-failure.json"),
+        "json",
+    );
+    let old: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert_eq!(old["externalProviders"][2]["phase"], "Ready");
+    assert!(old.get("mergeResult").is_none());
+}
+
+#[test]
+fn merge_warnings_are_shown_per_provider() {
+    let pod = root().join("tests/data/status/pod-merge-warnings.json");
+    let text = String::from_utf8(status(false, &pod, "text").stdout).unwrap();
+    assert!(
+        text.contains("Merge warnings (merge-config termination message):\n  provider custom-vllm: External provider 'custom-vllm' overrides"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&status(false, &pod, "json").stdout).unwrap();
+    let message = json["externalProviders"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("replacing the base provider with its id (type remote::vllm)"),
+        "{message}"
+    );
+}
+
+fn status_patch(llsd: &str) -> (Run, serde_json::Value) {
+    let run = run_cli(
+        false,
+        root(),
+        &[
+            "status",
+            "--pod",
+            "tests/data/status/pod-merge-warnings.json",
+            "--llsd",
+            llsd,
+            "--output",
+            "status-patch",
+        ],
+    );
+    let patch = serde_json::from_slice(&run.stdout).unwrap_or(serde_json::Value::Null);
+    (run, patch)
+}
+
+#[test]
+fn status_patch_keeps_the_other_conditions_and_replaces_ours_by_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let llsd = dir.path().join("llsd.yaml");
+    let mut text = std::fs::read_to_string(root().join("tests/data/status/llsd.yaml")).unwrap();
+    text.push_str(
+        "status:\n  phase: Ready\n  conditions:\n  - {type: DeploymentReady, status: \"True\", reason: Ready, message: ok, lastTransitionTime: \"2026-11-26T09:00:00Z\"}\n  - {type: ExternalProvidersReady, status: \"True\", reason: Old, message: old, lastTransitionTime: \"2026-11-26T09:30:00Z\"}\n  - {type: ServiceReady, status: \"True\", reason: Ready, message: ok, lastTransitionTime: \"2026-11-26T09:00:00Z\"}\n",
+    );
+    std::fs::write(&llsd, text).unwrap();
+    let (run, patch) = status_patch(llsd.to_str().unwrap());
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let conditions = patch["status"]["conditions"].as_array().unwrap();
+    let types: Vec<&str> = conditions
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["DeploymentReady", "ExternalProvidersReady", "ServiceReady"]
+    );
+    assert_eq!(conditions[0]["message"], "ok");
+    assert_eq!(conditions[1]["reason"], "AllProvidersReady");
+    // Same status as before: the transition time stays.
+    assert_eq!(conditions[1]["lastTransitionTime"], "2026-11-26T09:30:00Z");
+    assert_eq!(
+        patch["status"]["externalProviders"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        patch["status"].get("phase").is_none(),
+        "only our fields: {patch}"
+    );
+
+    // Without conditions: ours is appended with the current time.
+    let (_, patch) = status_patch("tests/data/status/llsd.yaml");
+    let conditions = patch["status"]["conditions"].as_array().unwrap();
+    assert_eq!(conditions.len(), 1);
+    let time = conditions[0]["lastTransitionTime"].as_str().unwrap();
+    assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
+}
+
+#[test]
+fn status_patch_without_the_llsd_is_a_usage_error() {
+    let run = run_cli(
+        false,
+        root(),
+        &[
+            "status",
+            "--pod",
+            "tests/data/status/pod-all-ready.json",
+            "--output",
+            "status-patch",
+        ],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--output status-patch needs --llsd"));
 }

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 pub struct InjectArgs {
     /// The LlamaStackDistribution.
     #[arg(long, value_name = "FILE")]
-    llsd: PathBuf,
+    pub(super) llsd: PathBuf,
     /// The Deployment the operator rendered for it.
     #[arg(long, value_name = "FILE")]
-    deployment: PathBuf,
+    pub(super) deployment: PathBuf,
     /// Injection options (YAML or JSON; docs/external-providers.md lists them).
     #[arg(long, value_name = "FILE")]
-    options: Option<PathBuf>,
+    pub(super) options: Option<PathBuf>,
 }
 
 enum Failure {

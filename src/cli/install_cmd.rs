@@ -14,9 +14,14 @@
 use super::Outcome;
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
+use llsd_providers::inject::names::PROVIDER_IMAGES_PATH;
 use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
-use llsd_providers::install::{Context, Provider, ServerDist, Target, Wheel, resolve, unpack};
-use llsd_providers::pipeline::{self, CRD_CONFIG_FILE, CrdConfig, ProviderDir, SPEC_FILE};
+use llsd_providers::install::{
+    Context, Failure, Provider, ServerDist, Target, Wheel, resolve, unpack,
+};
+use llsd_providers::pipeline::{
+    self, CRD_CONFIG_FILE, CrdConfig, MergeResult, ProviderDir, SPEC_FILE, message_budget,
+};
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::path::{Path, PathBuf};
@@ -50,7 +55,7 @@ pub struct InstallArgs {
     /// This step's init container name, for messages.
     #[arg(long, env = "INIT_CONTAINER_NAME", default_value = "merge-config")]
     init_container: String,
-    /// Where the one-paragraph failure summary goes (`kubectl describe pod` shows it).
+    /// Where the step's result goes: a summary line and a JSON line (`kubectl describe pod` shows it).
     #[arg(
         long,
         value_name = "FILE",
@@ -58,6 +63,10 @@ pub struct InstallArgs {
         default_value = "/dev/termination-log"
     )]
     termination_log: PathBuf,
+    /// Containers and init containers of the pod, for the termination message's share of
+    /// the pod's 12 KiB (default: counted from the providers and the install mode).
+    #[arg(long, value_name = "N", env = "LLSD_POD_CONTAINERS")]
+    pod_containers: Option<usize>,
     /// Only copy this binary to FILE and exit (stages it for a step running in the server's image).
     #[arg(long, value_name = "FILE")]
     copy_binary_to: Option<PathBuf>,
@@ -99,10 +108,44 @@ struct ProbeDist {
 /// Run by the server's interpreter with -I (see the file's header).
 const PROBE: &str = include_str!("probe.py");
 
-/// A failure: the full message to stderr, the summary to the termination log.
-fn fail(args: &InstallArgs, summary: &str, details: &str) -> Outcome {
+/// The containers of the pod this step runs in, for the termination
+/// message's share of the pod's budget: `--pod-containers` when given; else
+/// the injected pod's count, the operator's server container and one spare
+/// (image-volume mode: merge-config; init-containers mode: one
+/// install-provider-{id} per provider, stage-installer and merge-config).
+fn pod_containers(args: &InstallArgs) -> usize {
+    if let Some(n) = args.pod_containers {
+        return n;
+    }
+    let providers = args
+        .providers_json
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
+        .map_or(0, |list| list.len());
+    let image_volumes = args
+        .sources
+        .as_deref()
+        .is_some_and(|s| s == Path::new(PROVIDER_IMAGES_PATH));
+    if image_volumes { 3 } else { providers + 4 }
+}
+
+/// Writes the step's result to the termination log, within the pod's budget.
+fn write_result(args: &InstallArgs, result: &MergeResult) {
+    let message = result.termination_message(message_budget(pod_containers(args)));
+    let _ = std::fs::write(&args.termination_log, message);
+}
+
+/// A failure: the full message to stderr, the summary (with the kind and
+/// the provider it names) to the termination log.
+fn fail(
+    args: &InstallArgs,
+    kind: &str,
+    provider: Option<&str>,
+    summary: &str,
+    details: &str,
+) -> Outcome {
     eprintln!("{details}");
-    let _ = std::fs::write(&args.termination_log, format!("{summary}\n"));
+    write_result(args, &MergeResult::failed(kind, provider, summary));
     Outcome::Problems
 }
 
@@ -110,6 +153,8 @@ fn provider_error(args: &InstallArgs, crd: &CrdConfig, title: &str, fix: &str) -
     let image = crd.image.as_deref().unwrap_or("unknown");
     fail(
         args,
+        "installFailed",
+        Some(&crd.provider_id),
         &format!(
             "{title} (provider '{}', image {image}, init container {}). Resolution: {fix}",
             crd.provider_id, args.init_container
@@ -256,6 +301,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         }
         Err(failure) => {
             eprintln!("{failure}");
+            write_result(args, &MergeResult::from_failure(&failure));
             if let Some(log) = &args.log {
                 let base = args.base.as_ref().map(|b| b.display().to_string());
                 let _ = std::fs::write(log, pipeline::failure_log(base.as_deref(), &failure));
@@ -274,6 +320,8 @@ pub fn run(args: &InstallArgs) -> Outcome {
             );
             return fail(
                 args,
+                "stepFailed",
+                None,
                 &format!(
                     "{title} (init container {}). Resolution: run the install step in the server's image, which has python3 on PATH.",
                     args.init_container
@@ -295,7 +343,22 @@ pub fn run(args: &InstallArgs) -> Outcome {
                 init_container: &args.init_container,
                 installed_list: &list,
             });
-            return fail(args, &rendered.summary, &rendered.details);
+            // The provider being installed when the resolution stopped, if one.
+            let named = match &refusal.failure {
+                Failure::Unsatisfied { provider, .. }
+                | Failure::MissingRootWheel { provider, .. }
+                | Failure::UnusableRootWheel { provider, .. } => {
+                    providers.get(*provider).map(|p| p.id.as_str())
+                }
+                Failure::Broken { .. } => None,
+            };
+            return fail(
+                args,
+                "resolutionFailed",
+                named,
+                &rendered.summary,
+                &rendered.details,
+            );
         }
     };
     for line in &plan.log {
@@ -357,15 +420,21 @@ pub fn run(args: &InstallArgs) -> Outcome {
     );
 
     match (&args.output, &args.extra_providers_output, &args.log) {
-        (Some(output), Some(extra), Some(log)) => merge_cmd::run(&MergeArgs {
-            metadata_dir: metadata_dir.clone(),
-            providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
-            output: output.clone(),
-            extra_providers_output: extra.clone(),
-            log: log.clone(),
-            base: args.base.clone(),
-            copy_base_siblings: args.copy_base_siblings,
-        }),
+        (Some(output), Some(extra), Some(log)) => {
+            let (outcome, result) = merge_cmd::run_with_result(&MergeArgs {
+                metadata_dir: metadata_dir.clone(),
+                providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
+                output: output.clone(),
+                extra_providers_output: extra.clone(),
+                log: log.clone(),
+                base: args.base.clone(),
+                copy_base_siblings: args.copy_base_siblings,
+            });
+            if let Some(result) = result {
+                write_result(args, &result);
+            }
+            outcome
+        }
         _ => Outcome::Success,
     }
 }
@@ -373,6 +442,8 @@ pub fn run(args: &InstallArgs) -> Outcome {
 fn write_error(args: &InstallArgs, path: &Path, err: &str) -> Outcome {
     fail(
         args,
+        "stepFailed",
+        None,
         &format!(
             "Cannot write the shared volume at {} (init container {}): {err}. Resolution: check the pod's fsGroup and the volume mount.",
             path.display(),

@@ -10,7 +10,8 @@ use super::input::read_bounded;
 use super::output::{check_destinations, write_all_or_nothing};
 use clap::Args;
 use llsd_providers::pipeline::{
-    self, BaseConfig, CRD_CONFIG_FILE, MAX_BASE_BYTES, MergeFailure, ProviderDir, SPEC_FILE,
+    self, BaseConfig, CRD_CONFIG_FILE, MAX_BASE_BYTES, MergeFailure, MergeResult, ProviderDir,
+    SPEC_FILE,
 };
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::path::{Path, PathBuf};
@@ -48,28 +49,36 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Outcome {
+    run_with_result(args).0
+}
+
+/// Runs the merge; also gives its result for a termination message, when
+/// the merge ran (usage errors give none).
+pub(super) fn run_with_result(args: &MergeArgs) -> (Outcome, Option<MergeResult>) {
     // Every destination is checked before anything is read or written.
     if let Err(message) =
         check_destinations(&[&args.output, &args.extra_providers_output, &args.log])
     {
-        return usage_error(&message);
+        return (usage_error(&message), None);
     }
     let dirs = match read_metadata_dir(&args.metadata_dir) {
         Ok(dirs) => dirs,
-        Err(message) => return usage_error(&message),
+        Err(message) => return (usage_error(&message), None),
     };
     let base_text = match &args.base {
         None => None,
         Some(path) => match read_bounded(path, MAX_BASE_BYTES) {
             Ok(bytes) => Some(bytes),
-            Err(message) => return usage_error(&message),
+            Err(message) => return (usage_error(&message), None),
         },
     };
     let base_name = args.base.as_ref().map(|p| p.display().to_string());
     let root = args.metadata_dir.display().to_string();
+    let mut merged_providers = Vec::new();
     let result = pipeline::sources_from_dirs(&root, &args.providers, &dirs)
         .and_then(|sources| pipeline::assemble(&sources))
         .and_then(|providers| {
+            merged_providers = providers.clone();
             let base = match (&base_name, &base_text) {
                 (Some(name), Some(bytes)) => Some(decode_base(name, bytes)?),
                 _ => None,
@@ -88,7 +97,7 @@ pub fn run(args: &MergeArgs) -> Outcome {
             let siblings = match (&args.base, args.copy_base_siblings) {
                 (Some(base), true) => match base_siblings(base, args) {
                     Ok(siblings) => siblings,
-                    Err(message) => return usage_error(&message),
+                    Err(message) => return (usage_error(&message), None),
                 },
                 _ => Vec::new(),
             };
@@ -103,8 +112,14 @@ pub fn run(args: &MergeArgs) -> Outcome {
                     .map(|(path, bytes)| (path.as_path(), bytes.as_slice())),
             );
             match write_all_or_nothing(&files) {
-                Ok(()) => Outcome::Success,
-                Err(message) => usage_error(&message),
+                Ok(()) => (
+                    Outcome::Success,
+                    Some(MergeResult::merged(&merged_providers, &out.events)),
+                ),
+                Err(message) => (
+                    usage_error(&message),
+                    Some(MergeResult::failed("stepFailed", None, &message)),
+                ),
             }
         }
         Err(failure) => {
@@ -112,7 +127,7 @@ pub fn run(args: &MergeArgs) -> Outcome {
             // The log explains the failure too; the outputs stay unwritten.
             let log = pipeline::failure_log(base_name.as_deref(), &failure);
             let _ = write_all_or_nothing(&[(&args.log, log.as_bytes())]);
-            Outcome::Problems
+            (Outcome::Problems, Some(MergeResult::from_failure(&failure)))
         }
     }
 }

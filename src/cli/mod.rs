@@ -6,6 +6,8 @@ mod inject_cmd;
 mod input;
 #[cfg(not(target_arch = "wasm32"))]
 mod install_cmd;
+#[cfg(not(target_arch = "wasm32"))]
+mod kubectl_cmd;
 mod merge_cmd;
 mod output;
 mod status_cmd;
@@ -45,6 +47,9 @@ enum Command {
     Status(status_cmd::StatusArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
     Crd,
+    /// The kubectl plugin (`kubectl llsd-providers …`): status, validate, inject, rollout against the cluster (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    Kubectl(kubectl_cmd::KubectlArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +77,19 @@ impl From<Outcome> for ExitCode {
 }
 
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Run as `kubectl-llsd_providers` (kubectl's plugin naming), the binary is
+    // the plugin: `kubectl llsd-providers status NAME` = `llsd-providers kubectl status NAME`.
+    #[cfg(not(target_arch = "wasm32"))]
+    if args.first().is_some_and(|argv0| {
+        std::path::Path::new(argv0)
+            .file_stem()
+            .is_some_and(|stem| stem == kubectl_cmd::PLUGIN_NAME)
+    }) {
+        args.splice(0..1, ["kubectl llsd-providers".into(), "kubectl".into()]);
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
@@ -88,6 +105,8 @@ pub fn run() -> ExitCode {
         Command::Install(args) => install_cmd::run(&args),
         Command::Status(args) => status_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
+        #[cfg(not(target_arch = "wasm32"))]
+        Command::Kubectl(args) => kubectl_cmd::run(&args),
     };
     outcome.into()
 }

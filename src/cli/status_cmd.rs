@@ -5,7 +5,7 @@ use super::input::{display_name, read_bounded};
 use clap::{Args, ValueEnum};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::status::{diagnose, render_table};
+use llsd_providers::status::{diagnose, render_table, status_patch};
 use llsd_providers::validate::{FileReport, check_llsd};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::io::IsTerminal;
@@ -16,6 +16,8 @@ pub enum StatusFormat {
     Text,
     Json,
     Yaml,
+    /// The JSON merge patch for the LLSD's status subresource (needs --llsd).
+    StatusPatch,
 }
 
 #[derive(Debug, Args)]
@@ -51,15 +53,27 @@ pub fn run(args: &StatusArgs) -> Outcome {
         },
     };
     let report = diagnose(&pod, llsd.as_ref());
-    let printed = match args.output {
-        StatusFormat::Text => {
+    let printed = match (args.output, &llsd) {
+        (StatusFormat::StatusPatch, None) => {
+            eprintln!(
+                "ERROR: --output status-patch needs --llsd: the patch must carry the LLSD's other status conditions \
+                 (kubectl get llsd NAME -o json > llsd.json; pass --llsd llsd.json)"
+            );
+            return Outcome::UsageOrUnreadable;
+        }
+        (StatusFormat::StatusPatch, Some(llsd)) => {
+            serde_json::to_string(&status_patch(&report, llsd, &now_rfc3339()))
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string())
+        }
+        (StatusFormat::Text, _) => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             Ok(render_table(&report, colour))
         }
-        StatusFormat::Json => serde_json::to_string_pretty(&report)
+        (StatusFormat::Json, _) => serde_json::to_string_pretty(&report)
             .map(|s| s + "\n")
             .map_err(|e| e.to_string()),
-        StatusFormat::Yaml => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
+        (StatusFormat::Yaml, _) => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
     };
     match printed {
         Ok(text) => print!("{text}"),
@@ -73,6 +87,21 @@ pub fn run(args: &StatusArgs) -> Outcome {
     } else {
         Outcome::Problems
     }
+}
+
+/// The current time as Kubernetes writes it (RFC 3339, seconds).
+pub(super) fn now_rfc3339() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let Ok(timestamp) = k8s_openapi::jiff::Timestamp::from_second(seconds) else {
+        return String::new();
+    };
+    let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(timestamp);
+    serde_json::to_value(now)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Reads the one YAML/JSON document of `path` and converts it.

@@ -29,6 +29,9 @@ pub struct MergeStepOutput {
     pub log: String,
     /// Warnings, each a `WARNING: …` block, also in the log.
     pub warnings: Vec<String>,
+    /// What the merge did and noticed, in order (the termination message's
+    /// source, [`super::MergeResult::merged`]).
+    pub events: Vec<MergeEvent>,
 }
 
 /// Merges `providers` (checked, in CRD order) into `base`.
@@ -59,6 +62,7 @@ pub fn run_merge_step(
         extra_providers: merge::render_extra_providers(providers),
         log,
         warnings,
+        events,
     })
 }
 

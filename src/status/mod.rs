@@ -4,9 +4,11 @@
 //! with a message naming the provider, image, init container, what failed
 //! and how to fix it.
 
+mod patch;
 mod render;
 mod state;
 
+pub use patch::status_patch;
 pub use render::render_table;
 
 use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
@@ -14,7 +16,7 @@ use crate::inject::providers_hash;
 use crate::llsd::{
     ExternalProviderStatus, LlamaStackDistribution, ProviderPhase, install_container_name,
 };
-use crate::pipeline::CrdConfig;
+use crate::pipeline::{CrdConfig, MergeResult, parse_termination_message};
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use serde::Serialize;
 use state::observe;
@@ -79,6 +81,11 @@ pub struct StatusReport {
     pub restarts: BTreeMap<String, i32>,
     /// The `ExternalProvidersReady` condition over all of the above.
     pub condition: Condition,
+    /// What the install-and-merge step reported in its termination message
+    /// (docs/architecture.md, "Termination message"), when it has reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(skip))]
+    pub merge_result: Option<MergeResult>,
 }
 
 /// One provider as the pod names it.
@@ -274,6 +281,13 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
                 last_transition_time: state.since,
             }
         });
+    let merge_result = statuses
+        .get(MERGE_CONTAINER)
+        .and_then(|status| merge_result(status));
+    if let Some(result) = &merge_result {
+        let restarted = restarts.get(MERGE_CONTAINER).is_some_and(|r| *r > 0);
+        apply_merge_result(&mut external_providers, result, &pod_name(pod), restarted);
+    }
     let stale = llsd.and_then(|l| staleness(pod, l));
     let condition = condition(&external_providers, merge_config.as_ref(), stale.as_deref());
     StatusReport {
@@ -283,6 +297,62 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
         merge_config,
         restarts,
         condition,
+        merge_result,
+    }
+}
+
+/// The merge result of the step's current termination, or of its last one
+/// while it waits to restart.
+fn merge_result(status: &ContainerStatus) -> Option<MergeResult> {
+    let state = status.state.as_ref();
+    let terminated = state.and_then(|s| s.terminated.as_ref()).or_else(|| {
+        state
+            .filter(|s| s.running.is_none())
+            .and(status.last_state.as_ref())
+            .and_then(|s| s.terminated.as_ref())
+    })?;
+    parse_termination_message(terminated.message.as_deref()?)
+}
+
+/// Puts the merge result into the providers' entries: the provider a
+/// failure names becomes `Failed` with the failure; a merged provider's
+/// message says what the merge did and carries its warnings.
+fn apply_merge_result(
+    providers: &mut [ExternalProviderStatus],
+    result: &MergeResult,
+    pod: &str,
+    restarted: bool,
+) {
+    let previous = if restarted { " --previous" } else { "" };
+    let logs = format!("kubectl logs {pod} -c {MERGE_CONTAINER}{previous}");
+    if let Some(failure) = &result.failure {
+        if let Some(p) = providers
+            .iter_mut()
+            .find(|p| Some(&p.provider_id) == failure.provider_id.as_ref())
+        {
+            p.phase = ProviderPhase::Failed;
+            p.message = format!(
+                "The install-and-merge step (init container {MERGE_CONTAINER}) failed on provider '{}' ({}): {} Logs: {logs}.",
+                p.provider_id, failure.kind, failure.message
+            );
+        }
+        return;
+    }
+    for merged in &result.providers {
+        let Some(p) = providers.iter_mut().find(|p| p.provider_id == merged.id) else {
+            continue;
+        };
+        let what = match &merged.base_type {
+            Some(base) => format!(
+                " Merged into API '{}', replacing the base provider with its id (type {base}).",
+                merged.api
+            ),
+            None => format!(" Merged into API '{}'.", merged.api),
+        };
+        p.message.push_str(&what);
+        for warning in &merged.warnings {
+            p.message.push_str(&format!(" WARNING: {warning}"));
+        }
     }
 }
 
@@ -307,6 +377,8 @@ fn condition(
     if let Some(first) = failed.first() {
         let reason = if first.message.starts_with("Failed to pull") {
             "ImagePullFailed"
+        } else if first.message.starts_with("The install-and-merge step") {
+            "MergeFailed"
         } else {
             "ProviderInstallFailed"
         };

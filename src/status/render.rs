@@ -121,6 +121,44 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
                 .map(|m| ("merge-config", m.message.as_str())),
         )
         .collect();
+    let warnings: Vec<(String, &str)> = report
+        .merge_result
+        .iter()
+        .flat_map(|r| {
+            r.providers
+                .iter()
+                .flat_map(|p| {
+                    p.warnings
+                        .iter()
+                        .map(|w| (format!("provider {}", p.id), w.as_str()))
+                })
+                .chain(
+                    r.warnings
+                        .iter()
+                        .map(|w| ("run.yaml".to_string(), w.as_str())),
+                )
+        })
+        .collect();
+    if !warnings.is_empty() {
+        out.push_str("\nMerge warnings (merge-config termination message):\n");
+        for (about, warning) in warnings {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                printable(&about, false),
+                printable(warning, true).replace('\n', "\n    ")
+            ));
+        }
+    }
+    if let Some(result) = report
+        .merge_result
+        .as_ref()
+        .filter(|r| r.omitted_providers + r.omitted_warnings > 0)
+    {
+        out.push_str(&format!(
+            "  ({} provider(s) and {} warning(s) did not fit the termination message: merge-log.txt has them)\n",
+            result.omitted_providers, result.omitted_warnings
+        ));
+    }
     if !details.is_empty() {
         out.push('\n');
         for (container, message) in details {

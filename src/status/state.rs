@@ -87,13 +87,22 @@ fn failed(terminated: &ContainerStateTerminated, crash_loop: bool) -> Situation 
     Situation::Failed {
         exit_code: terminated.exit_code,
         reason: terminated.reason.clone().unwrap_or_default(),
-        output: terminated
-            .message
-            .clone()
+        output: human_part(terminated.message.as_deref().unwrap_or_default()),
+        crash_loop,
+    }
+}
+
+/// A termination message without the merge result's JSON line (the
+/// install-and-merge step's first line is the human-readable part).
+fn human_part(message: &str) -> String {
+    match crate::pipeline::parse_termination_message(message) {
+        Some(_) => message
+            .lines()
+            .next()
             .unwrap_or_default()
             .trim()
             .to_string(),
-        crash_loop,
+        None => message.trim().to_string(),
     }
 }
 

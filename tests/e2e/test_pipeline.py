@@ -137,8 +137,17 @@ def shared_volume(pod):
 
 
 def termination_message(pod, container):
-    """What `kubectl describe pod` would show: one line naming image and container."""
+    """What `kubectl describe pod` would show: one line naming image and container
+    (merge-config adds the JSON line `llsd-providers status` reads, schema
+    llsd-providers.merge-result/v1, docs/architecture.md "Termination message")."""
     text = (pod.root / "termination-log" / container).read_text()
+    assert len(text.encode()) <= 4096, len(text.encode())
+    if container == "merge-config":
+        first, second = text.splitlines()
+        result = json.loads(second)
+        assert result["schema"] == "llsd-providers.merge-result/v1", result
+        assert result["outcome"] == "failed", result
+        return first + "\n"
     assert text.count("\n") == 1, text
     return text
 

@@ -192,7 +192,20 @@ def assert_succeeded(results, mode):
         assert names[0] == "stage-installer" and names[-1] == "merge-config"
     for name, run, _ in results:
         assert run.returncode == 0, f"{name}:\n{run.stdout}\n{run.stderr}"
+    # The merge result in the termination message (docs/architecture.md, "Termination message").
+    first, second = merge_result_lines(results[-1][2])
+    assert first.startswith("merge-config: merged "), first
+    assert json.loads(second)["outcome"] == "merged", second
     return results[-1][1]
+
+
+def merge_result_lines(term):
+    """The termination message of merge-config: a first line, then the JSON line."""
+    assert len(term.encode()) <= 4096, len(term.encode())
+    lines = term.splitlines()
+    assert len(lines) == 2, term
+    assert json.loads(lines[1])["schema"] == "llsd-providers.merge-result/v1", term
+    return lines
 
 
 def assert_refused(results, title):
@@ -200,7 +213,12 @@ def assert_refused(results, title):
     assert name == "merge-config"
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stderr.startswith(f"ERROR: {title}"), run.stderr
-    assert term.count("\n") == 1 and title in term, term
+    first, second = merge_result_lines(term)
+    assert first.startswith("merge-config failed: ") and title in first, term
+    failure = json.loads(second)["failure"]
+    assert failure["kind"] in ("resolutionFailed", "installFailed"), failure
+    # The provider the resolution stopped at is named, and the summary is about it.
+    assert "providerId" not in failure or f"'{failure['providerId']}'" in first, failure
     return run.stderr
 
 

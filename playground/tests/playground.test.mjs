@@ -279,6 +279,30 @@ test('broken inputs come back as markers, never as exceptions', async () => {
   });
 });
 
+test('the installMode option switches the injection to image volumes', async () => {
+  await withPage(async (page) => {
+    await loadExample(page, 'multi');
+    const added = async (kind) => (await results(page)).inject.changes
+      .filter((c) => c.op === 'added' && c.kind === kind)
+      .map((c) => c.name);
+    assert.deepEqual(await added('initContainer'), [
+      'stage-installer', 'install-provider-custom-vllm', 'install-provider-ramalama',
+      'install-provider-pgvector-ext', 'install-provider-lmeval', 'merge-config',
+    ]);
+    await page.evaluate(() => window.__playground.setInput('options', 'installMode: imageVolume\n'));
+    await page.waitForFunction(() => window.__playground.results.inject?.changes?.some((c) => c.name === 'llsd-tools'));
+    assert.deepEqual(await added('initContainer'), ['merge-config']);
+    const volumes = await added('volume');
+    for (const id of ['custom-vllm', 'ramalama', 'pgvector-ext', 'lmeval']) {
+      assert.ok(volumes.includes(`llsd-provider-${id}`), JSON.stringify(volumes));
+    }
+    const deployment = (await results(page)).inject.deployment;
+    assert.match(deployment, /- image:\n\s+pullPolicy: \w+\n\s+reference: registry\.example\.com\/llama-providers\/custom-vllm:1\.0\.0\n\s+name: llsd-provider-custom-vllm\n/);
+    await page.evaluate(() => window.__playground.setInput('options', 'installMode: sideways\n'));
+    await page.waitForFunction(() => window.__playground.results.diagnostics?.some((d) => d.source === 'options'));
+  });
+});
+
 test('downloads carry the outputs', async () => {
   await withPage(async (page) => {
     await loadExample(page, 'override');

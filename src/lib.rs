@@ -23,6 +23,7 @@
 pub mod api;
 pub mod crd;
 pub mod diagnostic;
+pub mod image_check;
 pub mod inject;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod install;
@@ -35,6 +36,7 @@ pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;
+pub mod wheel;
 #[cfg(feature = "web")]
 pub mod web;
 pub mod yaml_input;

@@ -18,9 +18,12 @@ use std::io::Read;
 /// megabytes).
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
 
+/// The largest archive (or layout blob) read, in bytes.
+pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
+
 /// Only files under this directory keep their contents in the tree (the
 /// checks read nothing else); other files are kept with empty contents.
-const KEEP_DATA_UNDER: &str = "/lls-provider";
+pub const KEEP_DATA_UNDER: &str = "/lls-provider";
 
 const FIX_SAVE: &str = "save the image as an OCI archive (`buildah push IMAGE oci-archive:provider.oci.tar`, `podman save --format oci-archive`, `skopeo copy … oci-archive:provider.oci.tar`) and pass that file";
 

@@ -13,6 +13,14 @@ pub const PROVIDER_DIR: &str = "/lls-provider";
 /// leading to it) a non-root UID cannot read.
 pub fn check_permissions(tree: &Tree) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if !tree.modes_known {
+        findings.push(Finding::warning(
+            PROVIDER_DIR,
+            "permissions were not checked: this host cannot read file modes and owners (WASI)",
+            "run check-image natively, or on the OCI archive (its tar headers carry modes and owners)",
+        ));
+        return findings;
+    }
     for dir in Tree::ancestors(PROVIDER_DIR) {
         if let Some(entry) = tree.get(&dir) {
             if matches!(entry.kind, Kind::Dir) && entry.mode & 0o005 != 0o005 {

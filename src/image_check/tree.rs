@@ -62,9 +62,22 @@ impl Entry {
 
 /// The file system of an image: absolute, normalized paths (`/lls-provider/x`,
 /// no trailing slash; `/` is the root).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tree {
     entries: BTreeMap<String, Entry>,
+    /// Whether modes and owners are the image's: false when the host could
+    /// not read them (a directory under WASI, whose file API has no mode
+    /// bits); the permission check then says it did not run.
+    pub modes_known: bool,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree {
+            entries: BTreeMap::new(),
+            modes_known: true,
+        }
+    }
 }
 
 /// `a/./b//c/` → `/a/b/c`; `..` pops (never above the root).

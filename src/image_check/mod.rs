@@ -57,5 +57,4 @@ pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
 mod testing;

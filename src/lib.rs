@@ -23,6 +23,7 @@
 pub mod api;
 pub mod crd;
 pub mod diagnostic;
+pub mod extra_providers;
 pub mod image_check;
 pub mod inject;
 #[cfg(not(target_arch = "wasm32"))]

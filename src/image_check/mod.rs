@@ -57,4 +57,4 @@ pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -
 
 #[cfg(test)]
 mod tests;
-mod testing;
+pub(crate) mod testing;

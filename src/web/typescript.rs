@@ -4,6 +4,7 @@
 //! committed file differs from what the types say; `make ts-types` writes it.
 
 use super::responses::*;
+use crate::image_check::{Finding, ImageReport};
 use crate::diagnostic::{Diagnostic, InputDiagnostic, Location, Severity};
 use crate::inject::{Change, ChangeKind, ChangeOp};
 use crate::llsd::{ExternalProviderStatus, ProviderPhase};
@@ -51,6 +52,10 @@ fn declarations() -> String {
         InjectResponse::decl(&config),
         MergeResponse::decl(&config),
         StatusResponse::decl(&config),
+        Finding::decl(&config),
+        ImageReport::decl(&config),
+        CheckImageRequest::decl(&config),
+        CheckImageResponse::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from src/web/responses.rs and the core types they use (ts-rs):\n\

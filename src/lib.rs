@@ -37,9 +37,9 @@ pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;
-pub mod wheel;
 #[cfg(feature = "web")]
 pub mod web;
+pub mod wheel;
 pub mod yaml_input;
 
 pub use diagnostic::{Diagnostic, Input, InputDiagnostic, Location, Severity};

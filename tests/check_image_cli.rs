@@ -17,8 +17,8 @@ use std::path::Path;
 mod testing;
 use llsd_providers::image_check::tree;
 
-use testing::{SPEC, archive, good_tree, gzip, layer, wheel};
 use llsd_providers::image_check::{Entry, Tree};
+use testing::{SPEC, archive, good_tree, gzip, layer, wheel};
 
 const MAIN: &str = "/lls-provider/packages/acme_provider-1.0.0-py3-none-any.whl";
 const HELPER: &str = "/lls-provider/packages/helper-2.0-py3-none-any.whl";
@@ -29,7 +29,12 @@ fn cases() -> Vec<(&'static str, Tree, Vec<&'static str>, &'static str)> {
     let mut cases = Vec::new();
     let mut t = good_tree();
     t.remove_all(SPEC_FILE);
-    cases.push(("missing-spec", t, vec![], "ERROR /lls-provider/lls-provider-spec.yaml: is missing\n"));
+    cases.push((
+        "missing-spec",
+        t,
+        vec![],
+        "ERROR /lls-provider/lls-provider-spec.yaml: is missing\n",
+    ));
     let mut t = good_tree();
     t.remove_all(MAIN);
     cases.push((
@@ -52,7 +57,17 @@ fn cases() -> Vec<(&'static str, Tree, Vec<&'static str>, &'static str)> {
     let mut t = good_tree();
     t.insert(
         MAIN,
-        Entry::file(wheel("acme-provider", "1.0.0", &["acme/__init__.py"], &["helper>=2"]), 0o644, 0, 0),
+        Entry::file(
+            wheel(
+                "acme-provider",
+                "1.0.0",
+                &["acme/__init__.py"],
+                &["helper>=2"],
+            ),
+            0o644,
+            0,
+            0,
+        ),
     );
     cases.push((
         "module-not-in-wheel",
@@ -63,8 +78,14 @@ fn cases() -> Vec<(&'static str, Tree, Vec<&'static str>, &'static str)> {
     let mut t = good_tree();
     let tagged = "/lls-provider/packages/helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl";
     t.remove_all(HELPER);
-    t.insert(tagged, Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0));
-    let spec = SPEC.replace("helper-2.0-py3-none-any.whl", "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl");
+    t.insert(
+        tagged,
+        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
+    );
+    let spec = SPEC.replace(
+        "helper-2.0-py3-none-any.whl",
+        "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+    );
     t.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
     cases.push((
         "wrong-tag",
@@ -84,7 +105,12 @@ fn cases() -> Vec<(&'static str, Tree, Vec<&'static str>, &'static str)> {
     t.insert(
         MAIN,
         Entry::file(
-            wheel("acme-provider", "1.0.0", &["acme_provider/__init__.py"], &["helper>=3"]),
+            wheel(
+                "acme-provider",
+                "1.0.0",
+                &["acme_provider/__init__.py"],
+                &["helper>=3"],
+            ),
             0o644,
             0,
             0,
@@ -100,7 +126,11 @@ fn cases() -> Vec<(&'static str, Tree, Vec<&'static str>, &'static str)> {
 }
 
 fn write_archives(dir: &Path) {
-    std::fs::write(dir.join("good.oci.tar"), archive(&[gzip(&layer(&good_tree(), &[]))])).unwrap();
+    std::fs::write(
+        dir.join("good.oci.tar"),
+        archive(&[gzip(&layer(&good_tree(), &[]))]),
+    )
+    .unwrap();
     for (name, tree, _, _) in cases() {
         // Two layers: the base without the provider, the provider on top
         // (uncompressed), so that layer order is exercised too.
@@ -119,10 +149,16 @@ fn text(run: &Run) -> String {
 fn check_all(wasm: bool) {
     let dir = tempfile::tempdir().unwrap();
     write_archives(dir.path());
-    let good = run_cli(wasm, dir.path(), &["check-image", "good.oci.tar", "--python", "3.12"]);
+    let good = run_cli(
+        wasm,
+        dir.path(),
+        &["check-image", "good.oci.tar", "--python", "3.12"],
+    );
     assert_eq!(good.code, Some(0), "{}", text(&good));
     assert!(
-        text(&good).ends_with("good.oci.tar: passes the provider image contract; 0 error(s), 1 warning(s)\n"),
+        text(&good).ends_with(
+            "good.oci.tar: passes the provider image contract; 0 error(s), 1 warning(s)\n"
+        ),
         "{}",
         text(&good)
     );
@@ -136,19 +172,40 @@ fn check_all(wasm: bool) {
         let run = run_cli(wasm, dir.path(), &argv);
         assert_eq!(run.code, Some(1), "{name} (wasm={wasm}): {}", text(&run));
         let out = text(&run);
-        assert!(out.contains(expected), "{name} (wasm={wasm}): expected {expected:?} in\n{out}");
-        assert_eq!(out.matches("ERROR ").count(), 1, "{name}: exactly one error\n{out}");
-        assert!(out.contains("  fix: "), "{name}: every finding has a fix\n{out}");
+        assert!(
+            out.contains(expected),
+            "{name} (wasm={wasm}): expected {expected:?} in\n{out}"
+        );
+        assert_eq!(
+            out.matches("ERROR ").count(),
+            1,
+            "{name}: exactly one error\n{out}"
+        );
+        assert!(
+            out.contains("  fix: "),
+            "{name}: every finding has a fix\n{out}"
+        );
         argv.extend(["--output", "json"]);
-        let json: serde_json::Value = serde_json::from_slice(&run_cli(wasm, dir.path(), &argv).stdout).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&run_cli(wasm, dir.path(), &argv).stdout).unwrap();
         assert_eq!(json["valid"], false);
     }
     let missing = run_cli(wasm, dir.path(), &["check-image", "nothing-here.tar"]);
     assert_eq!(missing.code, Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: cannot read nothing-here.tar: "));
-    let bad_python = run_cli(wasm, dir.path(), &["check-image", "good.oci.tar", "--python", "2.7"]);
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .starts_with("error: cannot read nothing-here.tar: ")
+    );
+    let bad_python = run_cli(
+        wasm,
+        dir.path(),
+        &["check-image", "good.oci.tar", "--python", "2.7"],
+    );
     assert_eq!(bad_python.code, Some(2));
-    assert!(String::from_utf8_lossy(&bad_python.stderr).contains("--python '2.7' is not a CPython 3 version such as 3.12"));
+    assert!(
+        String::from_utf8_lossy(&bad_python.stderr)
+            .contains("--python '2.7' is not a CPython 3 version such as 3.12")
+    );
 }
 
 #[test]
@@ -175,14 +232,22 @@ fn layout_directories() {
     std::fs::create_dir(&layout).unwrap();
     let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
     tar::Archive::new(bytes.as_slice()).unpack(&layout).unwrap();
-    let run = run_cli(false, dir.path(), &["check-image", "layout", "--output", "json"]);
+    let run = run_cli(
+        false,
+        dir.path(),
+        &["check-image", "layout", "--output", "json"],
+    );
     assert_eq!(run.code, Some(0), "{}", text(&run));
     let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(json["valid"], true);
     std::fs::remove_file(layout.join("index.json")).unwrap();
     let run = run_cli(false, dir.path(), &["check-image", "layout"]);
     assert_eq!(run.code, Some(1));
-    assert!(text(&run).contains("ERROR layout: is not an OCI image: it has no index.json\n"), "{}", text(&run));
+    assert!(
+        text(&run).contains("ERROR layout: is not an OCI image: it has no index.json\n"),
+        "{}",
+        text(&run)
+    );
 }
 
 /// An unpacked root directory: modes from the file system.
@@ -200,7 +265,11 @@ fn root_directories() {
         }
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(entry.mode)).unwrap();
     }
-    let run = run_cli(false, dir.path(), &["check-image", "rootfs", "--python", "3.12"]);
+    let run = run_cli(
+        false,
+        dir.path(),
+        &["check-image", "rootfs", "--python", "3.12"],
+    );
     assert_eq!(run.code, Some(0), "{}", text(&run));
     let wheel = root.join(HELPER.trim_start_matches('/'));
     std::fs::set_permissions(&wheel, std::fs::Permissions::from_mode(0o600)).unwrap();

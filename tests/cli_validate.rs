@@ -132,7 +132,10 @@ fn the_merge_output_validates() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains(": ExternalProviders is valid\n"), "{stdout}");
+    assert!(
+        stdout.contains(": ExternalProviders is valid\n"),
+        "{stdout}"
+    );
 }
 
 #[test]

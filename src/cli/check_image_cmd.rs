@@ -134,7 +134,11 @@ fn entry_of(path: &Path, with_data: bool) -> Result<(Entry, bool), String> {
             std::fs::read_link(path).map_err(|err| format!("cannot read {name}: {err}"))?;
         Kind::Symlink(target.to_string_lossy().into_owned())
     } else if metadata.is_file() {
-        Kind::File(if with_data { read_file(path)? } else { Vec::new() })
+        Kind::File(if with_data {
+            read_file(path)?
+        } else {
+            Vec::new()
+        })
     } else {
         Kind::Other
     };

@@ -30,7 +30,11 @@ pub struct Finding {
 
 impl Finding {
     /// An error about `path`.
-    pub fn error(path: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn error(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Finding {
             severity: Severity::Error,
             path: path.into(),

@@ -49,12 +49,10 @@ pub fn check_tree(image: &str, tree: &Tree, python: Option<&TargetPython>) -> Im
 pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -> ImageReport {
     match read_archive(bytes) {
         Ok(tree) => check_tree(image, &tree, python),
-        Err(finding) => {
-            ImageReport::new(image, python.map(TargetPython::version), vec![finding])
-        }
+        Err(finding) => ImageReport::new(image, python.map(TargetPython::version), vec![finding]),
     }
 }
 
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
-pub(crate) mod testing;

@@ -31,7 +31,9 @@ const FIX_SAVE: &str = "save the image as an OCI archive (`buildah push IMAGE oc
 pub fn read_archive(bytes: &[u8]) -> Result<Tree, Finding> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut archive = tar::Archive::new(bytes);
-    let entries = archive.entries().map_err(|err| not_a_tar("the archive", &err))?;
+    let entries = archive
+        .entries()
+        .map_err(|err| not_a_tar("the archive", &err))?;
     for entry in entries {
         let mut entry = entry.map_err(|err| not_a_tar("the archive", &err))?;
         if !entry.header().entry_type().is_file() {
@@ -127,9 +129,7 @@ fn pick_manifest(
 
 fn blob_path(digest: &str) -> Result<String, Finding> {
     match digest.split_once(':') {
-        Some(("sha256", hex))
-            if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
+        Some(("sha256", hex)) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Ok(format!("blobs/sha256/{hex}"))
         }
         _ => Err(Finding::error(
@@ -149,7 +149,10 @@ fn blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, digest: &str) -> Result<Vec<u8>,
             "the archive is incomplete: save the image again",
         )
     })?;
-    let actual: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let actual: String = Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let actual = format!("sha256:{actual}");
     if actual != digest {
         return Err(Finding::error(
@@ -180,11 +183,7 @@ fn json_blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, path: &str) -> Result<Value
 }
 
 fn not_a_tar(what: &str, err: &std::io::Error) -> Finding {
-    Finding::error(
-        "",
-        format!("{what} is not a readable tar: {err}"),
-        FIX_SAVE,
-    )
+    Finding::error("", format!("{what} is not a readable tar: {err}"), FIX_SAVE)
 }
 
 /// Applies one layer (tar or tar+gzip, told apart by the gzip magic bytes)

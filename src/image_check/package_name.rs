@@ -39,7 +39,11 @@ pub fn check_package_name(main: &Wheel, module: &str) -> Option<Finding> {
         main.path.clone(),
         format!(
             "does not contain the module '{module}' that spec.packageName names (no {dir}/__init__.py or {dir}.py); its top-level modules: {}",
-            if top.is_empty() { "none".to_string() } else { top.join(", ") }
+            if top.is_empty() {
+                "none".to_string()
+            } else {
+                top.join(", ")
+            }
         ),
         "set spec.packageName to the module that holds get_provider_spec, or include that package in the wheel (the packages setting of pyproject.toml)",
     ))
@@ -54,10 +58,19 @@ mod tests {
         let files = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(provides_module(&files(&["acme/__init__.py"]), "acme"));
         assert!(provides_module(&files(&["acme.py"]), "acme"));
-        assert!(provides_module(&files(&["my_org/custom/__init__.py"]), "my_org.custom"));
-        assert!(provides_module(&files(&["my_org/custom/adapter.py"]), "my_org.custom"));
+        assert!(provides_module(
+            &files(&["my_org/custom/__init__.py"]),
+            "my_org.custom"
+        ));
+        assert!(provides_module(
+            &files(&["my_org/custom/adapter.py"]),
+            "my_org.custom"
+        ));
         assert!(!provides_module(&files(&["acme/x.py"]), "acme"));
         assert!(!provides_module(&files(&["acmex/__init__.py"]), "acme"));
-        assert!(!provides_module(&files(&["my_org/customer/__init__.py"]), "my_org.custom"));
+        assert!(!provides_module(
+            &files(&["my_org/customer/__init__.py"]),
+            "my_org.custom"
+        ));
     }
 }

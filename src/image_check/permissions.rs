@@ -81,7 +81,14 @@ mod tests {
         t.insert("/lls-provider/mine", Entry::file("x", 0o640, 1001, 0));
         let findings = check_permissions(&t);
         let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["/lls-provider", "/lls-provider/mine", "/lls-provider/secret"]);
+        assert_eq!(
+            paths,
+            [
+                "/lls-provider",
+                "/lls-provider/mine",
+                "/lls-provider/secret"
+            ]
+        );
         assert_eq!(
             findings[2].message,
             "has mode 0600 and is owned by 0:0, so a non-root UID that does not own it (the install step runs as an arbitrary UID, such as 1001) cannot read it"

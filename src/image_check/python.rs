@@ -111,7 +111,9 @@ mod tests {
         let tags = TargetPython::parse("3.12").unwrap().supported_tags();
         let fits = |name: &str| WheelName::parse(name).unwrap().is_compatible(&tags);
         assert!(fits("a-1-py3-none-any.whl"));
-        assert!(fits("a-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        assert!(fits(
+            "a-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+        ));
         assert!(fits("a-1-cp38-abi3-manylinux_2_28_x86_64.whl"));
         assert!(!fits("a-1-cp311-cp311-manylinux_2_17_x86_64.whl"));
         assert!(!fits("a-1-cp312-cp312-macosx_11_0_arm64.whl"));

@@ -28,12 +28,11 @@ pub fn check_spec(tree: &Tree) -> (Option<ProviderPackage>, Vec<Finding>) {
             )],
         );
     };
-    let text = match yaml_input::check_size(bytes.len())
-        .and_then(|()| yaml_input::decode_utf8(bytes))
-    {
-        Ok(text) => text,
-        Err(d) => return (None, vec![from_diagnostic(d)]),
-    };
+    let text =
+        match yaml_input::check_size(bytes.len()).and_then(|()| yaml_input::decode_utf8(bytes)) {
+            Ok(text) => text,
+            Err(d) => return (None, vec![from_diagnostic(d)]),
+        };
     let documents = match yaml_input::load_documents(text) {
         Ok(documents) => documents,
         Err(d) => return (None, vec![from_diagnostic(d)]),

@@ -52,7 +52,11 @@ pub fn good_tree() -> Tree {
                 "acme-provider",
                 "1.0.0",
                 &["acme_provider/__init__.py"],
-                &["helper>=2", "llama-stack>=0.2", "tomli; python_version < '3.11'"],
+                &[
+                    "helper>=2",
+                    "llama-stack>=0.2",
+                    "tomli; python_version < '3.11'",
+                ],
             ),
             0o644,
             0,
@@ -90,7 +94,9 @@ pub fn layer(tree: &Tree, whiteouts: &[&str]) -> Vec<u8> {
             Kind::Dir => {
                 h.set_entry_type(tar::EntryType::Directory);
                 h.set_size(0);
-                builder.append_data(&mut h, format!("{name}/"), &[][..]).unwrap();
+                builder
+                    .append_data(&mut h, format!("{name}/"), &[][..])
+                    .unwrap();
             }
             Kind::File(data) => {
                 h.set_entry_type(tar::EntryType::Regular);
@@ -115,13 +121,18 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 fn digest(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// An OCI archive with `layers` (already compressed or not) in order.
 pub fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
     let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
-    let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
+            .to_vec();
     let layer_json: Vec<String> = layers
         .iter()
         .map(|l| {

@@ -25,7 +25,12 @@ fn errors(report: &ImageReport) -> Vec<(String, String)> {
 fn a_good_image_passes_with_the_server_requirement_noted() {
     let report = check_tree("img", &good_tree(), Some(&py("3.12")));
     assert!(report.valid, "{}", report.render_text());
-    assert_eq!(report.count(Severity::Warning), 1, "{}", report.render_text());
+    assert_eq!(
+        report.count(Severity::Warning),
+        1,
+        "{}",
+        report.render_text()
+    );
     let warning = &report.findings[0];
     assert_eq!(warning.path, MAIN);
     assert_eq!(
@@ -40,11 +45,18 @@ fn a_missing_spec_is_reported_with_where_to_copy_it() {
     let mut tree = good_tree();
     tree.remove_all(SPEC_FILE);
     let report = check_tree("img", &tree, None);
-    assert_eq!(errors(&report), [(SPEC_FILE.to_string(), "is missing".to_string())]);
+    assert_eq!(
+        errors(&report),
+        [(SPEC_FILE.to_string(), "is missing".to_string())]
+    );
     let mut tree = Tree::default();
     tree.insert("/etc/passwd", Entry::file("", 0o644, 0, 0));
     let report = check_tree("img", &tree, None);
-    assert!(report.findings[0].fix.contains("no /lls-provider directory"));
+    assert!(
+        report.findings[0]
+            .fix
+            .contains("no /lls-provider directory")
+    );
 }
 
 #[test]
@@ -58,9 +70,17 @@ fn spec_violations_carry_field_and_line() {
     assert_eq!(f.field.as_deref(), Some("spec.api"));
     assert_eq!(f.location.map(|l| l.line), Some(7));
     let text = report.render_text();
-    assert!(text.starts_with("ERROR /lls-provider/lls-provider-spec.yaml spec.api (line 7, column 3): "), "{text}");
+    assert!(
+        text.starts_with(
+            "ERROR /lls-provider/lls-provider-spec.yaml spec.api (line 7, column 3): "
+        ),
+        "{text}"
+    );
     let mut tree = good_tree();
-    tree.insert(SPEC_FILE, Entry::file("kind: LlamaStackDistribution\napiVersion: x\n", 0o644, 0, 0));
+    tree.insert(
+        SPEC_FILE,
+        Entry::file("kind: LlamaStackDistribution\napiVersion: x\n", 0o644, 0, 0),
+    );
     assert!(!check_tree("img", &tree, None).valid);
 }
 
@@ -71,12 +91,22 @@ fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
     let report = check_tree("img", &tree, None);
     assert_eq!(
         errors(&report),
-        [(MAIN.to_string(), "is missing, yet the spec's spec.wheelPath names it".to_string())]
+        [(
+            MAIN.to_string(),
+            "is missing, yet the spec's spec.wheelPath names it".to_string()
+        )]
     );
-    assert!(report.findings[0].fix.contains("the wheels shipped: packages/helper-2.0-py3-none-any.whl"));
+    assert!(
+        report.findings[0]
+            .fix
+            .contains("the wheels shipped: packages/helper-2.0-py3-none-any.whl")
+    );
     let mut tree = good_tree();
     let stray = "/lls-provider/packages/stray-1.0-py3-none-any.whl";
-    tree.insert(stray, Entry::file(wheel("stray", "1.0", &["stray.py"], &[]), 0o644, 0, 0));
+    tree.insert(
+        stray,
+        Entry::file(wheel("stray", "1.0", &["stray.py"], &[]), 0o644, 0, 0),
+    );
     let report = check_tree("img", &tree, None);
     assert_eq!(
         errors(&report),
@@ -87,7 +117,12 @@ fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
 #[test]
 fn the_module_must_be_in_the_main_wheel() {
     let mut tree = good_tree();
-    let w = wheel("acme-provider", "1.0.0", &["other/__init__.py"], &["helper>=2"]);
+    let w = wheel(
+        "acme-provider",
+        "1.0.0",
+        &["other/__init__.py"],
+        &["helper>=2"],
+    );
     tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
     let report = check_tree("img", &tree, None);
     assert_eq!(
@@ -101,8 +136,14 @@ fn tags_must_fit_the_python() {
     let mut tree = good_tree();
     let name = "/lls-provider/packages/helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl";
     tree.remove_all(HELPER);
-    tree.insert(name, Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0));
-    let spec = SPEC.replace("helper-2.0-py3-none-any.whl", "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl");
+    tree.insert(
+        name,
+        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
+    );
+    let spec = SPEC.replace(
+        "helper-2.0-py3-none-any.whl",
+        "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+    );
     tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
     assert!(check_tree("img", &tree, Some(&py("3.11"))).valid);
     assert!(check_tree("img", &tree, None).valid);
@@ -116,12 +157,20 @@ fn tags_must_fit_the_python() {
 #[test]
 fn requirements_met_by_a_wrong_version_are_errors() {
     let mut tree = good_tree();
-    let w = wheel("acme-provider", "1.0.0", &["acme_provider/__init__.py"], &["helper>=3"]);
+    let w = wheel(
+        "acme-provider",
+        "1.0.0",
+        &["acme_provider/__init__.py"],
+        &["helper>=3"],
+    );
     tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
     let report = check_tree("img", &tree, None);
     assert_eq!(
         errors(&report),
-        [(HELPER.to_string(), "is version 2.0, but acme-provider 1.0.0 requires helper>=3".to_string())]
+        [(
+            HELPER.to_string(),
+            "is version 2.0, but acme-provider 1.0.0 requires helper>=3".to_string()
+        )]
     );
 }
 

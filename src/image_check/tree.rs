@@ -258,7 +258,10 @@ mod tests {
         t.insert("/lls-provider/spec.yaml", link("../data/spec.yaml"));
         t.insert("/abs", link("/data/spec.yaml"));
         t.insert("/loop", link("/loop"));
-        assert_eq!(t.resolve("/lls-provider/spec.yaml").unwrap().0, "/data/spec.yaml");
+        assert_eq!(
+            t.resolve("/lls-provider/spec.yaml").unwrap().0,
+            "/data/spec.yaml"
+        );
         assert_eq!(t.resolve("/abs").unwrap().0, "/data/spec.yaml");
         assert!(t.resolve("/loop").is_none());
     }

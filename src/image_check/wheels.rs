@@ -62,15 +62,16 @@ pub fn check_wheels(
         ));
     }
     if let Some(spec) = spec {
-        let declared: Vec<(&str, String)> = std::iter::once(("spec.wheelPath", &spec.spec.wheel_path))
-            .chain(
-                spec.spec
-                    .dependency_wheels
-                    .iter()
-                    .map(|w| ("spec.dependencyWheels", w)),
-            )
-            .map(|(field, w)| (field, image_path(w)))
-            .collect();
+        let declared: Vec<(&str, String)> =
+            std::iter::once(("spec.wheelPath", &spec.spec.wheel_path))
+                .chain(
+                    spec.spec
+                        .dependency_wheels
+                        .iter()
+                        .map(|w| ("spec.dependencyWheels", w)),
+                )
+                .map(|(field, w)| (field, image_path(w)))
+                .collect();
         for (field, path) in &declared {
             if tree.resolve(path).is_none() {
                 findings.push(Finding::error(
@@ -229,9 +230,11 @@ fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<F
             }
         }
         None => {
-            let fits = wheel.name.tags.iter().any(|t| {
-                t.rsplit('-').next().is_some_and(platform_fits)
-            });
+            let fits = wheel
+                .name
+                .tags
+                .iter()
+                .any(|t| t.rsplit('-').next().is_some_and(platform_fits));
             if !fits {
                 findings.push(Finding::error(
                     wheel.path.clone(),

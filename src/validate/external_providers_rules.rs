@@ -99,7 +99,9 @@ fn check_entry(c: &mut Collector, value: &Value, path: &str, ids: &mut Vec<(Stri
             c.error(&field(path, "provider_type"), p.problem, p.fix);
         }
     }
-    if let Some(module) = c.required_string(entry, "module", path, "the provider's Python module path") {
+    if let Some(module) =
+        c.required_string(entry, "module", path, "the provider's Python module path")
+    {
         if let Err(p) = rules::python_module(module) {
             c.error(&field(path, "module"), p.problem, p.fix);
         }
@@ -164,8 +166,14 @@ mod tests {
         let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"extra"), "{found:?}");
         assert!(paths.contains(&"providers.inferense"), "{found:?}");
-        assert!(paths.contains(&"providers.inference[0].module"), "{found:?}");
-        assert!(paths.contains(&"providers.vector_io[0].providerId"), "{found:?}");
+        assert!(
+            paths.contains(&"providers.inference[0].module"),
+            "{found:?}"
+        );
+        assert!(
+            paths.contains(&"providers.vector_io[0].providerId"),
+            "{found:?}"
+        );
         assert!(
             found.iter().any(|(p, m)| p == "providers.inferense[0].provider_id"
                 && m == "'custom-vllm' is used twice: by providers.inference[0] and by providers.inferense[0]"),

@@ -4,8 +4,8 @@
 //! committed file differs from what the types say; `make ts-types` writes it.
 
 use super::responses::*;
-use crate::image_check::{Finding, ImageReport};
 use crate::diagnostic::{Diagnostic, InputDiagnostic, Location, Severity};
+use crate::image_check::{Finding, ImageReport};
 use crate::inject::{Change, ChangeKind, ChangeOp};
 use crate::llsd::{ExternalProviderStatus, ProviderPhase};
 use crate::pipeline::FailureSummary;

@@ -14,7 +14,12 @@ fn tree_of(files: &[(&str, &str)]) -> Tree {
 
 #[test]
 fn layers_apply_in_order_with_whiteouts() {
-    let lower = tree_of(&[("/a/keep", "1"), ("/a/gone", "2"), ("/b/x", "3"), ("/c", "4")]);
+    let lower = tree_of(&[
+        ("/a/keep", "1"),
+        ("/a/gone", "2"),
+        ("/b/x", "3"),
+        ("/c", "4"),
+    ]);
     let upper = tree_of(&[("/b/new", "5"), ("/c", "6")]);
     let bytes = archive(&[
         layer(&lower, &[]),
@@ -23,8 +28,14 @@ fn layers_apply_in_order_with_whiteouts() {
     let tree = read_archive(&bytes).unwrap();
     assert!(tree.get("/a/keep").is_some());
     assert!(tree.get("/a/gone").is_none());
-    assert!(tree.get("/b/x").is_none(), "the opaque whiteout hides the lower layer");
-    assert!(tree.get("/b/new").is_some(), "but not the layer's own entries");
+    assert!(
+        tree.get("/b/x").is_none(),
+        "the opaque whiteout hides the lower layer"
+    );
+    assert!(
+        tree.get("/b/new").is_some(),
+        "but not the layer's own entries"
+    );
     assert!(tree.get("/c").is_some());
     // Contents are kept only under /lls-provider.
     assert_eq!(tree.get("/c").unwrap().data(), Some(&[][..]));
@@ -37,7 +48,10 @@ fn modes_and_owners_come_from_the_headers() {
     let tree = read_archive(&archive(&[layer(&t, &[])])).unwrap();
     let e = tree.get("/lls-provider/secret").unwrap();
     assert_eq!((e.mode, e.uid), (0o600, 0));
-    assert_eq!(tree.get("/lls-provider/lls-provider-spec.yaml"), t.get("/lls-provider/lls-provider-spec.yaml"));
+    assert_eq!(
+        tree.get("/lls-provider/lls-provider-spec.yaml"),
+        t.get("/lls-provider/lls-provider-spec.yaml")
+    );
 }
 
 #[test]
@@ -60,11 +74,17 @@ fn broken_archives_are_one_finding_each() {
             if path == skip {
                 return None;
             }
-            files.iter().find(|(n, _)| n == path).map(|(_, d)| d.clone())
+            files
+                .iter()
+                .find(|(n, _)| n == path)
+                .map(|(_, d)| d.clone())
         }
     };
     let err = read_layout(&read("oci-layout")).unwrap_err();
-    assert_eq!(err.message, "is not an OCI image: it has no oci-layout file");
+    assert_eq!(
+        err.message,
+        "is not an OCI image: it has no oci-layout file"
+    );
     let err = read_layout(&read("index.json")).unwrap_err();
     assert_eq!(err.message, "is not an OCI image: it has no index.json");
     let biggest = files.iter().max_by_key(|(_, d)| d.len()).unwrap().0.clone();
@@ -84,8 +104,18 @@ fn broken_archives_are_one_finding_each() {
         }
     };
     let err = read_layout(&corrupt).unwrap_err();
-    assert!(err.message.contains("does not match its digest"), "{}", err.message);
-    let err = apply_layer(&mut Tree::default(), &[0x28, 0xb5, 0x2f, 0xfd, 0], "sha256:x", &mut 10).unwrap_err();
+    assert!(
+        err.message.contains("does not match its digest"),
+        "{}",
+        err.message
+    );
+    let err = apply_layer(
+        &mut Tree::default(),
+        &[0x28, 0xb5, 0x2f, 0xfd, 0],
+        "sha256:x",
+        &mut 10,
+    )
+    .unwrap_err();
     assert!(err.message.contains("zstd"));
 }
 
@@ -95,5 +125,9 @@ fn a_gzip_bomb_stops_at_the_budget() {
     let blob = gzip(&layer(&big, &[]));
     let mut budget = 50_000;
     let err = apply_layer(&mut Tree::default(), &blob, "sha256:x", &mut budget).unwrap_err();
-    assert!(err.message.contains("unpacks to more than"), "{}", err.message);
+    assert!(
+        err.message.contains("unpacks to more than"),
+        "{}",
+        err.message
+    );
 }

@@ -208,16 +208,6 @@ impl Tree {
         out.reverse();
         out
     }
-
-    /// How many entries the tree has.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether the tree has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]

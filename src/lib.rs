@@ -23,6 +23,8 @@
 pub mod api;
 pub mod crd;
 pub mod diagnostic;
+pub mod extra_providers;
+pub mod image_check;
 pub mod inject;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod install;
@@ -37,6 +39,7 @@ pub mod status;
 pub mod validate;
 #[cfg(feature = "web")]
 pub mod web;
+pub mod wheel;
 pub mod yaml_input;
 
 pub use diagnostic::{Diagnostic, Input, InputDiagnostic, Location, Severity};

@@ -96,6 +96,49 @@ fn invalid_provider_specs_fail_with_exact_messages() {
 }
 
 #[test]
+fn valid_extra_providers_pass() {
+    run_examples("examples/extra-providers", 0);
+}
+
+#[test]
+fn invalid_extra_providers_fail_with_exact_messages() {
+    run_examples("examples/extra-providers/invalid", 1);
+}
+
+/// What `merge --extra-providers-output` writes validates as ExternalProviders.
+#[test]
+fn the_merge_output_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("extra-providers.yaml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+        .args(["merge", "--metadata-dir"])
+        .arg(root.join("examples/merge/metadata"))
+        .args(["--providers", "ollama,pgvector-ext", "--base"])
+        .arg(root.join("examples/merge/run.yaml"))
+        .arg("--output")
+        .arg(dir.path().join("run.yaml"))
+        .arg("--extra-providers-output")
+        .arg(&out)
+        .arg("--log")
+        .arg(dir.path().join("log.txt"))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+        .arg("validate")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(": ExternalProviders is valid\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn every_violation_class_of_the_issue_is_exemplified() {
     let out = validate(&[
         "examples/llsd/invalid/bad-provider-id.yaml",

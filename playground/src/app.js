@@ -6,6 +6,7 @@ import { createEditor } from './editors.js';
 import { diffLines, hunks, unified } from './diff.js';
 import { encodeState, decodeState } from './share.js';
 import { setupTabs } from './tabs.js';
+import { setupImageCheck } from './image-check.js';
 import { EXAMPLES, exampleState, DEFAULT_DEPLOYMENT, DEFAULT_RUN_YAML } from './examples.js';
 
 const DEBOUNCE_MS = 200;
@@ -723,6 +724,7 @@ async function main() {
     button.addEventListener('click', () => download(button.dataset.download));
   }
   $('share').addEventListener('click', copyShareLink);
+  setupImageCheck();
   $('reset-deployment').addEventListener('click', () => {
     editors.deployment.setText(DEFAULT_DEPLOYMENT);
     edited();

@@ -540,3 +540,72 @@ table: string,
  * The per-provider status.
  */
 report: StatusReport, };
+
+export type Finding = { 
+/**
+ * Error (the image breaks the contract) or warning (worth checking).
+ */
+severity: Severity, 
+/**
+ * The file in the image (`/lls-provider/packages/x.whl`), or the
+ * archive itself (empty) when it cannot be read.
+ */
+path: string, 
+/**
+ * The field of the spec file, for spec validation findings.
+ */
+field?: string, 
+/**
+ * Line and column in the spec file, when known.
+ */
+location?: Location, 
+/**
+ * What is wrong.
+ */
+message: string, 
+/**
+ * How to fix it.
+ */
+fix: string, };
+
+export type ImageReport = { 
+/**
+ * The image as the caller named it (a file or directory name).
+ */
+image: string, 
+/**
+ * Whether no finding is an error.
+ */
+valid: boolean, 
+/**
+ * The Python the tags and markers were checked against (`3.12`), when given.
+ */
+python?: string, 
+/**
+ * Every finding, errors and warnings, in check order.
+ */
+findings: Array<Finding>, };
+
+export type CheckImageRequest = { 
+/**
+ * The archive's name, for the report (default `image.oci.tar`).
+ */
+image: string | null, 
+/**
+ * The server's CPython (`3.12`); empty or absent: not narrowed.
+ */
+python: string | null, };
+
+export type CheckImageResponse = { 
+/**
+ * Whether the image has no error finding.
+ */
+ok: boolean, 
+/**
+ * The report `llsd-providers check-image --output json` prints.
+ */
+report: ImageReport, 
+/**
+ * The report as `check-image` prints it.
+ */
+text: string, };

@@ -51,6 +51,7 @@ export const timings = [];
  *   extraProviders: [T.ExtraProvidersRequest, T.TextResponse],
  *   merge: [T.MergeRequest, T.MergeResponse],
  *   status: [T.StatusRequest, T.StatusResponse],
+ *   checkImage: [T.CheckImageRequest, T.CheckImageResponse],
  * }} Exports
  */
 
@@ -60,15 +61,17 @@ export const timings = [];
  * @template {keyof Exports} K
  * @param {K} name
  * @param {Exports[K][0]} request
+ * @param {Uint8Array} [bytes] the export's leading byte argument (checkImage: the archive)
  * @returns {Exports[K][1] | T.Failed}
  */
-export function call(name, request) {
+export function call(name, request, bytes) {
   if (!glue || reloading) {
     return { ok: false, errors: [internal(`the core is ${glue ? 'reloading' : 'not loaded'}`)] };
   }
   try {
     const started = performance.now();
-    const response = JSON.parse(glue[name](JSON.stringify(request)));
+    const text = bytes ? glue[name](bytes, JSON.stringify(request)) : glue[name](JSON.stringify(request));
+    const response = JSON.parse(text);
     timings.push([name, performance.now() - started]);
     if (timings.length > 200) timings.splice(0, 100);
     return response;

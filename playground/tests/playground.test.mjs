@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, openPage } from './browser.mjs';
@@ -370,5 +371,82 @@ test('README screenshot (UPDATE_SCREENSHOT=1 rewrites playground/screenshot.png)
     await loadExample(page, 'override');
     await selectTab(page, 'tab-out-merged');
     await page.screenshot({ path: join(here, '..', 'screenshot.png') });
+  });
+});
+
+/** A small OCI archive made with Python's tarfile and zipfile: a provider
+ * image whose helper wheel is root-only (mode 0600). */
+function providerArchive() {
+  const script = String.raw`
+import hashlib, io, json, sys, tarfile, zipfile
+def wheel(name, files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in files: z.writestr(f, "# module\n")
+        z.writestr(name + "-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n" % name)
+    return buf.getvalue()
+spec = b"""apiVersion: llamastack.io/v1alpha1
+kind: ProviderPackage
+metadata: {name: acme, version: 1.0.0, vendor: Acme}
+spec:
+  packageName: acme
+  providerType: remote::acme
+  api: inference
+  wheelPath: packages/acme-1.0-py3-none-any.whl
+  dependencyWheels: [packages/helper-1.0-py3-none-any.whl]
+"""
+def tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, data, mode in entries:
+            info = tarfile.TarInfo(name); info.mode = mode
+            if data is None: info.type = tarfile.DIRTYPE; t.addfile(info)
+            else: info.size = len(data); t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+layer = tar([("lls-provider", None, 0o755), ("lls-provider/packages", None, 0o755),
+             ("lls-provider/lls-provider-spec.yaml", spec, 0o644),
+             ("lls-provider/packages/acme-1.0-py3-none-any.whl", wheel("acme", ["acme/__init__.py"]), 0o644),
+             ("lls-provider/packages/helper-1.0-py3-none-any.whl", wheel("helper", ["helper.py"]), 0o600)])
+sha = lambda b: hashlib.sha256(b).hexdigest()
+config = b'{"architecture":"amd64","os":"linux"}'
+manifest = json.dumps({"schemaVersion": 2, "config": {"digest": "sha256:" + sha(config), "size": len(config)},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + sha(layer), "size": len(layer)}]}).encode()
+index = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:" + sha(manifest), "size": len(manifest)}]}).encode()
+out = io.BytesIO()
+with tarfile.open(fileobj=out, mode="w") as t:
+    for name, data in [("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("index.json", index)] + \
+            [("blobs/sha256/" + sha(b), b) for b in (config, manifest, layer)]:
+        info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+sys.stdout.buffer.write(out.getvalue())
+`;
+  const result = spawnSync(process.env.PYTHON ?? 'python3', ['-c', script], { maxBuffer: 1 << 24 });
+  assert.equal(result.status, 0, String(result.stderr));
+  return result.stdout;
+}
+
+test('an OCI archive dropped on the page is checked, each finding with its file and fix', async () => {
+  const archive = [...providerArchive()];
+  await withPage(async (page) => {
+    await page.evaluate((bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'provider.oci.tar'));
+      document.getElementById('image-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, archive);
+    await page.waitForFunction(() => document.getElementById('image-summary').textContent !== '');
+    assert.equal(
+      await text(page, '#image-summary'),
+      'provider.oci.tar: does not pass the provider image contract; 1 error(s), 0 warning(s)',
+    );
+    const findings = await page.$$eval('#image-findings li', (items) => items.map((li) => li.textContent));
+    assert.equal(findings.length, 1);
+    assert.match(
+      findings[0],
+      /^ERROR \/lls-provider\/packages\/helper-1\.0-py3-none-any\.whl: has mode 0600 and is owned by 0:0, so a non-root UID that does not own it .*fix: make it world-readable/,
+    );
+    // A Python the wheels do not fit: the same archive is checked again.
+    await page.fill('#image-python', '2.7');
+    await page.dispatchEvent('#image-python', 'change');
+    await page.waitForFunction(() => document.getElementById('image-summary').textContent.includes('--python'));
+    await shot(page, 'image-check');
   });
 });

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Exit codes: 0 success, 1 the input has
 //! problems (violations, merge errors), 2 usage errors or unreadable input.
 
+mod check_image_cmd;
 mod crd_cmd;
 mod inject_cmd;
 mod input;
@@ -45,6 +46,8 @@ enum Command {
     Install(install_cmd::InstallArgs),
     /// Diagnose external providers from a pod: phase and an actionable message per provider.
     Status(status_cmd::StatusArgs),
+    /// Check a provider image (OCI archive, OCI layout or root directory) against the contract before pushing it.
+    CheckImage(check_image_cmd::CheckImageArgs),
     /// Print the JSON patch adding externalProviders to the operator's LlamaStackDistribution CRD.
     Crd,
     /// The kubectl plugin (`kubectl llsd-providers …`): status, validate, inject, rollout against the cluster (native only).
@@ -104,6 +107,7 @@ pub fn run() -> ExitCode {
         #[cfg(not(target_arch = "wasm32"))]
         Command::Install(args) => install_cmd::run(&args),
         Command::Status(args) => status_cmd::run(&args),
+        Command::CheckImage(args) => check_image_cmd::run(&args),
         Command::Crd => crd_cmd::run(),
         #[cfg(not(target_arch = "wasm32"))]
         Command::Kubectl(args) => kubectl_cmd::run(&args),

@@ -12,7 +12,7 @@
 pub mod report;
 pub mod resolve;
 pub mod unpack;
-pub mod wheel;
+pub use crate::wheel;
 
 pub use report::{Context, Failure, Origin, Refusal, Rendered, Shadow};
 pub use resolve::{Chosen, Plan, Provider, ServerDist, Target, Wheel, resolve};

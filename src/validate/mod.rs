@@ -1,12 +1,14 @@
 //! Validation of user documents by kind: every violation at once, each with
 //! its field path, what is wrong and how to fix it.
 
+mod external_providers_rules;
 mod fields;
 mod file;
 mod llsd_rules;
 mod provider_package_rules;
 pub mod rules;
 
+pub use external_providers_rules::check_external_providers;
 pub use fields::type_name;
 pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
 pub use llsd_rules::check_llsd;
@@ -56,6 +58,8 @@ pub enum Document {
     Llsd(Box<LlamaStackDistribution>),
     /// An lls-provider-spec.yaml.
     ProviderPackage(Box<ProviderPackage>),
+    /// An extra-providers.yaml (`merge --extra-providers-output`).
+    ExternalProviders(Box<crate::extra_providers::ExternalProviders>),
 }
 
 /// Result of validating one document: its kind and name when readable, and
@@ -94,12 +98,15 @@ pub fn validate_document(value: &Value) -> DocumentReport {
         Some(crate::provider_package::KIND) => split(check_provider_package(value), |v| {
             Document::ProviderPackage(Box::new(v))
         }),
+        Some(crate::extra_providers::KIND) => split(check_external_providers(value), |v| {
+            Document::ExternalProviders(Box::new(v))
+        }),
         Some(other) => (
             None,
             vec![Diagnostic::error(
                 "kind",
                 format!("'{other}' is not a kind this tool validates"),
-                "pass a LlamaStackDistribution or a ProviderPackage (lls-provider-spec.yaml)",
+                "pass a LlamaStackDistribution, a ProviderPackage (lls-provider-spec.yaml) or an ExternalProviders file (extra-providers.yaml)",
             )],
         ),
         None => (
@@ -107,7 +114,7 @@ pub fn validate_document(value: &Value) -> DocumentReport {
             vec![Diagnostic::error(
                 "kind",
                 "is missing, so the document's kind is unknown",
-                "add `kind: LlamaStackDistribution` or `kind: ProviderPackage`",
+                "add `kind: LlamaStackDistribution`, `kind: ProviderPackage` or `kind: ExternalProviders`",
             )],
         ),
     };

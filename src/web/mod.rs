@@ -94,6 +94,13 @@ pub fn merge(request: &str) -> String {
     respond(ops::merge(request))
 }
 
+/// An OCI archive's bytes and a [`responses::CheckImageRequest`] →
+/// [`responses::CheckImageResponse`].
+#[wasm_bindgen(js_name = checkImage)]
+pub fn check_image(archive: &[u8], request: &str) -> String {
+    respond(ops::check_image(archive, request))
+}
+
 /// [`responses::StatusRequest`] → [`responses::StatusResponse`].
 #[wasm_bindgen]
 pub fn status(request: &str) -> String {

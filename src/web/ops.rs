@@ -90,6 +90,30 @@ fn tagged(input: Input, diagnostics: Vec<Diagnostic>) -> Vec<InputDiagnostic> {
 }
 
 /// Reads the request object; a malformed request is an error response.
+/// `check-image` on an OCI archive's bytes (gzip layers are inflated in
+/// wasm: the wheels' zip entries need inflate anyway).
+pub fn check_image(archive: &[u8], json: &str) -> Result<CheckImageResponse, Failed> {
+    use crate::image_check::{TargetPython, check_archive};
+    let req: CheckImageRequest = request(json)?;
+    let python = match req.python.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(TargetPython::parse(text).map_err(|message| {
+            Failed::with(vec![Input::Request.with(Diagnostic::error(
+                "python",
+                message,
+                "give the server's Python as 3.12, or leave it empty",
+            ))])
+        })?),
+    };
+    let image = req.image.as_deref().unwrap_or("image.oci.tar");
+    let report = check_archive(image, archive, python.as_ref());
+    Ok(CheckImageResponse {
+        ok: report.valid,
+        text: report.render_text(),
+        report,
+    })
+}
+
 fn request<T: DeserializeOwned>(json: &str) -> Result<T, Failed> {
     serde_json::from_str(json).map_err(|err| {
         Failed::with(vec![Input::Request.with(Diagnostic::error(

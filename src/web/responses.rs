@@ -104,6 +104,30 @@ pub struct StatusRequest {
     pub llsd: String,
 }
 
+/// `checkImage` request (the archive's bytes are the export's other argument).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CheckImageRequest {
+    /// The archive's name, for the report (default `image.oci.tar`).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// The server's CPython (`3.12`); empty or absent: not narrowed.
+    #[serde(default)]
+    pub python: Option<String>,
+}
+
+/// `checkImage` response.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CheckImageResponse {
+    /// Whether the image has no error finding.
+    pub ok: bool,
+    /// The report `llsd-providers check-image --output json` prints.
+    pub report: crate::image_check::ImageReport,
+    /// The report as `check-image` prints it.
+    pub text: String,
+}
+
 /// Any failed call.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

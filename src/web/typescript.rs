@@ -5,6 +5,7 @@
 
 use super::responses::*;
 use crate::diagnostic::{Diagnostic, InputDiagnostic, Location, Severity};
+use crate::image_check::{Finding, ImageReport};
 use crate::inject::{Change, ChangeKind, ChangeOp};
 use crate::llsd::{ExternalProviderStatus, ProviderPhase};
 use crate::pipeline::FailureSummary;
@@ -51,6 +52,10 @@ fn declarations() -> String {
         InjectResponse::decl(&config),
         MergeResponse::decl(&config),
         StatusResponse::decl(&config),
+        Finding::decl(&config),
+        ImageReport::decl(&config),
+        CheckImageRequest::decl(&config),
+        CheckImageResponse::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from src/web/responses.rs and the core types they use (ts-rs):\n\

@@ -33,6 +33,8 @@ RUST_SOURCES = [
     "src/merge",               # merge-config: base config errors, log lines, warnings
     "src/inject",              # llsd-providers inject and the policy's mutation
     "src/install",             # merge-config: resolution, install and shadowing messages
+    "src/wheel.rs",            # wheel names and METADATA (install, check-image)
+    "src/image_check",         # llsd-providers check-image
     "src/status",              # llsd-providers status
     "src/cli",                 # usage and I/O errors
     "src/policy",              # Kubewarden policy rejections and warnings (when present)
@@ -56,6 +58,7 @@ EXEMPT = {
     "extra_providers_output": "key",              # a clap argument id in a `requires` attribute
     "platform_python_implementation": "key",      # marker names read from the probe's JSON
     "python_full_version": "key",
+    "3.N and 3.N.0 are valid versions": "internal",  # expect() of versions built from a u32
 }
 
 

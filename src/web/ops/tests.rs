@@ -310,3 +310,34 @@ fn bad_requests_and_garbage_inputs_come_back_as_data() {
         }
     }
 }
+
+#[test]
+fn check_image_reports_findings_and_refuses_a_bad_python() {
+    use crate::image_check::testing::{archive, good_tree, gzip, layer};
+    let good = archive(&[gzip(&layer(&good_tree(), &[]))]);
+    let response = serde_json::to_value(
+        check_image(&good, r#"{"image": "p.tar", "python": "3.12"}"#).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(response["ok"], true, "{response}");
+    assert_eq!(response["report"]["python"], "3.12");
+    assert!(
+        response["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("p.tar: passes the provider image contract; 0 error(s), 1 warning(s)\n")
+    );
+    let mut broken = good_tree();
+    broken.remove_all("/lls-provider/lls-provider-spec.yaml");
+    let bytes = archive(&[layer(&broken, &[])]);
+    let response = serde_json::to_value(check_image(&bytes, "{}").unwrap()).unwrap();
+    assert_eq!(response["ok"], false);
+    assert_eq!(
+        response["report"]["findings"][0]["path"],
+        "/lls-provider/lls-provider-spec.yaml"
+    );
+    let failed =
+        serde_json::to_value(check_image(&good, r#"{"python": "2.7"}"#).unwrap_err()).unwrap();
+    assert_eq!(failed["errors"][0]["source"], "request");
+    assert_eq!(failed["errors"][0]["path"], "python");
+}

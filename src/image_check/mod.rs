@@ -1,0 +1,58 @@
+//! `llsd-providers check-image`: a provider image against the contract
+//! (docs/architecture.md, "Provider image layout" and "check-image"),
+//! before it is pushed.
+//!
+//! Pure: the hosts turn their input into a [`Tree`] (an OCI archive's bytes
+//! through [`read_archive`], an OCI layout's files through [`read_layout`],
+//! or an unpacked root directory they walk themselves) and render the
+//! [`ImageReport`]. The checks, in order: the spec file ([`spec`]), the
+//! wheels ([`wheels`]), the module in the main wheel ([`package_name`]),
+//! the wheels' requirements ([`requirements`]), the permissions
+//! ([`permissions`]).
+
+pub mod finding;
+pub mod oci;
+pub mod package_name;
+pub mod permissions;
+pub mod python;
+pub mod requirements;
+pub mod spec;
+pub mod tree;
+pub mod wheels;
+
+pub use finding::{Finding, ImageReport};
+pub use oci::{read_archive, read_layout};
+pub use python::TargetPython;
+pub use tree::{Entry, Kind, Tree};
+
+/// Checks the image `tree`, named `image` in the report, against the
+/// provider image contract; `python` narrows the tag and marker checks to
+/// that CPython.
+pub fn check_tree(image: &str, tree: &Tree, python: Option<&TargetPython>) -> ImageReport {
+    let (package, mut findings) = spec::check_spec(tree);
+    let wheels = wheels::check_wheels(tree, package.as_ref(), python, &mut findings);
+    if let Some(package) = &package {
+        let main = wheels::image_path(&package.spec.wheel_path);
+        if let Some(wheel) = wheels.iter().find(|w| w.path == main) {
+            findings.extend(package_name::check_package_name(
+                wheel,
+                &package.spec.package_name,
+            ));
+        }
+    }
+    findings.extend(requirements::check_requirements(&wheels, python));
+    findings.extend(permissions::check_permissions(tree));
+    ImageReport::new(image, python.map(TargetPython::version), findings)
+}
+
+/// Reads an OCI archive and checks it; an unreadable archive is one finding.
+pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -> ImageReport {
+    match read_archive(bytes) {
+        Ok(tree) => check_tree(image, &tree, python),
+        Err(finding) => ImageReport::new(image, python.map(TargetPython::version), vec![finding]),
+    }
+}
+
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,349 @@
+//! Reading an image from bytes: an OCI archive (a tar holding `oci-layout`,
+//! `index.json` and `blobs/sha256/…`) or the files of an OCI layout
+//! directory, down to the image's file system: the manifest's layers (tar,
+//! or tar+gzip) applied in order, whiteouts (`.wh.NAME`, `.wh..wh..opq`)
+//! included (OCI image spec, "Applying changesets").
+//!
+//! Problems come back as one [`Finding`] naming the blob and the fix.
+
+use super::finding::Finding;
+use super::tree::{Entry, Kind, Tree, normalize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Layers decompress to at most this many bytes in total: a gzip bomb stops
+/// here instead of exhausting memory (a provider image's data layer is a few
+/// megabytes).
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+
+/// The largest archive (or layout blob) read, in bytes.
+pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
+
+/// Only files under this directory keep their contents in the tree (the
+/// checks read nothing else); other files are kept with empty contents.
+pub const KEEP_DATA_UNDER: &str = "/lls-provider";
+
+const FIX_SAVE: &str = "save the image as an OCI archive (`buildah push IMAGE oci-archive:provider.oci.tar`, `podman save --format oci-archive`, `skopeo copy … oci-archive:provider.oci.tar`) and pass that file";
+
+/// Reads an OCI archive (the bytes of `oci-archive:` output).
+pub fn read_archive(bytes: &[u8]) -> Result<Tree, Finding> {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut archive = tar::Archive::new(bytes);
+    let entries = archive
+        .entries()
+        .map_err(|err| not_a_tar("the archive", &err))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|err| not_a_tar("the archive", &err))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+        let mut data = Vec::new();
+        entry
+            .read_to_end(&mut data)
+            .map_err(|err| not_a_tar("the archive", &err))?;
+        files.insert(name.trim_start_matches('/').to_string(), data);
+    }
+    if files.contains_key("manifest.json") && !files.contains_key("index.json") {
+        return Err(Finding::error(
+            "",
+            "is a docker-archive (manifest.json, no index.json), not an OCI archive",
+            FIX_SAVE,
+        ));
+    }
+    read_layout(&|path: &str| files.get(path).cloned())
+}
+
+/// Reads an OCI layout given a way to read its files by relative path
+/// (`index.json`, `blobs/sha256/HEX`).
+pub fn read_layout(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<Tree, Finding> {
+    if read("oci-layout").is_none() {
+        return Err(Finding::error(
+            "",
+            "is not an OCI image: it has no oci-layout file",
+            FIX_SAVE,
+        ));
+    }
+    let index = json_blob(read, "index.json")?;
+    let manifest = pick_manifest(read, &index, "index.json", 0)?;
+    let layers = manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Finding::error(
+                "",
+                "the image manifest has no layers list",
+                "rebuild the image; its manifest is not an OCI image manifest",
+            )
+        })?;
+    let mut tree = Tree::default();
+    let mut budget = MAX_UNPACKED_BYTES;
+    for layer in layers {
+        let digest = layer.get("digest").and_then(Value::as_str).unwrap_or("");
+        let blob = blob(read, digest)?;
+        apply_layer(&mut tree, &blob, digest, &mut budget)?;
+    }
+    Ok(tree)
+}
+
+/// An index's manifest for linux/amd64 (or its only/first one), following
+/// nested indexes.
+fn pick_manifest(
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    index: &Value,
+    what: &str,
+    depth: usize,
+) -> Result<Value, Finding> {
+    let manifests = index
+        .get("manifests")
+        .and_then(Value::as_array)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| {
+            Finding::error(
+                "",
+                format!("{what} lists no manifest"),
+                "rebuild the image; an OCI archive's index.json names the image manifest",
+            )
+        })?;
+    let platform = |m: &Value, key: &str| {
+        m.pointer(&format!("/platform/{key}"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let chosen = manifests
+        .iter()
+        .find(|m| {
+            platform(m, "os").as_deref() == Some("linux")
+                && platform(m, "architecture").as_deref() == Some("amd64")
+        })
+        .unwrap_or(&manifests[0]);
+    let digest = chosen.get("digest").and_then(Value::as_str).unwrap_or("");
+    let value = json_blob(read, &blob_path(digest)?)?;
+    if value.get("manifests").is_some() && depth < 4 {
+        return pick_manifest(read, &value, &format!("the index {digest}"), depth + 1);
+    }
+    Ok(value)
+}
+
+fn blob_path(digest: &str) -> Result<String, Finding> {
+    match digest.split_once(':') {
+        Some(("sha256", hex)) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(format!("blobs/sha256/{hex}"))
+        }
+        _ => Err(Finding::error(
+            "",
+            format!("'{digest}' is not a sha256 digest this tool can read"),
+            "rebuild the image with sha256 digests (the default of buildah, podman and skopeo)",
+        )),
+    }
+}
+
+fn blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, digest: &str) -> Result<Vec<u8>, Finding> {
+    let path = blob_path(digest)?;
+    let data = read(&path).ok_or_else(|| {
+        Finding::error(
+            "",
+            format!("blob {path} is missing"),
+            "the archive is incomplete: save the image again",
+        )
+    })?;
+    let actual: String = Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let actual = format!("sha256:{actual}");
+    if actual != digest {
+        return Err(Finding::error(
+            "",
+            format!("blob {path} does not match its digest (its content hashes to {actual})"),
+            "the archive is corrupt: save the image again",
+        ));
+    }
+    Ok(data)
+}
+
+fn json_blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, path: &str) -> Result<Value, Finding> {
+    let data = if path == "index.json" {
+        read(path).ok_or_else(|| {
+            Finding::error("", "is not an OCI image: it has no index.json", FIX_SAVE)
+        })?
+    } else {
+        let digest = format!("sha256:{}", path.trim_start_matches("blobs/sha256/"));
+        blob(read, &digest)?
+    };
+    serde_json::from_slice(&data).map_err(|err| {
+        Finding::error(
+            "",
+            format!("{path} is not valid JSON: {err}"),
+            "the archive is corrupt: save the image again",
+        )
+    })
+}
+
+fn not_a_tar(what: &str, err: &std::io::Error) -> Finding {
+    Finding::error("", format!("{what} is not a readable tar: {err}"), FIX_SAVE)
+}
+
+/// Applies one layer (tar or tar+gzip, told apart by the gzip magic bytes)
+/// to `tree`: its whiteouts first, then its entries.
+pub fn apply_layer(
+    tree: &mut Tree,
+    blob: &[u8],
+    digest: &str,
+    budget: &mut u64,
+) -> Result<(), Finding> {
+    let what = format!("layer {digest}");
+    if blob.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Err(Finding::error(
+            "",
+            format!("{what} is zstd-compressed, which this tool does not read"),
+            "build or push the image with gzip or uncompressed layers (buildah push --compression-format gzip)",
+        ));
+    }
+    let limit = budget.saturating_add(1);
+    let reader: Box<dyn Read + '_> = if blob.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::GzDecoder::new(blob).take(limit))
+    } else {
+        Box::new(blob.take(limit))
+    };
+    let mut counted = Counted {
+        inner: reader,
+        read: 0,
+    };
+    let mut entries: Vec<(String, Entry)> = Vec::new();
+    let mut opaque: Vec<String> = Vec::new();
+    let mut whiteouts: Vec<String> = Vec::new();
+    let mut failure: Option<std::io::Error> = None;
+    'read: {
+        let mut archive = tar::Archive::new(&mut counted);
+        let iter = match archive.entries() {
+            Ok(iter) => iter,
+            Err(err) => {
+                failure = Some(err);
+                break 'read;
+            }
+        };
+        for entry in iter {
+            let mut entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    failure = Some(err);
+                    break 'read;
+                }
+            };
+            let path = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+            let dir = if dir.is_empty() { "/" } else { dir };
+            if name == ".wh..wh..opq" {
+                opaque.push(dir.to_string());
+                continue;
+            }
+            if let Some(hidden) = name.strip_prefix(".wh.") {
+                whiteouts.push(normalize(&format!("{dir}/{hidden}")));
+                continue;
+            }
+            let header = entry.header();
+            let mode = header.mode().unwrap_or(0) & 0o7777;
+            let uid = header.uid().unwrap_or(0);
+            let gid = header.gid().unwrap_or(0);
+            let kind_type = header.entry_type();
+            let kind = if kind_type.is_dir() {
+                Kind::Dir
+            } else if kind_type.is_symlink() {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                Kind::Symlink(target)
+            } else if kind_type.is_hard_link() {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| normalize(&String::from_utf8_lossy(&b)))
+                    .unwrap_or_default();
+                let linked = entries
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| *p == target)
+                    .map(|(_, e)| e.kind.clone())
+                    .or_else(|| tree.get(&target).map(|e| e.kind.clone()));
+                linked.unwrap_or(Kind::Other)
+            } else if kind_type.is_file() || kind_type.is_contiguous() {
+                let mut data = Vec::new();
+                if path.starts_with(&format!("{KEEP_DATA_UNDER}/")) {
+                    if let Err(err) = entry.read_to_end(&mut data) {
+                        failure = Some(err);
+                        break 'read;
+                    }
+                }
+                Kind::File(data)
+            } else if kind_type.is_pax_global_extensions() {
+                continue;
+            } else {
+                Kind::Other
+            };
+            entries.push((
+                path,
+                Entry {
+                    kind,
+                    mode,
+                    uid,
+                    gid,
+                },
+            ));
+        }
+    }
+    if counted.read > *budget {
+        return Err(too_large(&what));
+    }
+    if let Some(err) = failure {
+        return Err(not_a_tar(&what, &err));
+    }
+    *budget -= counted.read;
+    for dir in opaque {
+        tree.clear_dir(&dir);
+    }
+    for path in whiteouts {
+        tree.remove_all(&path);
+    }
+    for (path, entry) in entries {
+        if path == "/" {
+            continue;
+        }
+        if !matches!(entry.kind, Kind::Dir) {
+            // A file replacing a directory hides what the directory held.
+            tree.remove_all(&path);
+        }
+        tree.insert(&path, entry);
+    }
+    Ok(())
+}
+
+fn too_large(what: &str) -> Finding {
+    Finding::error(
+        "",
+        format!(
+            "{what} unpacks to more than {} MiB",
+            MAX_UNPACKED_BYTES >> 20
+        ),
+        "keep the provider image to its data (/lls-provider); a provider image needs no base image",
+    )
+}
+
+/// Counts the bytes read through it (the layer's unpacked size).
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests;

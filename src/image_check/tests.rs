@@ -1,0 +1,198 @@
+//! Each check of [`super::check_tree`] on a good tree with one thing broken.
+
+use super::testing::{SPEC, good_tree, wheel};
+use super::*;
+use crate::diagnostic::Severity;
+
+const MAIN: &str = "/lls-provider/packages/acme_provider-1.0.0-py3-none-any.whl";
+const HELPER: &str = "/lls-provider/packages/helper-2.0-py3-none-any.whl";
+const SPEC_FILE: &str = "/lls-provider/lls-provider-spec.yaml";
+
+fn py(v: &str) -> TargetPython {
+    TargetPython::parse(v).unwrap()
+}
+
+fn errors(report: &ImageReport) -> Vec<(String, String)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(|f| (f.path.clone(), f.message.clone()))
+        .collect()
+}
+
+#[test]
+fn a_good_image_passes_with_the_server_requirement_noted() {
+    let report = check_tree("img", &good_tree(), Some(&py("3.12")));
+    assert!(report.valid, "{}", report.render_text());
+    assert_eq!(
+        report.count(Severity::Warning),
+        1,
+        "{}",
+        report.render_text()
+    );
+    let warning = &report.findings[0];
+    assert_eq!(warning.path, MAIN);
+    assert_eq!(
+        warning.message,
+        "requires llama-stack>=0.2, which no wheel in the image provides: the server image must have it"
+    );
+    assert!(check_tree("img", &good_tree(), None).valid);
+}
+
+#[test]
+fn a_missing_spec_is_reported_with_where_to_copy_it() {
+    let mut tree = good_tree();
+    tree.remove_all(SPEC_FILE);
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(SPEC_FILE.to_string(), "is missing".to_string())]
+    );
+    let mut tree = Tree::default();
+    tree.insert("/etc/passwd", Entry::file("", 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert!(
+        report.findings[0]
+            .fix
+            .contains("no /lls-provider directory")
+    );
+}
+
+#[test]
+fn spec_violations_carry_field_and_line() {
+    let mut tree = good_tree();
+    let bad = SPEC.replace("api: inference", "api: infrence");
+    tree.insert(SPEC_FILE, Entry::file(bad, 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    let f = &report.findings[0];
+    assert_eq!(f.path, SPEC_FILE);
+    assert_eq!(f.field.as_deref(), Some("spec.api"));
+    assert_eq!(f.location.map(|l| l.line), Some(7));
+    let text = report.render_text();
+    assert!(
+        text.starts_with(
+            "ERROR /lls-provider/lls-provider-spec.yaml spec.api (line 7, column 3): "
+        ),
+        "{text}"
+    );
+    let mut tree = good_tree();
+    tree.insert(
+        SPEC_FILE,
+        Entry::file("kind: LlamaStackDistribution\napiVersion: x\n", 0o644, 0, 0),
+    );
+    assert!(!check_tree("img", &tree, None).valid);
+}
+
+#[test]
+fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
+    let mut tree = good_tree();
+    tree.remove_all(MAIN);
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(
+            MAIN.to_string(),
+            "is missing, yet the spec's spec.wheelPath names it".to_string()
+        )]
+    );
+    assert!(
+        report.findings[0]
+            .fix
+            .contains("the wheels shipped: packages/helper-2.0-py3-none-any.whl")
+    );
+    let mut tree = good_tree();
+    let stray = "/lls-provider/packages/stray-1.0-py3-none-any.whl";
+    tree.insert(
+        stray,
+        Entry::file(wheel("stray", "1.0", &["stray.py"], &[]), 0o644, 0, 0),
+    );
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(stray.to_string(), "is not listed in lls-provider-spec.yaml, yet the install step installs every wheel in packages/".to_string())]
+    );
+}
+
+#[test]
+fn the_module_must_be_in_the_main_wheel() {
+    let mut tree = good_tree();
+    let w = wheel(
+        "acme-provider",
+        "1.0.0",
+        &["other/__init__.py"],
+        &["helper>=2"],
+    );
+    tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(MAIN.to_string(), "does not contain the module 'acme_provider' that spec.packageName names (no acme_provider/__init__.py or acme_provider.py); its top-level modules: other".to_string())]
+    );
+}
+
+#[test]
+fn tags_must_fit_the_python() {
+    let mut tree = good_tree();
+    let name = "/lls-provider/packages/helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl";
+    tree.remove_all(HELPER);
+    tree.insert(
+        name,
+        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
+    );
+    let spec = SPEC.replace(
+        "helper-2.0-py3-none-any.whl",
+        "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+    );
+    tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
+    assert!(check_tree("img", &tree, Some(&py("3.11"))).valid);
+    assert!(check_tree("img", &tree, None).valid);
+    let report = check_tree("img", &tree, Some(&py("3.12")));
+    assert_eq!(
+        errors(&report),
+        [(name.to_string(), "is tagged cp311-cp311-manylinux_2_17_x86_64, which CPython 3.12 on linux x86_64 does not install".to_string())]
+    );
+}
+
+#[test]
+fn requirements_met_by_a_wrong_version_are_errors() {
+    let mut tree = good_tree();
+    let w = wheel(
+        "acme-provider",
+        "1.0.0",
+        &["acme_provider/__init__.py"],
+        &["helper>=3"],
+    );
+    tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(
+            HELPER.to_string(),
+            "is version 2.0, but acme-provider 1.0.0 requires helper>=3".to_string()
+        )]
+    );
+}
+
+#[test]
+fn files_unreadable_by_a_non_root_uid_are_errors() {
+    let mut tree = good_tree();
+    let data = tree.get(HELPER).unwrap().data().unwrap().to_vec();
+    tree.insert(HELPER, Entry::file(data, 0o600, 0, 0));
+    let report = check_tree("img", &tree, None);
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].0, HELPER);
+    assert!(errors[0].1.starts_with("has mode 0600 and is owned by 0:0"));
+}
+
+#[test]
+fn archives_are_read_and_checked() {
+    use super::testing::{archive, gzip, layer};
+    let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
+    let report = check_archive("img.tar", &bytes, Some(&py("3.12")));
+    assert!(report.valid, "{}", report.render_text());
+    let report = check_archive("img.tar", b"not a tar at all", None);
+    assert!(!report.valid);
+    assert_eq!(report.findings[0].path, "");
+}

@@ -1,0 +1,247 @@
+//! The wheels: the spec's `wheelPath` and `dependencyWheels` exist, every
+//! wheel in `packages/` is listed (the install step installs them all),
+//! each is a readable wheel whose tags and `Requires-Python` fit the
+//! server's Python.
+
+use super::finding::Finding;
+use super::python::{TargetPython, platform_fits};
+use super::tree::{Kind, Tree};
+use crate::provider_package::ProviderPackage;
+use crate::wheel::{CoreMetadata, WheelName, parse_metadata};
+use std::io::{Cursor, Read};
+
+/// Where wheels live in the image.
+pub const PACKAGES_DIR: &str = "/lls-provider/packages";
+
+/// `METADATA` is read up to this size (real ones are a few kilobytes; the
+/// description is the bulk).
+const MAX_METADATA_BYTES: u64 = 4 << 20;
+
+/// A wheel of the image, opened.
+#[derive(Debug, Clone)]
+pub struct Wheel {
+    /// Its path in the image (`/lls-provider/packages/x-1.0-py3-none-any.whl`).
+    pub path: String,
+    /// Its parsed file name.
+    pub name: WheelName,
+    /// The paths inside the zip.
+    pub files: Vec<String>,
+    /// Its core metadata.
+    pub metadata: CoreMetadata,
+}
+
+/// The absolute image path of a spec path (relative to /lls-provider).
+pub fn image_path(relative: &str) -> String {
+    super::tree::normalize(&format!("/lls-provider/{relative}"))
+}
+
+/// Checks the declared and shipped wheels and opens the readable ones.
+pub fn check_wheels(
+    tree: &Tree,
+    spec: Option<&ProviderPackage>,
+    python: Option<&TargetPython>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Wheel> {
+    let shipped: Vec<String> = tree
+        .children(PACKAGES_DIR)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".whl"))
+        .map(|(name, _)| format!("{PACKAGES_DIR}/{name}"))
+        .collect();
+    if tree.resolve(PACKAGES_DIR).is_none() {
+        findings.push(Finding::error(
+            PACKAGES_DIR,
+            "is missing",
+            "COPY the provider's wheels to /lls-provider/packages/ in the Containerfile",
+        ));
+    } else if shipped.is_empty() {
+        findings.push(Finding::error(
+            PACKAGES_DIR,
+            "holds no .whl file",
+            "build the provider's wheel (pip wheel --no-deps -w packages .) and COPY packages/ to /lls-provider/packages/",
+        ));
+    }
+    if let Some(spec) = spec {
+        let declared: Vec<(&str, String)> =
+            std::iter::once(("spec.wheelPath", &spec.spec.wheel_path))
+                .chain(
+                    spec.spec
+                        .dependency_wheels
+                        .iter()
+                        .map(|w| ("spec.dependencyWheels", w)),
+                )
+                .map(|(field, w)| (field, image_path(w)))
+                .collect();
+        for (field, path) in &declared {
+            if tree.resolve(path).is_none() {
+                findings.push(Finding::error(
+                    path.clone(),
+                    format!("is missing, yet the spec's {field} names it"),
+                    format!(
+                        "COPY the wheel into /lls-provider/packages/ or correct {field} in lls-provider-spec.yaml (the wheels shipped: {})",
+                        list(&shipped)
+                    ),
+                ));
+            }
+        }
+        for path in &shipped {
+            if !declared.iter().any(|(_, d)| d == path) {
+                findings.push(Finding::error(
+                    path.clone(),
+                    "is not listed in lls-provider-spec.yaml, yet the install step installs every wheel in packages/",
+                    "add it to spec.dependencyWheels, or remove it from the image",
+                ));
+            }
+        }
+    }
+    let mut wheels = Vec::new();
+    for path in &shipped {
+        if let Some(wheel) = open_wheel(tree, path, findings) {
+            check_tags(&wheel, python, findings);
+            wheels.push(wheel);
+        }
+    }
+    wheels
+}
+
+fn list(paths: &[String]) -> String {
+    if paths.is_empty() {
+        return "none".to_string();
+    }
+    paths
+        .iter()
+        .map(|p| p.trim_start_matches("/lls-provider/"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Opens the wheel at `path`: its name, its file list, its METADATA.
+fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wheel> {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let name = match WheelName::parse(file_name) {
+        Ok(name) => name,
+        Err(message) => {
+            findings.push(Finding::error(
+                path,
+                message,
+                "name the wheel as pip wheel does: name-version-python-abi-platform.whl",
+            ));
+            return None;
+        }
+    };
+    let data = match tree.resolve(path).map(|(_, e)| &e.kind) {
+        Some(Kind::File(data)) => data,
+        _ => {
+            findings.push(Finding::error(
+                path,
+                "is not a regular file",
+                "COPY the wheel file itself into /lls-provider/packages/",
+            ));
+            return None;
+        }
+    };
+    let unreadable = |err: String| {
+        Finding::error(
+            path,
+            format!("is not a readable wheel: {err}"),
+            "rebuild the wheel (pip wheel --no-deps) and COPY it again",
+        )
+    };
+    let mut zip = match zip::ZipArchive::new(Cursor::new(data.as_slice())) {
+        Ok(zip) => zip,
+        Err(err) => {
+            findings.push(unreadable(err.to_string()));
+            return None;
+        }
+    };
+    let files: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let metadata_path = files
+        .iter()
+        .find(|f| {
+            f.strip_suffix(".dist-info/METADATA")
+                .is_some_and(|dir| !dir.contains('/'))
+        })
+        .cloned();
+    let Some(metadata_path) = metadata_path else {
+        findings.push(unreadable("it has no NAME.dist-info/METADATA".into()));
+        return None;
+    };
+    let mut text = String::new();
+    let read = zip
+        .by_name(&metadata_path)
+        .map_err(|err| err.to_string())
+        .and_then(|entry| {
+            entry
+                .take(MAX_METADATA_BYTES)
+                .read_to_string(&mut text)
+                .map_err(|err| err.to_string())
+        });
+    if let Err(err) = read {
+        findings.push(unreadable(format!("{metadata_path}: {err}")));
+        return None;
+    }
+    match parse_metadata(&text) {
+        Ok(metadata) => Some(Wheel {
+            path: path.to_string(),
+            name,
+            files,
+            metadata,
+        }),
+        Err(err) => {
+            findings.push(unreadable(format!("{metadata_path}: {err}")));
+            None
+        }
+    }
+}
+
+fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<Finding>) {
+    let tags = wheel.name.tag_text();
+    match python {
+        Some(python) => {
+            if !wheel.name.is_compatible(&python.supported_tags()) {
+                findings.push(Finding::error(
+                    wheel.path.clone(),
+                    format!(
+                        "is tagged {tags}, which CPython {} on linux x86_64 does not install",
+                        python.version()
+                    ),
+                    format!(
+                        "build the wheel with Python {} on linux x86_64 (or as a pure-Python py3-none-any wheel)",
+                        python.version()
+                    ),
+                ));
+            }
+            let full = pep508_rs::pep440_rs::Version::new([3, u64::from(python.minor), 0]);
+            if let Some(requires) = &wheel.metadata.requires_python {
+                if !requires.contains(&full) {
+                    findings.push(Finding::error(
+                        wheel.path.clone(),
+                        format!(
+                            "requires Python {requires} (METADATA Requires-Python), so Python {} does not install it",
+                            python.version()
+                        ),
+                        format!(
+                            "ship a version of {} that supports Python {}, or loosen requires-python in its pyproject.toml",
+                            wheel.name.name,
+                            python.version()
+                        ),
+                    ));
+                }
+            }
+        }
+        None => {
+            let fits = wheel
+                .name
+                .tags
+                .iter()
+                .any(|t| t.rsplit('-').next().is_some_and(platform_fits));
+            if !fits {
+                findings.push(Finding::error(
+                    wheel.path.clone(),
+                    format!("is tagged {tags}, for a platform other than linux x86_64"),
+                    "build the wheel on linux x86_64 (manylinux) or as a pure-Python py3-none-any wheel",
+                ));
+            }
+        }
+    }
+}

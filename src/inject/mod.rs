@@ -18,7 +18,8 @@ pub use changes::{
 };
 pub use hash::providers_hash;
 pub use options::{
-    DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions, InstallMode,
+    DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions,
+    InstallMode, REMOVED_MERGE_COMMAND,
 };
 
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};

@@ -36,6 +36,18 @@ if [ -z "$ID" ]; then
          "ERROR: PROVIDER_ID is not set in init container $CONTAINER (image: $IMAGE). Resolution: re-create the Deployment so that the injection sets it."
 fi
 
+# Defence in depth: the id names a directory on the shared volume. The
+# injection only ever passes DNS-1123 labels; nothing else is used here
+# (a '/', '..' or newline would leave the sources directory).
+case "$ID" in
+    *[!abcdefghijklmnopqrstuvwxyz0123456789-]* | -* | *-) bad_id=1 ;;
+    *) bad_id=0 ;;
+esac
+if [ "$bad_id" = 1 ] || [ "${#ID}" -gt 63 ]; then
+    fail "PROVIDER_ID is not a DNS-1123 label in init container $CONTAINER (image: $IMAGE). Resolution: re-create the Deployment so that the injection sets it." \
+         "ERROR: PROVIDER_ID is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit) in init container $CONTAINER (image: $IMAGE); it names a directory on the shared volume, so nothing was copied. Resolution: re-create the Deployment so that the injection sets it."
+fi
+
 if [ ! -f "$SRC/lls-provider-spec.yaml" ]; then
     fail "Missing $SRC/lls-provider-spec.yaml in image $IMAGE (init container $CONTAINER, provider '$ID'). Resolution: build the provider image with its metadata at $SRC/lls-provider-spec.yaml." \
          "ERROR: Missing $SRC/lls-provider-spec.yaml in image $IMAGE

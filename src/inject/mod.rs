@@ -11,6 +11,7 @@ mod hash;
 pub mod names;
 mod options;
 mod server;
+mod size;
 mod strip;
 
 pub use changes::{
@@ -18,8 +19,10 @@ pub use changes::{
 };
 pub use hash::providers_hash;
 pub use options::{
-    DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions, InstallMode,
+    DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions,
+    InstallMode, REMOVED_MERGE_COMMAND,
 };
+pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
 
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
@@ -125,16 +128,20 @@ pub fn inject(
         config_file: &config.file,
     };
     let image_volumes = options.install_mode == InstallMode::ImageVolume;
-    let init = pod.init_containers.get_or_insert_with(Vec::new);
+    let mut added = Vec::new();
     if !image_volumes {
-        init.push(containers::stage_container(options));
-        init.extend(
+        added.push(containers::stage_container(options));
+        added.extend(
             providers
                 .iter()
                 .map(|listed| containers::copy_container(listed.provider, options)),
         );
     }
-    init.push(containers::install_merge_container(&step, options));
+    added.push(containers::install_merge_container(&step, options));
+    containers::check_names(pod, &added)?;
+    pod.init_containers
+        .get_or_insert_with(Vec::new)
+        .extend(added);
 
     let volumes = pod.volumes.get_or_insert_with(Vec::new);
     volumes.push(empty_dir(
@@ -157,7 +164,7 @@ pub fn inject(
             )
         }));
     }
-    server::wire_server(&mut pod.containers[config.container], &config.volume)?;
+    let pythonpath = server::wire_server(&mut pod.containers[config.container], &config.volume)?;
 
     let annotations = template
         .metadata
@@ -166,6 +173,12 @@ pub fn inject(
         .get_or_insert_with(Default::default);
     annotations.insert(HASH_ANNOTATION.to_string(), providers_hash(&providers));
     annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume);
+    if let Some(original) = pythonpath {
+        annotations.insert(PYTHONPATH_ANNOTATION.to_string(), original);
+    }
+    size::check(&deployment, providers.len(), options).map_err(|d| InjectError {
+        diagnostics: vec![d],
+    })?;
     Ok(deployment)
 }
 

@@ -62,6 +62,11 @@ pub const HASH_ANNOTATION: &str = "llsd-providers.llamastack.io/providers-hash";
 /// replaced, so that the injection can be undone.
 pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-volume";
 
+/// Pod-template annotation holding the server's PYTHONPATH value from before
+/// the injection, when it had one, so that the injection can be undone
+/// exactly (an empty value, or one already listing the packages path).
+pub const PYTHONPATH_ANNOTATION: &str = "llsd-providers.llamastack.io/pythonpath";
+
 /// Environment variable of the install-and-merge step holding the providers
 /// in CRD order, as a JSON list of crd-config objects (docs/architecture.md,
 /// "crd-config.yaml"); `status` reads it when a pod has no per-provider

@@ -3,15 +3,13 @@
 use crate::diagnostic::Diagnostic;
 use serde::{Deserialize, Serialize};
 
-/// Image and command of the `merge-config` init container, sizes and
-/// resources of the injected init containers.
+/// Image of the installer binary, sizes and resources of the injected init
+/// containers, install mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct InjectOptions {
     /// Image carrying this project's CLI (native or `wasmtime` + the WASI module).
     pub merge_image: String,
-    /// Command prefix; `merge --metadata-dir …` is appended as args.
-    pub merge_command: Vec<String>,
     /// `sizeLimit` of the shared emptyDir holding the installed packages.
     pub shared_volume_size_limit: String,
     /// Requests and memory limit of every injected init container.
@@ -54,6 +52,9 @@ pub struct InitContainerResources {
     pub memory_limit: String,
 }
 
+/// A field older options had (see [`InjectOptions::removed_field`]).
+pub const REMOVED_MERGE_COMMAND: &str = "mergeCommand";
+
 /// `mergeImage` when the options do not set one: this project's CLI image.
 pub const DEFAULT_MERGE_IMAGE: &str = "quay.io/llsd-providers/merge-config:0.1.0";
 /// `installBinary` when the options do not set one: where the merge image
@@ -64,7 +65,6 @@ impl Default for InjectOptions {
     fn default() -> Self {
         InjectOptions {
             merge_image: DEFAULT_MERGE_IMAGE.to_string(),
-            merge_command: vec!["llsd-providers".to_string()],
             shared_volume_size_limit: "2Gi".to_string(),
             init_container_resources: InitContainerResources::default(),
             run_as_user: 1001,
@@ -87,7 +87,7 @@ impl Default for InitContainerResources {
 impl InjectOptions {
     /// What each option holds, for messages about a mistyped one (the one
     /// description every host uses).
-    pub const TYPES: &'static str = "mergeImage (an image reference), mergeCommand (a list of strings), \
+    pub const TYPES: &'static str = "mergeImage (an image reference), \
          sharedVolumeSizeLimit (a quantity such as 2Gi), initContainerResources (cpuRequest, memoryRequest, \
          memoryLimit: quantities), runAsUser (an integer UID), installMode (initContainers or imageVolume), \
          installBinary (an absolute path); see docs/external-providers.md";
@@ -103,6 +103,9 @@ impl InjectOptions {
     /// Reads options from a document: types first (a mismatch names its
     /// field), then values ([`InjectOptions::check`]); every problem at once.
     pub fn read(value: &serde_json::Value) -> Result<InjectOptions, Vec<Diagnostic>> {
+        if let Some(removed) = Self::removed_field(value) {
+            return Err(vec![removed]);
+        }
         let options: InjectOptions = crate::yaml_input::typed(Self::TYPES)(value)?;
         let problems = options.check();
         if problems.is_empty() {
@@ -112,18 +115,31 @@ impl InjectOptions {
         }
     }
 
+    /// The error for a field that options no longer have, when `value` (the
+    /// options or the policy settings) still sets one: `mergeCommand` was
+    /// used by the merge-only init container, replaced by the install step
+    /// (`{installBinary} install … --output …`), which merges itself.
+    pub fn removed_field(value: &serde_json::Value) -> Option<Diagnostic> {
+        let map = value.as_object()?;
+        map.get(REMOVED_MERGE_COMMAND)?;
+        let binary = map
+            .get("installBinary")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(DEFAULT_INSTALL_BINARY);
+        Some(Diagnostic::error(
+            REMOVED_MERGE_COMMAND,
+            format!(
+                "`mergeCommand` was removed: the merge runs inside `{binary} install` (the merge-config init container)"
+            ),
+            "delete the field",
+        ))
+    }
+
     /// Every problem with the options, each naming its field.
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         if let Err(p) = crate::validate::rules::image_reference(&self.merge_image) {
             problems.push(Diagnostic::error("mergeImage", p.problem, p.fix));
-        }
-        if self.merge_command.is_empty() || self.merge_command.iter().any(|part| part.is_empty()) {
-            problems.push(Diagnostic::error(
-                "mergeCommand",
-                "must be a non-empty list of non-empty strings",
-                "e.g. [llsd-providers] or [wasmtime, run, --dir, /opt/llama-stack, /llsd-providers.wasm]",
-            ));
         }
         let quantities = [
             ("sharedVolumeSizeLimit", &self.shared_volume_size_limit),
@@ -214,7 +230,6 @@ mod tests {
     fn problems_name_their_field() {
         let options: InjectOptions = serde_json::from_value(serde_json::json!({
             "mergeImage": "Bad Image",
-            "mergeCommand": [],
             "sharedVolumeSizeLimit": "2GB",
             "initContainerResources": {"memoryLimit": "lots"},
             "runAsUser": 0
@@ -225,7 +240,6 @@ mod tests {
             fields,
             [
                 "mergeImage",
-                "mergeCommand",
                 "sharedVolumeSizeLimit",
                 "initContainerResources.memoryLimit",
                 "runAsUser"
@@ -251,6 +265,23 @@ mod tests {
             serde_json::from_value::<InjectOptions>(serde_json::json!({"installMode": "volumes"}))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn merge_command_is_refused_as_removed() {
+        let err = InjectOptions::read(&serde_json::json!({
+            "mergeCommand": ["llsd-providers"],
+            "installBinary": "/bin/llsd"
+        }))
+        .unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].path, "mergeCommand");
+        assert_eq!(
+            err[0].problem,
+            "`mergeCommand` was removed: the merge runs inside `/bin/llsd install` (the merge-config init container)"
+        );
+        assert_eq!(err[0].fix, "delete the field");
+        assert!(!InjectOptions::field_names().contains(&"mergeCommand".to_string()));
     }
 
     #[test]

@@ -115,8 +115,81 @@ fn config_file_name(server: &Container, mount_path: &str) -> String {
 }
 
 /// Wires the server container: merged config where the user's was,
-/// packages first on PYTHONPATH, the shared volume read-only.
-pub fn wire_server(server: &mut Container, config_volume: &str) -> Result<(), Diagnostic> {
+/// packages first on PYTHONPATH, the shared volume read-only. Returns the
+/// server's PYTHONPATH value before wiring when it had one (recorded in
+/// [`PYTHONPATH_ANNOTATION`] so that [`unwire`] restores it exactly).
+///
+/// PYTHONPATH rules (docs/architecture.md, "Injection"): absent → added as
+/// the packages path; empty → the packages path alone (no `:` that would
+/// put the working directory on `sys.path`); already listing the packages
+/// path → kept as the user wrote it; otherwise the packages path is
+/// prepended. The last `PYTHONPATH` entry is the one Kubernetes uses. A
+/// `valueFrom` PYTHONPATH, or none in `env` while `envFrom` could set one
+/// (an `env` entry would silently override it), is refused.
+pub fn wire_server(
+    server: &mut Container,
+    config_volume: &str,
+) -> Result<Option<String>, Diagnostic> {
+    let container_path = format!("spec.template.spec.containers[name={}]", server.name);
+    let taken = server
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| m.mount_path.trim_end_matches('/') == SHARED_PATH);
+    if let Some(taken) = taken {
+        return Err(Diagnostic::error(
+            format!("{container_path}.volumeMounts[name={}]", taken.name),
+            format!(
+                "already mounts a volume at {SHARED_PATH}, where the injection mounts the installed provider packages (the API server refuses two mounts at one path)"
+            ),
+            "mount that volume elsewhere in the server container; the injection owns /opt/llama-stack/external-providers",
+        ));
+    }
+    let env = server.env.get_or_insert_with(Vec::new);
+    let at = env.iter().rposition(|e| e.name == PYTHONPATH);
+    if at.is_none()
+        && server
+            .env_from
+            .as_ref()
+            .is_some_and(|from| !from.is_empty())
+    {
+        return Err(Diagnostic::error(
+            format!("{container_path}.envFrom"),
+            "may set PYTHONPATH, which the injection cannot see: its PYTHONPATH entry in env would silently replace that value",
+            "set PYTHONPATH in the LLSD's containerSpec.env (an env entry takes precedence over envFrom; an empty value when you need none)",
+        ));
+    }
+    let original = match at {
+        None => {
+            env.push(EnvVar {
+                name: PYTHONPATH.to_string(),
+                value: Some(PACKAGES_PATH.to_string()),
+                ..EnvVar::default()
+            });
+            None
+        }
+        Some(i) if env[i].value_from.is_some() => {
+            return Err(Diagnostic::error(
+                format!("{container_path}.env[name=PYTHONPATH]"),
+                "is set with valueFrom, so the provider packages path cannot be prepended",
+                "set PYTHONPATH as a plain value in the LLSD's containerSpec.env",
+            ));
+        }
+        Some(i) => {
+            let value = env[i].value.clone().unwrap_or_default();
+            let listed = value
+                .split(':')
+                .any(|entry| entry.trim_end_matches('/') == PACKAGES_PATH);
+            env[i].value = Some(if value.is_empty() {
+                PACKAGES_PATH.to_string()
+            } else if listed {
+                value.clone()
+            } else {
+                format!("{PACKAGES_PATH}:{value}")
+            });
+            Some(value)
+        }
+    };
     let mounts = server.volume_mounts.get_or_insert_with(Vec::new);
     for mount in mounts.iter_mut().filter(|m| m.name == config_volume) {
         mount.name = MERGED_VOLUME.to_string();
@@ -127,66 +200,42 @@ pub fn wire_server(server: &mut Container, config_volume: &str) -> Result<(), Di
         read_only: Some(true),
         ..VolumeMount::default()
     });
-    let env = server.env.get_or_insert_with(Vec::new);
-    match env.iter_mut().find(|e| e.name == PYTHONPATH) {
-        None => env.push(EnvVar {
-            name: PYTHONPATH.to_string(),
-            value: Some(PACKAGES_PATH.to_string()),
-            ..EnvVar::default()
-        }),
-        Some(existing) if existing.value_from.is_some() => {
-            return Err(Diagnostic::error(
-                format!(
-                    "spec.template.spec.containers[name={}].env[name=PYTHONPATH]",
-                    server.name
-                ),
-                "is set with valueFrom, so the provider packages path cannot be prepended",
-                "set PYTHONPATH as a plain value in the LLSD's containerSpec.env",
-            ));
-        }
-        Some(existing) => {
-            existing.value = Some(match existing.value.as_deref() {
-                None | Some("") => PACKAGES_PATH.to_string(),
-                Some(value) => format!("{PACKAGES_PATH}:{value}"),
-            });
-        }
-    }
-    Ok(())
+    Ok(original)
 }
 
-/// Undoes [`wire_server`] on every container.
-pub fn unwire(container: &mut Container, config_volume: &str) {
-    if let Some(mounts) = container.volume_mounts.as_mut() {
-        mounts.retain(|m| m.name != SHARED_VOLUME);
-        for mount in mounts.iter_mut().filter(|m| m.name == MERGED_VOLUME) {
-            mount.name = config_volume.to_string();
+/// Undoes [`wire_server`] on a container it wired (the one mounting the
+/// shared volume); `pythonpath` is the recorded value from before wiring,
+/// `None` when PYTHONPATH was absent (or the injection predates the record:
+/// then a prepended packages path is removed).
+pub fn unwire(container: &mut Container, config_volume: &str, pythonpath: Option<&str>) {
+    let Some(mounts) = container.volume_mounts.as_mut() else {
+        return;
+    };
+    if !mounts.iter().any(|m| m.name == SHARED_VOLUME) {
+        return;
+    }
+    mounts.retain(|m| m.name != SHARED_VOLUME);
+    for mount in mounts.iter_mut().filter(|m| m.name == MERGED_VOLUME) {
+        mount.name = config_volume.to_string();
+    }
+    let Some(env) = container.env.as_mut() else {
+        return;
+    };
+    if let Some(i) = env.iter().rposition(|e| e.name == PYTHONPATH) {
+        match (pythonpath, env[i].value.as_deref()) {
+            (Some(original), _) => env[i].value = Some(original.to_string()),
+            (None, Some(PACKAGES_PATH)) => {
+                env.remove(i);
+            }
+            (None, Some(value)) => {
+                if let Some(rest) = value.strip_prefix(&format!("{PACKAGES_PATH}:")) {
+                    env[i].value = Some(rest.to_string());
+                }
+            }
+            (None, None) => {}
         }
     }
-    if let Some(env) = container.env.as_mut() {
-        let prefix = format!("{PACKAGES_PATH}:");
-        let last = env.len().saturating_sub(1);
-        // wire_server appends PYTHONPATH only when it was absent, so a bare
-        // packages path in last place was added; elsewhere it was empty.
-        let added = env
-            .iter()
-            .position(|e| e.name == PYTHONPATH && e.value.as_deref() == Some(PACKAGES_PATH))
-            .filter(|&i| i == last);
-        if let Some(i) = added {
-            env.remove(i);
-        }
-        for e in env.iter_mut().filter(|e| e.name == PYTHONPATH) {
-            match e.value.as_deref() {
-                Some(PACKAGES_PATH) => e.value = Some(String::new()),
-                Some(value) => {
-                    if let Some(rest) = value.strip_prefix(&prefix) {
-                        e.value = Some(rest.to_string());
-                    }
-                }
-                None => {}
-            }
-        }
-        if env.is_empty() {
-            container.env = None;
-        }
+    if env.is_empty() {
+        container.env = None;
     }
 }

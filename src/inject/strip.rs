@@ -28,6 +28,9 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
     let config_volume = annotations
         .and_then(|a| a.get(CONFIG_VOLUME_ANNOTATION))
         .cloned();
+    let pythonpath = annotations
+        .and_then(|a| a.get(PYTHONPATH_ANNOTATION))
+        .cloned();
     let Some(pod) = template.spec.as_mut() else {
         return Ok(());
     };
@@ -67,12 +70,13 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
     }
     let config_volume = config_volume.unwrap_or_default();
     for container in pod.containers.iter_mut() {
-        unwire(container, &config_volume);
+        unwire(container, &config_volume, pythonpath.as_deref());
     }
     if let Some(metadata) = template.metadata.as_mut() {
         if let Some(annotations) = metadata.annotations.as_mut() {
             annotations.remove(HASH_ANNOTATION);
             annotations.remove(CONFIG_VOLUME_ANNOTATION);
+            annotations.remove(PYTHONPATH_ANNOTATION);
             if annotations.is_empty() {
                 metadata.annotations = None;
             }

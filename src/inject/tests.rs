@@ -512,3 +512,204 @@ fn config_file_name_comes_from_the_server() {
             .contains(&"/opt/llama-stack/config/run.yaml".to_string())
     );
 }
+
+fn hostile(name: &str) -> Deployment {
+    let path = format!("{}/tests/data/hostile/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn only_error(result: Result<Deployment, InjectError>) -> (String, String) {
+    let err = result.unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{err:?}");
+    let d = &err.diagnostics[0].diagnostic;
+    (d.path.clone(), d.problem.clone())
+}
+
+#[test]
+fn an_ordinary_container_with_an_injected_name_is_refused() {
+    let d = hostile("deployment-sidecar-named-merge-config.yaml");
+    for options in [InjectOptions::default(), image_volume_options()] {
+        let (path, problem) = only_error(inject(&two_providers(), &d, &options));
+        assert_eq!(path, "spec.template.spec.containers[name=merge-config]");
+        assert!(problem.contains("('merge-config')"), "{problem}");
+    }
+    // a user init container named like a copy container, in an injected template
+    let mut d = injected();
+    let spec = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+    spec.containers.push(Container {
+        name: "install-provider-vec".into(),
+        ..Container::default()
+    });
+    let (path, _) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    assert_eq!(
+        path,
+        "spec.template.spec.containers[name=install-provider-vec]"
+    );
+    // imageVolume mode adds no copy containers: that name is free there
+    inject(&two_providers(), &d, &image_volume_options()).unwrap();
+}
+
+#[test]
+fn a_server_mount_at_the_packages_path_is_refused() {
+    let d = hostile("deployment-mount-at-packages-path.yaml");
+    let (path, problem) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    assert_eq!(
+        path,
+        "spec.template.spec.containers[name=llama-stack].volumeMounts[name=cache]"
+    );
+    assert!(problem.contains(SHARED_PATH), "{problem}");
+}
+
+#[test]
+fn pythonpath_from_env_from_is_refused_unless_env_sets_it() {
+    let d = hostile("deployment-pythonpath-envfrom.yaml");
+    let (path, problem) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    assert_eq!(
+        path,
+        "spec.template.spec.containers[name=llama-stack].envFrom"
+    );
+    assert!(problem.contains("cannot see"), "{problem}");
+    // an env entry takes precedence over envFrom: wired, and undone exactly
+    let mut with_env = d.clone();
+    let server = &mut with_env
+        .spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .containers[0];
+    server
+        .env
+        .as_mut()
+        .unwrap()
+        .push(k8s_openapi::api::core::v1::EnvVar {
+            name: "PYTHONPATH".into(),
+            value: Some("/app".into()),
+            ..Default::default()
+        });
+    let out = inject(&two_providers(), &with_env, &InjectOptions::default()).unwrap();
+    assert_eq!(
+        env_of(&pod(&out).containers[0], "PYTHONPATH"),
+        Some(format!("{PACKAGES_PATH}:/app").as_str())
+    );
+    assert_eq!(
+        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
+        with_env
+    );
+}
+
+fn last_pythonpath(d: &Deployment) -> Option<String> {
+    pod(d).containers[0]
+        .env
+        .iter()
+        .flatten()
+        .rfind(|e| e.name == "PYTHONPATH")
+        .and_then(|e| e.value.clone())
+}
+
+#[test]
+fn an_empty_pythonpath_becomes_the_packages_path_alone_and_comes_back_empty() {
+    let d = hostile("deployment-pythonpath-empty-last.yaml");
+    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    // no trailing ':' (an empty entry is the working directory on sys.path)
+    assert_eq!(last_pythonpath(&out).as_deref(), Some(PACKAGES_PATH));
+    assert_eq!(
+        inject(&two_providers(), &out, &InjectOptions::default()).unwrap(),
+        out
+    );
+    // the empty value was last in env: it is restored, not removed
+    assert_eq!(
+        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
+        d
+    );
+}
+
+#[test]
+fn a_pythonpath_listing_the_packages_path_is_kept_and_the_last_entry_counts() {
+    let d = hostile("deployment-pythonpath-listed-twice.yaml");
+    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let server = &pod(&out).containers[0];
+    let values: Vec<_> = server
+        .env
+        .iter()
+        .flatten()
+        .filter(|e| e.name == "PYTHONPATH")
+        .map(|e| e.value.clone().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "/first",
+            "/app:/opt/llama-stack/external-providers/python-packages/"
+        ]
+    );
+    assert_eq!(
+        inject(&two_providers(), &out, &InjectOptions::default()).unwrap(),
+        out
+    );
+    assert_eq!(
+        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
+        d
+    );
+}
+
+/// `n` providers over the API sections (16 each, the CRD's bound), each
+/// with a `config_bytes`-long string in its config.
+fn many_providers(n: usize, config_bytes: usize) -> LlamaStackDistribution {
+    let mut text = String::from("    externalProviders:\n");
+    let value = "x".repeat(config_bytes);
+    for (s, api) in crate::api::APIS.iter().enumerate().take(n.div_ceil(16)) {
+        text.push_str(&format!("      {}:\n", api.crd_field));
+        for j in 0..16.min(n - s * 16) {
+            let i = s * 16 + j;
+            text.push_str(&format!(
+                "      - {{providerId: provider-{i:03}, image: \"registry.example.com/acme/provider-{i:03}:1.0.0\", config: {{prompt: \"{value}\"}}}}\n"
+            ));
+        }
+    }
+    llsd(&text)
+}
+
+#[test]
+fn a_deployment_over_the_size_bound_is_refused_in_both_modes() {
+    // 208 providers (every section at 16) fit with short configs
+    let fits = many_providers(208, 10);
+    let out = inject(&fits, &deployment(), &InjectOptions::default()).unwrap();
+    assert!(json_bytes(&out) <= MAX_DEPLOYMENT_BYTES);
+    assert_eq!(
+        json_bytes(&out),
+        serde_json::to_vec(&out).unwrap().len(),
+        "the counted size is the serialized size"
+    );
+    // ... and not with 1 KB of config each (initContainers: about 4.3 KB
+    // per provider already), nor with 6 KB each in imageVolume mode
+    for (config, options) in [
+        (1_000, InjectOptions::default()),
+        (6_000, image_volume_options()),
+    ] {
+        let err = inject(&many_providers(208, config), &deployment(), &options).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1);
+        let d = &err.diagnostics[0];
+        assert_eq!(d.source, crate::diagnostic::Input::Llsd);
+        assert_eq!(d.diagnostic.path, "spec.server.externalProviders");
+        assert!(
+            d.diagnostic
+                .problem
+                .starts_with("wiring 208 external providers (installMode "),
+            "{}",
+            d.diagnostic.problem
+        );
+        assert!(d.diagnostic.problem.contains("over the 1048576-byte bound"));
+        assert!(d.diagnostic.fix.contains("fewer external providers"));
+    }
+    assert!(
+        inject(
+            &many_providers(208, 1_000),
+            &deployment(),
+            &image_volume_options()
+        )
+        .is_ok()
+    );
+}

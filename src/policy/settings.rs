@@ -55,13 +55,14 @@ impl Settings {
                 )]);
             }
         };
-        let mut problems = Vec::new();
+        let mut problems: Vec<Diagnostic> =
+            InjectOptions::removed_field(value).into_iter().collect();
         let mut settings = Settings::default();
         let mut inject_fields = Map::new();
         let option_names = InjectOptions::field_names();
         for (key, value) in map {
             // An empty YAML value (`mergeImage:`) means "use the default".
-            if value.is_null() {
+            if value.is_null() || key == crate::inject::REMOVED_MERGE_COMMAND {
                 continue;
             }
             match key.as_str() {
@@ -303,7 +304,6 @@ mod tests {
     fn every_setting_is_read() {
         let settings = Settings::parse(&json!({
             "mergeImage": "quay.io/org/merge@sha256:".to_string() + &"a".repeat(64),
-            "mergeCommand": ["wasmtime", "run", "/llsd-providers.wasm"],
             "sharedVolumeSizeLimit": "4Gi",
             "initContainerResources": {"cpuRequest": "50m", "memoryRequest": "128Mi", "memoryLimit": "1Gi"},
             "runAsUser": 2000,
@@ -361,6 +361,13 @@ mod tests {
         );
         let problems = Settings::parse(&json!({"mergeCommand": "llsd-providers"})).unwrap_err();
         assert_eq!(problems[0].path, "mergeCommand");
+        assert!(
+            problems[0]
+                .problem
+                .starts_with("`mergeCommand` was removed"),
+            "{}",
+            problems[0].problem
+        );
         let problems = Settings::parse(&json!([1, 2])).unwrap_err();
         assert!(problems[0].problem.contains("must be a mapping"));
     }

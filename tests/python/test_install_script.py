@@ -152,3 +152,28 @@ def test_hostile_env_values_bypassing_validation_are_data(tmp_path, wheels, host
     assert run.returncode == 1
     assert hostile in run.stderr
     assert not list(tmp_path.rglob("CANARY"))
+
+
+@pytest.mark.parametrize("provider_id", ["../escape", "a/b", "..", "a\nb", "A", "-a", "a-", "a b", "a" * 64])
+def test_provider_ids_that_are_not_labels_are_refused_by_the_script(tmp_path, wheels, provider_id):
+    """Issue #14 item 8 (defence in depth): the script refuses an id that
+    could leave the sources directory or add lines, before writing anything,
+    even though the injection only passes validated ids."""
+    tree = image(tmp_path, "alpha", wheels["alpha"])
+    containers = containers_for(tmp_path, [{"providerId": "alpha", "image": "r.io/alpha:1"}])
+    container = containers["install-provider-alpha"]
+    for var in container["env"]:
+        if var["name"] == "PROVIDER_ID":
+            var["value"] = provider_id
+    shared = tmp_path / "shared"
+    run = run_install_container(container, tree, shared, tmp_path / "term", PY)
+    assert run.returncode == 1, run.stdout
+    assert "ERROR: PROVIDER_ID is not a DNS-1123 label" in run.stderr
+    assert "install-provider-alpha (image: r.io/alpha:1)" in run.stderr
+    assert (tmp_path / "term").read_text().startswith("PROVIDER_ID is not a DNS-1123 label")
+    assert not (shared / "sources").exists() and not (tmp_path / "escape").exists()
+    # the longest label is fine
+    for var in container["env"]:
+        if var["name"] == "PROVIDER_ID":
+            var["value"] = "a" * 63
+    assert run_install_container(container, tree, shared, tmp_path / "term", PY).returncode == 0

@@ -33,7 +33,6 @@ fn owner_llsd(namespace_name: &str) -> Value {
 fn options_of(settings: &Value) -> Option<Value> {
     let keys = [
         "mergeImage",
-        "mergeCommand",
         "sharedVolumeSizeLimit",
         "initContainerResources",
         "runAsUser",
@@ -247,7 +246,6 @@ fn owned_deployment_gets_the_cli_injection_as_a_patch() {
 fn settings_change_the_injection_the_same_way_as_cli_options() {
     let custom = json!({
         "mergeImage": "quay.io/llsd-providers/merge-config:0.2.0",
-        "mergeCommand": ["wasmtime", "run", "--dir", "/opt/llama-stack", "/llsd-providers.wasm"],
         "sharedVolumeSizeLimit": "5Gi",
         "initContainerResources": {"cpuRequest": "50m", "memoryRequest": "128Mi", "memoryLimit": "1Gi"},
         "runAsUser": 2000,

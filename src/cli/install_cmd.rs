@@ -14,7 +14,7 @@
 use super::Outcome;
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
-use llsd_providers::inject::names::PROVIDER_IMAGES_PATH;
+use llsd_providers::inject::names::{POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
 use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
 use llsd_providers::install::{
     Context, Failure, Provider, ServerDist, Target, Wheel, resolve, unpack,
@@ -64,8 +64,8 @@ pub struct InstallArgs {
     )]
     termination_log: PathBuf,
     /// Containers and init containers of the pod, for the termination message's share of
-    /// the pod's 12 KiB (default: counted from the providers and the install mode).
-    #[arg(long, value_name = "N", env = "LLSD_POD_CONTAINERS")]
+    /// the pod's 12 KiB (the injection sets it; default: counted from the providers and the install mode).
+    #[arg(long, value_name = "N", env = POD_CONTAINERS_ENV)]
     pod_containers: Option<usize>,
     /// Only copy this binary to FILE and exit (stages it for a step running in the server's image).
     #[arg(long, value_name = "FILE")]

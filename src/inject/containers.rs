@@ -220,6 +220,15 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
     }
 }
 
+/// Tells the install-and-merge step how many containers its pod has, so
+/// that its termination message stays within its share of the pod's.
+pub fn tell_pod_containers(merge: &mut Container, pod_containers: usize) {
+    merge
+        .env
+        .get_or_insert_with(Vec::new)
+        .push(env(POD_CONTAINERS_ENV, &pod_containers.to_string()));
+}
+
 /// Refuses init containers whose names the pod already uses: Kubernetes
 /// wants one name per container over `containers` and `initContainers`
 /// (the earlier injection's are already removed, so a clash is someone

@@ -139,6 +139,12 @@ pub fn inject(
     }
     added.push(containers::install_merge_container(&step, options));
     containers::check_names(pod, &added)?;
+    let pod_containers = pod.containers.len()
+        + pod.init_containers.as_ref().map_or(0, Vec::len)
+        + added.len();
+    if let Some(merge) = added.last_mut() {
+        containers::tell_pod_containers(merge, pod_containers);
+    }
     pod.init_containers
         .get_or_insert_with(Vec::new)
         .extend(added);

@@ -73,6 +73,12 @@ pub const PYTHONPATH_ANNOTATION: &str = "llsd-providers.llamastack.io/pythonpath
 /// init containers (the image-volume mode).
 pub const PROVIDERS_ENV: &str = "LLSD_PROVIDERS";
 
+/// Environment variable of the install-and-merge step holding the number of
+/// containers and init containers of the injected pod: the kubelet splits
+/// 12 KiB of termination messages evenly over them, so the step's summary
+/// is cut to its share (docs/architecture.md, "Termination message").
+pub const POD_CONTAINERS_ENV: &str = "LLSD_POD_CONTAINERS";
+
 /// The server's environment variable that gets [`PACKAGES_PATH`] prepended.
 pub const PYTHONPATH: &str = "PYTHONPATH";
 

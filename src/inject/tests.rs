@@ -256,6 +256,25 @@ fn image_volume_mode_is_one_init_container_with_read_only_image_volumes() {
 }
 
 #[test]
+fn merge_container_knows_the_pods_container_count_for_its_termination_message() {
+    for (options, injected_init) in [
+        (InjectOptions::default(), 4), // stage-installer, 2 copies, merge-config
+        (image_volume_options(), 1),
+    ] {
+        let d = inject(&two_providers(), &deployment(), &options).unwrap();
+        let spec = pod(&d);
+        let count = spec.containers.len() + spec.init_containers.as_ref().unwrap().len();
+        let original = pod(&deployment()).containers.len()
+            + pod(&deployment()).init_containers.as_ref().map_or(0, Vec::len);
+        assert_eq!(count, original + injected_init);
+        assert_eq!(
+            env_of(&merge_container(&d), POD_CONTAINERS_ENV),
+            Some(count.to_string().as_str())
+        );
+    }
+}
+
+#[test]
 fn switching_modes_replaces_the_previous_injection() {
     let volumes = inject(&two_providers(), &deployment(), &image_volume_options()).unwrap();
     let back = inject(&two_providers(), &volumes, &InjectOptions::default()).unwrap();

@@ -139,9 +139,8 @@ pub fn inject(
     }
     added.push(containers::install_merge_container(&step, options));
     containers::check_names(pod, &added)?;
-    let pod_containers = pod.containers.len()
-        + pod.init_containers.as_ref().map_or(0, Vec::len)
-        + added.len();
+    let pod_containers =
+        pod.containers.len() + pod.init_containers.as_ref().map_or(0, Vec::len) + added.len();
     if let Some(merge) = added.last_mut() {
         containers::tell_pod_containers(merge, pod_containers);
     }

@@ -265,7 +265,10 @@ fn merge_container_knows_the_pods_container_count_for_its_termination_message() 
         let spec = pod(&d);
         let count = spec.containers.len() + spec.init_containers.as_ref().unwrap().len();
         let original = pod(&deployment()).containers.len()
-            + pod(&deployment()).init_containers.as_ref().map_or(0, Vec::len);
+            + pod(&deployment())
+                .init_containers
+                .as_ref()
+                .map_or(0, Vec::len);
         assert_eq!(count, original + injected_init);
         assert_eq!(
             env_of(&merge_container(&d), POD_CONTAINERS_ENV),

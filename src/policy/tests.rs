@@ -312,6 +312,49 @@ fn the_install_mode_setting_reaches_the_injection() {
 }
 
 #[test]
+fn a_deployment_too_large_for_etcd_is_rejected_not_mutated() {
+    let cluster = read("cluster.json");
+    let mut llsd = cluster["resources"]["default/llamastack-with-userconfig"].clone();
+    // 8 sections of 15 (the per-section limit is 16), ~8 KB of config each:
+    // every value is valid, only the wired Deployment is too large.
+    let mut sections = serde_json::Map::new();
+    for (s, api) in crate::api::APIS.iter().take(8).enumerate() {
+        let providers: Vec<Value> = (0..15)
+            .map(|i| {
+                json!({
+                    "providerId": format!("p{s}-{i:02}"),
+                    "image": format!("registry.example.com/llama-providers/p{s}-{i:02}:1.0.0"),
+                    "config": {"note": "x".repeat(8 * 1024)},
+                })
+            })
+            .collect();
+        sections.insert(api.crd_field.to_string(), Value::Array(providers));
+    }
+    llsd["spec"]["server"]["externalProviders"] = Value::Object(sections);
+    mock_kubernetes_sdk::expect(move |_| Ok(llsd.clone()));
+    let response = Testcase {
+        name: "oversized".to_string(),
+        fixture_file: fixture("deployment-create-providers"),
+        expected_validation_result: false,
+        settings: Settings::default(),
+    }
+    .eval(validate)
+    .unwrap();
+    assert!(response.mutated_object.is_none());
+    let message = msg(&response);
+    assert!(
+        message.contains(
+            "wiring 120 external providers (installMode initContainers) makes the Deployment"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("set installMode: imageVolume"),
+        "{message}"
+    );
+}
+
+#[test]
 fn deployment_of_an_llsd_without_providers_is_accepted_unchanged() {
     let response = case("deployment-create-no-providers", true, Settings::default());
     assert!(response.mutated_object.is_none());

@@ -44,7 +44,8 @@ fn cases() -> Vec<Case> {
             .into_bytes()
     };
     let payload = |request: Value| with_settings(request, json!({}));
-    let image_volume = |request: Value| with_settings(request, json!({"installMode": "imageVolume"}));
+    let image_volume =
+        |request: Value| with_settings(request, json!({"installMode": "imageVolume"}));
     let llsd = |n| admission_request("CREATE", &llsd_with_providers("x", "default", n), None);
     let deployment = |name| admission_request("CREATE", &deployment_owned_by(name), None);
     vec![

@@ -2,10 +2,9 @@
 
 Every ```sh block of the guide is preceded by a marker: `<!-- tested -->`
 (run here, in order, in a temporary copy of examples/provider-image/) or
-`<!-- not run: REASON -->` (needs a registry, a cluster, or a command still
-pending: `<!-- not run: check-image (pending) -->` becomes `<!-- tested -->`
-once `llsd-providers check-image` exists; it then runs after the build
-block, on the archive that block wrote). The image build block must equal the recipe of
+`<!-- not run: REASON -->` (needs a registry or a cluster); `check-image`
+runs after the build block, on the archive that block wrote, and must pass
+(exit 0). The image build block must equal the recipe of
 `make image-provider-example` in mk/images.mk line for line (`$(VPY)` stands
 for python3), and the snippets the guide quotes must be what the example
 files hold.

@@ -132,9 +132,10 @@ lint: setup-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) clippy --locked --features web --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
+	$(CARGO) clippy --locked --features web-image-check --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
 	$(CARGO) clippy --locked --lib --tests --features policy -- -D warnings
 	cd tests/policy-host && $(CARGO) fmt -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --lib --features policy,web
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --lib --features policy,web,web-image-check
 
 ## check: the fast loop: format, clippy and the core tests (a few minutes on a warm machine)
 check: setup-rust

@@ -70,10 +70,15 @@ try {
 }
 
 const wasm = readFileSync(join(here, 'pkg', 'llsd_providers_bg.wasm'));
+// check-image's module, fetched only when an archive is dropped: not part
+// of the page weight, reported beside it.
+const imageCheckWasm = readFileSync(join(here, 'pkg', 'image-check', 'image_check_bg.wasm'));
 const page = [...fetched].map(([path, body]) => ({ path, bytes: body.length, gzip: gzipSize(body) }));
 const result = {
   wasmBytes: wasm.length,
   wasmGzip: gzipSize(wasm),
+  imageCheckWasmBytes: imageCheckWasm.length,
+  imageCheckWasmGzip: gzipSize(imageCheckWasm),
   pageBytes: page.reduce((sum, f) => sum + f.bytes, 0),
   pageGzip: page.reduce((sum, f) => sum + f.gzip, 0),
   files: page,
@@ -93,6 +98,7 @@ if (args.includes('--json')) {
   for (const f of page) console.log(`${f.path.padEnd(30)} ${String(f.bytes).padStart(10)}  ${String(f.gzip).padStart(10)}`);
   console.log('');
   console.log(`wasm, gzipped:                ${kb(result.wasmGzip)} (${kb(result.wasmBytes)} raw)  goal ${kb(GOALS.wasmGzip)}: ${verdict(result.wasmGzip, GOALS.wasmGzip)}`);
+  console.log(`check-image wasm, gzipped:    ${kb(result.imageCheckWasmGzip)} (${kb(result.imageCheckWasmBytes)} raw), fetched when an archive is dropped`);
   console.log(`whole page, gzipped:          ${kb(result.pageGzip)} (${kb(result.pageBytes)} raw)  goal ${kb(GOALS.pageGzip)}: ${verdict(result.pageGzip, GOALS.pageGzip)}`);
   console.log(`navigation → first result:    ${result.firstResultMs} ms median of ${runs} cold loads ${JSON.stringify(result.coldRunsMs)}  goal ${GOALS.firstResultMs} ms: ${verdict(result.firstResultMs, GOALS.firstResultMs)}`);
   console.log(`  warm (cached) reloads:      ${result.firstResultWarmMs} ms median ${JSON.stringify(result.warmRunsMs)}`);

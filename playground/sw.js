@@ -2,6 +2,12 @@
 // are cached when the service worker installs; requests go to the network
 // first (so a rebuilt playground shows up at once) and fall back to the
 // cache when the network is gone.
+//
+// The check-image module (pkg/image-check/) is not in SHELL: the page
+// fetches it only when an archive is dropped, so installing the worker must
+// not fetch it either (it would double the page weight). The fetch handler
+// caches it like any response once it has been used online; offline before
+// that, the page says the checker cannot be loaded.
 
 const CACHE = 'llsd-providers-playground-v1';
 const SHELL = [

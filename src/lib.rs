@@ -17,7 +17,8 @@
 //! line and column), [`diagnostic`] (errors and warnings as data). The
 //! run.yaml engine is [`merge`]. The hosts are the CLI (`src/cli/`, the
 //! `llsd-providers` binary, native and WASI), the Kubewarden policy
-//! (`policy`, feature `policy`) and the playground (`web`, feature `web`).
+//! (`policy`, feature `policy`) and the playground (`web`, features `web`
+//! and `web-image-check`, two wasm modules).
 #![warn(missing_docs)]
 
 pub mod api;
@@ -37,7 +38,7 @@ pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;
-#[cfg(feature = "web")]
+#[cfg(any(feature = "web", feature = "web-image-check"))]
 pub mod web;
 pub mod wheel;
 pub mod yaml_input;

@@ -3,38 +3,68 @@
 // as data, and should it ever abort (a panic traps the wasm instance),
 // call() turns that into the same error shape and loads a fresh instance.
 
-const GLUE = new URL('../pkg/llsd_providers.js', import.meta.url);
-const WASM = new URL('../pkg/llsd_providers_bg.wasm', import.meta.url);
-
-let compiled; // WebAssembly.Module, compiled once
-let glue; // the wasm-bindgen glue module bound to the live instance
-let generation = 0;
-
-async function instantiate() {
-  if (!compiled) {
-    const response = await fetch(WASM);
-    if (!response.ok) throw new Error(`cannot load ${WASM}: HTTP ${response.status}`);
-    compiled = await WebAssembly.compileStreaming(response).catch(async () =>
-      // A server without application/wasm: compile from bytes.
-      WebAssembly.compile(await (await fetch(WASM)).arrayBuffer()),
-    );
+/**
+ * One wasm-bindgen module: its glue and its wasm, compiled once, with a
+ * fresh instance after an abort.
+ */
+class WasmModule {
+  constructor(glue, wasm) {
+    this.glueUrl = new URL(glue, import.meta.url);
+    this.wasmUrl = new URL(wasm, import.meta.url);
+    this.compiled = null; // WebAssembly.Module, compiled once
+    this.glue = null; // the wasm-bindgen glue module bound to the live instance
+    this.generation = 0;
+    this.reloading = null; // the reload after an abort, while it runs
   }
-  // A fresh copy of the glue module gets a fresh instance (its init runs
-  // once per module copy); the first load uses the plain URL so that the
-  // service worker and the HTTP cache see one file.
-  const url = generation === 0 ? GLUE.href : `${GLUE.href}?instance=${generation}`;
-  generation += 1;
-  const module = await import(url); // not bundled: a URL known at run time
-  await module.default({ module_or_path: compiled });
-  glue = module;
+
+  async instantiate() {
+    if (!this.compiled) {
+      const response = await fetch(this.wasmUrl);
+      if (!response.ok) throw new Error(`cannot load ${this.wasmUrl}: HTTP ${response.status}`);
+      this.compiled = await WebAssembly.compileStreaming(response).catch(async () =>
+        // A server without application/wasm: compile from bytes.
+        WebAssembly.compile(await (await fetch(this.wasmUrl)).arrayBuffer()),
+      );
+    }
+    // A fresh copy of the glue module gets a fresh instance (its init runs
+    // once per module copy); the first load uses the plain URL so that the
+    // service worker and the HTTP cache see one file.
+    const url = this.generation === 0 ? this.glueUrl.href : `${this.glueUrl.href}?instance=${this.generation}`;
+    this.generation += 1;
+    const module = await import(url); // not bundled: a URL known at run time
+    await module.default({ module_or_path: this.compiled });
+    this.glue = module;
+  }
 }
+
+// The core, loaded with the page (feature `web`).
+const core = new WasmModule('../pkg/llsd_providers.js', '../pkg/llsd_providers_bg.wasm');
+// check-image (feature `web-image-check`): its archive readers and PEP 508
+// parser would double the core's size, so it is a module of its own,
+// fetched the first time an archive is dropped (loadImageCheck).
+const imageCheck = new WasmModule('../pkg/image-check/image_check.js', '../pkg/image-check/image_check_bg.wasm');
+/** The module of each export (the core's unless named here). */
+const MODULES = { checkImage: imageCheck };
 
 export async function loadCore() {
-  await instantiate();
-  return { version: glue.version() };
+  await core.instantiate();
+  return { version: core.glue.version() };
 }
 
-let reloading = null;
+let imageCheckLoading = null;
+
+/**
+ * Loads the check-image module on first use; rejects (and a later call
+ * tries again) when it cannot be fetched, e.g. offline before any archive
+ * was ever checked online.
+ */
+export function loadImageCheck() {
+  if (imageCheck.glue) return Promise.resolve();
+  imageCheckLoading ??= imageCheck.instantiate().finally(() => {
+    imageCheckLoading = null;
+  });
+  return imageCheckLoading;
+}
 
 /** Recent [export, milliseconds] pairs, for perf.mjs and curious users. */
 export const timings = [];
@@ -65,7 +95,9 @@ export const timings = [];
  * @returns {Exports[K][1] | T.Failed}
  */
 export function call(name, request, bytes) {
-  if (!glue || reloading) {
+  const module = MODULES[name] ?? core;
+  const { glue } = module;
+  if (!glue || module.reloading) {
     return { ok: false, errors: [internal(`the core is ${glue ? 'reloading' : 'not loaded'}`)] };
   }
   try {
@@ -82,10 +114,11 @@ export function call(name, request, bytes) {
     } catch {
       // the instance is unusable; the message above is all we have
     }
-    reloading = instantiate()
+    module.reloading = module
+      .instantiate()
       .catch((e) => console.warn('reloading the core failed', e))
       .finally(() => {
-        reloading = null;
+        module.reloading = null;
       });
     return { ok: false, errors: [internal(`internal error in ${name}: ${message}`)] };
   }
@@ -93,7 +126,7 @@ export function call(name, request, bytes) {
 
 /** Resolves once a reload after an internal error is done. */
 export function settled() {
-  return reloading ?? Promise.resolve();
+  return Promise.all([core.reloading, imageCheck.reloading]).then(() => undefined);
 }
 
 function internal(problem) {

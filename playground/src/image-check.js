@@ -1,8 +1,9 @@
 // "Check a provider image": an OCI archive dropped on the page (or chosen)
-// goes to the core's checkImage export as bytes; its findings are listed
-// with their file, message and fix.
+// goes to the checkImage export as bytes; its findings are listed with
+// their file, message and fix. checkImage lives in a wasm module of its own
+// (pkg/image-check/), fetched when the first archive arrives.
 
-import { call } from './core.js';
+import { call, loadImageCheck } from './core.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +43,20 @@ function check() {
 }
 
 async function load(file) {
-  last = { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+  const archive = { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+  const zone = $('image-drop');
+  zone.setAttribute('aria-busy', 'true');
+  try {
+    await loadImageCheck();
+  } catch (error) {
+    $('image-findings').replaceChildren();
+    $('image-summary').textContent =
+      `The image checker could not be loaded (${error?.message ?? error}): reload the page while online and drop the archive again.`;
+    return;
+  } finally {
+    zone.removeAttribute('aria-busy');
+  }
+  last = archive;
   check();
 }
 

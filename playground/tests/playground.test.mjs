@@ -427,6 +427,10 @@ sys.stdout.buffer.write(out.getvalue())
 test('an OCI archive dropped on the page is checked, each finding with its file and fix', async () => {
   const archive = [...providerArchive()];
   await withPage(async (page) => {
+    // check-image is a wasm module of its own, fetched on the first drop only.
+    const imageCheckFetches = () =>
+      page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.includes('/pkg/image-check/')));
+    assert.deepEqual(await imageCheckFetches(), [], 'the page loads without the check-image module');
     await page.evaluate((bytes) => {
       const data = new DataTransfer();
       data.items.add(new File([new Uint8Array(bytes)], 'provider.oci.tar'));
@@ -437,6 +441,7 @@ test('an OCI archive dropped on the page is checked, each finding with its file 
       await text(page, '#image-summary'),
       'provider.oci.tar: does not pass the provider image contract; 1 error(s), 0 warning(s)',
     );
+    assert.deepEqual((await imageCheckFetches()).sort(), ['/pkg/image-check/image_check.js', '/pkg/image-check/image_check_bg.wasm']);
     const findings = await page.$$eval('#image-findings li', (items) => items.map((li) => li.textContent));
     assert.equal(findings.length, 1);
     assert.match(

@@ -1,6 +1,12 @@
 //! Browser host (feature `web`, `wasm-pack build --target web`): thin
 //! wasm-bindgen exports over the core for the playground.
 //!
+//! Two wasm modules come from here: feature `web` exports everything but
+//! `checkImage` (the module the page loads), feature `web-image-check`
+//! exports `checkImage` alone (a second module the page fetches when an
+//! archive is dropped, so that its archive readers and PEP 508 parser do
+//! not weigh on every page load). Both export [`start`] and [`last_panic`].
+//!
 //! Every export takes one JSON request string and returns one JSON response
 //! string (the shapes are [`responses`]); bad input comes back as data with
 //! line/column and field paths, never as a JavaScript exception. The core
@@ -52,48 +58,56 @@ pub fn last_panic() -> Option<String> {
     LAST_PANIC.lock().ok().and_then(|mut last| last.take())
 }
 
+#[cfg(feature = "web")]
 /// The crate version, for the page footer.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+#[cfg(feature = "web")]
 /// [`responses::ValidateRequest`] → [`responses::ValidateResponse`].
 #[wasm_bindgen]
 pub fn validate(request: &str) -> String {
     respond(ops::validate(request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::ProvidersRequest`] → [`responses::ProvidersResponse`].
 #[wasm_bindgen]
 pub fn providers(request: &str) -> String {
     respond(ops::providers(request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::DefaultSpecRequest`] → [`responses::TextResponse`].
 #[wasm_bindgen(js_name = defaultSpec)]
 pub fn default_spec_export(request: &str) -> String {
     respond(ops::default_spec_json(request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::InjectRequest`] → [`responses::InjectResponse`].
 #[wasm_bindgen]
 pub fn inject(request: &str) -> String {
     respond(ops::inject_json(request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::ExtraProvidersRequest`] → [`responses::TextResponse`].
 #[wasm_bindgen(js_name = extraProviders)]
 pub fn extra_providers(request: &str) -> String {
     respond(ops::extra_providers(request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::MergeRequest`] → [`responses::MergeResponse`].
 #[wasm_bindgen]
 pub fn merge(request: &str) -> String {
     respond(ops::merge(request))
 }
 
+#[cfg(feature = "web-image-check")]
 /// An OCI archive's bytes and a [`responses::CheckImageRequest`] →
 /// [`responses::CheckImageResponse`].
 #[wasm_bindgen(js_name = checkImage)]
@@ -101,6 +115,7 @@ pub fn check_image(archive: &[u8], request: &str) -> String {
     respond(ops::check_image(archive, request))
 }
 
+#[cfg(feature = "web")]
 /// [`responses::StatusRequest`] → [`responses::StatusResponse`].
 #[wasm_bindgen]
 pub fn status(request: &str) -> String {

@@ -2,10 +2,9 @@
 //! header, `providers` keyed by run.yaml API keys, and each entry exactly as
 //! run.yaml has it (docs/forward-compatibility.md).
 
-use super::fields::{Collector, closest, field, index, type_name};
+use super::fields::{Collector, field, index, type_name};
 use super::rules;
 use super::{Checked, typed};
-use crate::api;
 use crate::extra_providers::{API_VERSION, ExternalProviders, KIND};
 use crate::llsd::earlier_use;
 use serde_json::Value;
@@ -38,28 +37,8 @@ fn check_providers(c: &mut Collector, value: &Value) {
     let mut ids: Vec<(String, String)> = Vec::new();
     for (key, entries) in apis {
         let path = field("providers", key);
-        if api::by_run_yaml_key(key).is_none() {
-            let fix = match api::by_crd_field(key) {
-                Some(known) => format!(
-                    "use the run.yaml key `{}`; `{}` is the LLSD section name",
-                    known.run_yaml_key, known.crd_field
-                ),
-                None => {
-                    let keys: Vec<&str> = api::APIS.iter().map(|a| a.run_yaml_key).collect();
-                    match closest(key, &keys) {
-                        Some(s) => format!(
-                            "did you mean `{s}`? Known APIs: {}",
-                            api::run_yaml_key_list()
-                        ),
-                        None => format!("use one of: {}", api::run_yaml_key_list()),
-                    }
-                }
-            };
-            c.error(
-                &path,
-                format!("'{key}' is not a Llama Stack API this project knows"),
-                fix,
-            );
+        if let Err(p) = rules::run_yaml_api(key) {
+            c.error(&path, p.problem, p.fix);
         }
         let Some(items) = c.list(entries, &path) else {
             continue;

@@ -1,9 +1,8 @@
 //! Validation of `lls-provider-spec.yaml` (kind `ProviderPackage`).
 
-use super::fields::{Collector, closest, index};
+use super::fields::{Collector, index};
 use super::rules::{self, Problem};
 use super::{Checked, typed};
-use crate::api;
 use crate::provider_package::{API_VERSION, KIND, ProviderPackage};
 use serde_json::Value;
 
@@ -116,30 +115,9 @@ fn check_spec(c: &mut Collector, value: &Value) {
 }
 
 fn check_api(c: &mut Collector, key: &str) {
-    if api::by_run_yaml_key(key).is_some() {
-        return;
+    if let Err(p) = rules::run_yaml_api(key) {
+        c.error("spec.api", p.problem, p.fix);
     }
-    let fix = match api::by_crd_field(key) {
-        Some(known) => format!(
-            "use the run.yaml key `{}`; `{}` is the LLSD section name",
-            known.run_yaml_key, known.crd_field
-        ),
-        None => {
-            let keys: Vec<&str> = api::APIS.iter().map(|a| a.run_yaml_key).collect();
-            match closest(key, &keys) {
-                Some(suggestion) => format!(
-                    "did you mean `{suggestion}`? Known APIs: {}",
-                    api::run_yaml_key_list()
-                ),
-                None => format!("use one of: {}", api::run_yaml_key_list()),
-            }
-        }
-    };
-    c.error(
-        "spec.api",
-        format!("'{key}' is not a Llama Stack API this project knows"),
-        fix,
-    );
 }
 
 fn check_dependency_wheels(c: &mut Collector, value: &Value, main_wheel: Option<&str>) {

@@ -22,6 +22,34 @@ fn problem(problem: impl Into<String>, fix: impl Into<String>) -> Problem {
     }
 }
 
+/// A run.yaml API key (`vector_io`); the LLSD section name (`vectorIo`) and
+/// near misses get a fix naming the key meant.
+pub fn run_yaml_api(key: &str) -> Result<(), Problem> {
+    if crate::api::by_run_yaml_key(key).is_some() {
+        return Ok(());
+    }
+    let fix = match crate::api::by_crd_field(key) {
+        Some(known) => format!(
+            "use the run.yaml key `{}`; `{}` is the LLSD section name",
+            known.run_yaml_key, known.crd_field
+        ),
+        None => {
+            let keys: Vec<&str> = crate::api::APIS.iter().map(|a| a.run_yaml_key).collect();
+            match super::fields::closest(key, &keys) {
+                Some(suggestion) => format!(
+                    "did you mean `{suggestion}`? Known APIs: {}",
+                    crate::api::run_yaml_key_list()
+                ),
+                None => format!("use one of: {}", crate::api::run_yaml_key_list()),
+            }
+        }
+    };
+    Err(problem(
+        format!("'{key}' is not a Llama Stack API this project knows"),
+        fix,
+    ))
+}
+
 /// A providerId: a DNS-1123 label of at most 46 characters, so that
 /// `install-provider-{id}` is a valid container name.
 pub fn provider_id(id: &str) -> Result<(), Problem> {

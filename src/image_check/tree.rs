@@ -126,11 +126,7 @@ impl Tree {
     /// itself (an opaque whiteout).
     pub fn clear_dir(&mut self, path: &str) {
         let path = normalize(path);
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
+        let prefix = dir_prefix(&path);
         let under: Vec<String> = self
             .entries
             .range(prefix.clone()..)
@@ -170,11 +166,7 @@ impl Tree {
     /// The direct children of directory `path`: (name, entry), sorted by name.
     pub fn children(&self, path: &str) -> Vec<(&str, &Entry)> {
         let path = normalize(path);
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
+        let prefix = dir_prefix(&path);
         self.entries
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
@@ -186,11 +178,7 @@ impl Tree {
     /// Every entry at or under `path`, in path order.
     pub fn under<'a>(&'a self, path: &str) -> impl Iterator<Item = (&'a str, &'a Entry)> {
         let path = normalize(path);
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
+        let prefix = dir_prefix(&path);
         self.entries
             .iter()
             .filter(move |(k, _)| **k == path || k.starts_with(&prefix))
@@ -207,6 +195,15 @@ impl Tree {
         }
         out.reverse();
         out
+    }
+}
+
+/// The prefix every key under directory `path` (normalized) starts with.
+fn dir_prefix(path: &str) -> String {
+    if path == "/" {
+        "/".to_string()
+    } else {
+        format!("{path}/")
     }
 }
 

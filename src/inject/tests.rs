@@ -56,6 +56,10 @@ fn pod(d: &Deployment) -> &PodSpec {
     d.spec.as_ref().unwrap().template.spec.as_ref().unwrap()
 }
 
+fn pod_mut(d: &mut Deployment) -> &mut PodSpec {
+    d.spec.as_mut().unwrap().template.spec.as_mut().unwrap()
+}
+
 fn init_names(d: &Deployment) -> Vec<String> {
     pod(d)
         .init_containers
@@ -331,25 +335,14 @@ fn server_reads_the_merged_config_where_it_read_the_users() {
 #[test]
 fn existing_pythonpath_is_kept_after_the_packages() {
     let mut d = deployment();
-    d.spec
-        .as_mut()
-        .unwrap()
-        .template
-        .spec
-        .as_mut()
-        .unwrap()
-        .containers[0]
-        .env
-        .as_mut()
-        .unwrap()
-        .insert(
-            0,
-            k8s_openapi::api::core::v1::EnvVar {
-                name: "PYTHONPATH".into(),
-                value: Some("/app".into()),
-                ..Default::default()
-            },
-        );
+    pod_mut(&mut d).containers[0].env.as_mut().unwrap().insert(
+        0,
+        k8s_openapi::api::core::v1::EnvVar {
+            name: "PYTHONPATH".into(),
+            value: Some("/app".into()),
+            ..Default::default()
+        },
+    );
     let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
     assert_eq!(
         env_of(&pod(&out).containers[0], "PYTHONPATH"),
@@ -442,17 +435,7 @@ fn the_hash_follows_images_config_and_order() {
 #[test]
 fn errors_name_what_is_missing() {
     let mut d = deployment();
-    d.spec
-        .as_mut()
-        .unwrap()
-        .template
-        .spec
-        .as_mut()
-        .unwrap()
-        .volumes
-        .as_mut()
-        .unwrap()
-        .pop();
+    pod_mut(&mut d).volumes.as_mut().unwrap().pop();
     let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
@@ -462,7 +445,7 @@ fn errors_name_what_is_missing() {
     );
 
     let mut d = deployment();
-    let pod = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+    let pod = pod_mut(&mut d);
     pod.containers.push(Container {
         name: "sidecar".into(),
         ..Default::default()
@@ -477,17 +460,7 @@ fn errors_name_what_is_missing() {
     );
 
     let mut d = deployment();
-    d.spec
-        .as_mut()
-        .unwrap()
-        .template
-        .spec
-        .as_mut()
-        .unwrap()
-        .init_containers
-        .as_mut()
-        .unwrap()[0]
-        .name = "merge-config".into();
+    pod_mut(&mut d).init_containers.as_mut().unwrap()[0].name = "merge-config".into();
     let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
@@ -508,15 +481,7 @@ fn errors_name_what_is_missing() {
 #[test]
 fn config_file_name_comes_from_the_server() {
     let mut d = deployment();
-    let server = &mut d
-        .spec
-        .as_mut()
-        .unwrap()
-        .template
-        .spec
-        .as_mut()
-        .unwrap()
-        .containers[0];
+    let server = &mut pod_mut(&mut d).containers[0];
     server.env = None;
     server.args = Some(vec!["--config".into(), "/etc/llama-stack/run.yaml".into()]);
     let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
@@ -557,7 +522,7 @@ fn an_ordinary_container_with_an_injected_name_is_refused() {
     }
     // a user init container named like a copy container, in an injected template
     let mut d = injected();
-    let spec = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+    let spec = pod_mut(&mut d);
     spec.containers.push(Container {
         name: "install-provider-vec".into(),
         ..Container::default()
@@ -593,15 +558,7 @@ fn pythonpath_from_env_from_is_refused_unless_env_sets_it() {
     assert!(problem.contains("cannot see"), "{problem}");
     // an env entry takes precedence over envFrom: wired, and undone exactly
     let mut with_env = d.clone();
-    let server = &mut with_env
-        .spec
-        .as_mut()
-        .unwrap()
-        .template
-        .spec
-        .as_mut()
-        .unwrap()
-        .containers[0];
+    let server = &mut pod_mut(&mut with_env).containers[0];
     server
         .env
         .as_mut()

@@ -4,8 +4,9 @@
 //! The policy's figure is this plus the waPC/wasm overhead
 //! (tests/policy-host, `make bench-policy`).
 
+mod operator_fixture;
+
 use criterion::Criterion;
-use k8s_openapi::api::apps::v1::Deployment;
 use llsd_providers::inject::{InjectOptions, InstallMode, inject};
 use llsd_providers::llsd::LlamaStackDistribution;
 use std::hint::black_box;
@@ -25,13 +26,7 @@ fn llsd(n: usize) -> LlamaStackDistribution {
 }
 
 fn main() {
-    let fixtures = std::env::var("LLSD_FIXTURES")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures").to_string());
-    let deployment: Deployment = serde_yaml::from_str(
-        &std::fs::read_to_string(format!("{fixtures}/operator-deployment.yaml"))
-            .expect("operator-deployment.yaml (set LLSD_FIXTURES)"),
-    )
-    .unwrap();
+    let deployment = operator_fixture::operator_deployment();
     let mut c = Criterion::default().configure_from_args();
     for n in [1, 10] {
         let l = llsd(n);

@@ -5,7 +5,8 @@
 //! Not a timing: `cargo bench --bench inject_size` prints the table of
 //! docs/benchmarks.md "Injected Deployment size".
 
-use k8s_openapi::api::apps::v1::Deployment;
+mod operator_fixture;
+
 use llsd_providers::api::APIS;
 use llsd_providers::inject::{
     InjectOptions, InstallMode, MAX_DEPLOYMENT_BYTES, inject, json_bytes,
@@ -40,13 +41,7 @@ fn llsd(n: usize) -> LlamaStackDistribution {
 }
 
 fn main() {
-    let fixtures = std::env::var("LLSD_FIXTURES")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures").to_string());
-    let deployment: Deployment = serde_yaml::from_str(
-        &std::fs::read_to_string(format!("{fixtures}/operator-deployment.yaml"))
-            .expect("operator-deployment.yaml (set LLSD_FIXTURES)"),
-    )
-    .unwrap();
+    let deployment = operator_fixture::operator_deployment();
     let base = json_bytes(&deployment);
     println!("operator Deployment: {base} B JSON; bound {MAX_DEPLOYMENT_BYTES} B");
     println!("| providers | mode | JSON | per provider | YAML | verdict |");

@@ -210,10 +210,10 @@ POLICY_BUILD := target/wasm32-wasip1/policy/llsd_providers.wasm
 # machine runs the same optimizer (it runs on Node.js: about 40 s).
 WASM_OPT := playground/node_modules/.bin/wasm-opt
 # The features rustc enables for wasm32-wasip1; binaryen must accept them.
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-## policy: the Kubewarden policy module policy.wasm (size-tuned profile, then wasm-opt -Oz)
+## policy: the Kubewarden policy module policy.wasm (speed-tuned profile, then wasm-opt -O3)
 policy: setup-rust playground/node_modules/.package-lock.json
 	$(CARGO) build --locked --lib --target wasm32-wasip1 --no-default-features --features policy --profile policy
 	@if [ policy.wasm -nt $(POLICY_BUILD) ]; then \

@@ -9,7 +9,7 @@ use super::names::*;
 use super::options::{InjectOptions, InstallMode};
 use crate::diagnostic::Diagnostic;
 use crate::llsd::{ExternalProviderRef, ListedProvider, install_container_name};
-use crate::pipeline::CrdConfig;
+use crate::pipeline::CrdConfigRef;
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, EnvVar, ImageVolumeSource, ResourceRequirements, SeccompProfile,
     SecurityContext, Volume, VolumeMount,
@@ -131,13 +131,13 @@ pub fn stage_container(options: &InjectOptions) -> Container {
 
 /// The providers in CRD order as the install step reads them (`LLSD_PROVIDERS`).
 pub fn providers_json(providers: &[ListedProvider<'_>]) -> String {
-    let crds: Vec<CrdConfig> = providers
+    let crds: Vec<CrdConfigRef> = providers
         .iter()
-        .map(|listed| CrdConfig {
-            provider_id: listed.provider.provider_id.clone(),
-            api: listed.api.crd_field.to_string(),
-            image: Some(listed.provider.image.clone()),
-            config: listed.provider.config.clone(),
+        .map(|listed| CrdConfigRef {
+            provider_id: &listed.provider.provider_id,
+            api: listed.api.crd_field,
+            image: Some(&listed.provider.image),
+            config: listed.provider.config.as_ref(),
         })
         .collect();
     serde_json::to_string(&crds).unwrap_or_default()

@@ -24,6 +24,24 @@ pub struct CrdConfig {
     pub config: Option<Map<String, Value>>,
 }
 
+/// A [`CrdConfig`] borrowed from the LLSD: the same JSON (a test holds them
+/// equal), written by the injection for every provider on every admission
+/// without copying each provider's `config`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrdConfigRef<'a> {
+    /// See [`CrdConfig::provider_id`].
+    pub provider_id: &'a str,
+    /// See [`CrdConfig::api`].
+    pub api: &'a str,
+    /// See [`CrdConfig::image`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<&'a str>,
+    /// See [`CrdConfig::config`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<&'a Map<String, Value>>,
+}
+
 /// Parses crd-config.yaml (YAML or JSON). JSON, as the install step
 /// writes it, is read by a JSON parser: it carries every string exactly
 /// (DEL, C1 controls, NEL and line separators, which a YAML reader refuses
@@ -98,6 +116,24 @@ mod tests {
         .unwrap();
         assert_eq!(json, yaml);
         assert_eq!(json.config.unwrap()["on"], "yes");
+    }
+
+    #[test]
+    fn the_borrowed_record_writes_the_same_json() {
+        for text in [
+            r#"{"providerId":"a","api":"vectorIo","image":"r.io/a:1","config":{"on":"yes","n":[1]}}"#,
+            r#"{"providerId":"b","api":"inference"}"#,
+        ] {
+            let owned = parse_crd_config(text).unwrap();
+            let borrowed = CrdConfigRef {
+                provider_id: &owned.provider_id,
+                api: &owned.api,
+                image: owned.image.as_deref(),
+                config: owned.config.as_ref(),
+            };
+            assert_eq!(serde_json::to_string(&borrowed).unwrap(), text);
+            assert_eq!(serde_json::to_string(&owned).unwrap(), text);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod from_llsd;
 mod step;
 mod termination;
 
-pub use crd_config::{CrdConfig, parse_crd_config};
+pub use crd_config::{CrdConfig, CrdConfigRef, parse_crd_config};
 pub use directory::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE, sources_from_dirs};
 pub use failure::{FailureSummary, MergeFailure, ProviderFile};
 pub use from_llsd::sources_from_llsd;

@@ -19,12 +19,17 @@ pub fn check(llsd: &Value, settings: &Settings) -> Vec<Diagnostic> {
     else {
         return problems;
     };
+    // Without registry or digest rules no image needs parsing.
+    let image_rules = !settings.allowed_registries.is_empty() || settings.require_digest;
     let mut count = 0usize;
     for (section, items) in sections {
         let Some(items) = items.as_array() else {
             continue;
         };
         count += items.len();
+        if !image_rules {
+            continue;
+        }
         for (i, item) in items.iter().enumerate() {
             let Some(image) = item.get("image").and_then(Value::as_str) else {
                 continue;

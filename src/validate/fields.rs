@@ -87,17 +87,16 @@ impl Collector {
         path: &str,
         what: &str,
     ) -> Option<&'v str> {
-        let path = field(path, key);
         match map.get(key) {
             None | Some(Value::Null) => {
                 self.error(
-                    &path,
+                    &field(path, key),
                     format!("is required ({what})"),
                     format!("add `{key}: …`"),
                 );
                 None
             }
-            Some(value) => self.non_empty_string(value, &path, what),
+            Some(value) => self.non_empty_string(value, path, key, what),
         }
     }
 
@@ -110,24 +109,28 @@ impl Collector {
         what: &str,
     ) -> Option<&'v str> {
         let value = map.get(key)?;
-        self.non_empty_string(value, &field(path, key), what)
+        self.non_empty_string(value, path, key, what)
     }
 
+    /// `value`, the field `key` of the mapping at `path`, as a non-empty
+    /// string (the field's path is built only for an error: this runs for
+    /// every field of every admission).
     fn non_empty_string<'v>(
         &mut self,
         value: &'v Value,
         path: &str,
+        key: &str,
         what: &str,
     ) -> Option<&'v str> {
         match value {
             Value::String(text) if !text.trim().is_empty() => Some(text),
             Value::String(_) => {
-                self.error(path, "is empty", format!("set it to {what}"));
+                self.error(&field(path, key), "is empty", format!("set it to {what}"));
                 None
             }
             other => {
                 self.error(
-                    path,
+                    &field(path, key),
                     format!("must be a string, found {}", type_name(other)),
                     format!("set it to {what}; quote it if YAML reads it as another type"),
                 );

@@ -31,6 +31,12 @@ fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
+    // Plain serde first: path tracking allocates every key it passes, and
+    // the walk above has already checked the fields it knows; only a
+    // mismatch it did not cover is read again for its path.
+    if let Ok(value) = T::deserialize(document) {
+        return Ok((value, diagnostics));
+    }
     match serde_path_to_error::deserialize::<_, T>(document) {
         Ok(value) => Ok((value, diagnostics)),
         Err(err) => {

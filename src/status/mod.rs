@@ -5,12 +5,12 @@
 //! and how to fix it.
 
 mod patch;
-mod pod;
+pub mod pod;
 mod render;
 mod state;
 
 pub use patch::status_patch;
-pub use pod::{POD_FIX, PodView, check_pod, read_pod};
+pub use pod::{PodView, check_pod, read_pod};
 pub use render::render_table;
 
 use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};

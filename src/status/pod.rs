@@ -3,7 +3,7 @@
 //! [`check_pod`], which refuses a pod where one of those fields has the
 //! wrong type.
 //!
-//! Only the fields listed in [`POD`] are read, and only they are checked: a
+//! Only the fields listed in `POD` are read, and only they are checked: a
 //! pod from a newer Kubernetes (new fields, new values of fields not read)
 //! is diagnosed as long as these keep their types. Timestamps stay the
 //! strings the API server wrote. The pod is not deserialized into the

@@ -1,9 +1,10 @@
 //! The operator-rendered Deployment the injection benches wire:
 //! `operator-deployment.yaml` from `../shared/fixtures` (or `LLSD_FIXTURES`).
 
-use k8s_openapi::api::apps::v1::Deployment;
+use serde_json::Value;
 
-pub fn operator_deployment() -> Deployment {
+/// The Deployment as JSON, as the injection reads it.
+pub fn operator_deployment() -> Value {
     let fixtures = std::env::var("LLSD_FIXTURES")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures").to_string());
     serde_yaml::from_str(

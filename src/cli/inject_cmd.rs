@@ -6,8 +6,10 @@ use clap::Args;
 use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::inject::{InjectOptions, inject};
 use llsd_providers::llsd::LlamaStackDistribution;
+use llsd_providers::locate::Locations;
 use llsd_providers::validate::{FileReport, check_llsd, validate_bytes};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -40,7 +42,12 @@ pub fn run(args: &InjectArgs) -> Outcome {
             }
             Outcome::Problems
         }
-        Ok((llsd, deployment, options)) => match inject(&llsd, &deployment, &options) {
+        Ok(Inputs {
+            llsd,
+            deployment,
+            options,
+            texts,
+        }) => match inject(&llsd, &deployment, &options) {
             Ok(out) => match serde_yaml::to_string(&out) {
                 Ok(yaml) => {
                     print!("{yaml}");
@@ -52,19 +59,25 @@ pub fn run(args: &InjectArgs) -> Outcome {
                 }
             },
             Err(err) => {
-                // Each problem is reported against the file it is in.
-                for (input, path) in [
-                    (Input::Llsd, Some(args.llsd.as_path())),
-                    (Input::Deployment, Some(args.deployment.as_path())),
-                    (Input::Options, args.options.as_deref()),
+                // Each problem is reported against the file it is in, at
+                // the line of its field.
+                for (input, path, text) in [
+                    (Input::Llsd, Some(args.llsd.as_path()), &texts[0]),
+                    (
+                        Input::Deployment,
+                        Some(args.deployment.as_path()),
+                        &texts[1],
+                    ),
+                    (Input::Options, args.options.as_deref(), &texts[2]),
                 ] {
-                    let diagnostics: Vec<Diagnostic> = err
+                    let mut diagnostics: Vec<Diagnostic> = err
                         .diagnostics
                         .iter()
                         .filter(|d| d.source == input)
                         .map(|d| d.diagnostic.clone())
                         .collect();
                     if !diagnostics.is_empty() {
+                        Locations::fill(text, 1, &mut diagnostics);
                         let name = path.map_or("<default options>".to_string(), display_name);
                         eprint!("{}", FileReport::invalid(&name, diagnostics).render_text());
                     }
@@ -75,11 +88,15 @@ pub fn run(args: &InjectArgs) -> Outcome {
     }
 }
 
-type Inputs = (
-    LlamaStackDistribution,
-    k8s_openapi::api::apps::v1::Deployment,
-    InjectOptions,
-);
+struct Inputs {
+    llsd: LlamaStackDistribution,
+    /// The Deployment as JSON: the injection reads only what it wires.
+    deployment: Value,
+    options: InjectOptions,
+    /// The three files' texts (empty for default options), to locate
+    /// the injection's findings in them.
+    texts: [String; 3],
+}
 
 fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
     let read = |path: &Path| read_bounded(path, MAX_INPUT_BYTES).map_err(Failure::Unreadable);
@@ -99,12 +116,9 @@ fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
     let mut report = |path: &Path, diagnostics| {
         invalid.push(FileReport::invalid(&display_name(path), diagnostics))
     };
-    let deployment = yaml_input::read_document(
-        &deployment_bytes,
-        yaml_input::typed("give the field the type Kubernetes defines for it"),
-    )
-    .map_err(|d| report(&args.deployment, d))
-    .ok();
+    let deployment = yaml_input::read_document(&deployment_bytes, |value| Ok(value.clone()))
+        .map_err(|d| report(&args.deployment, d))
+        .ok();
     let options = match (&args.options, &options_bytes) {
         (Some(path), Some(bytes)) => yaml_input::read_document(bytes, InjectOptions::read)
             .map_err(|d| report(path, d))
@@ -112,7 +126,19 @@ fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
         _ => Some(InjectOptions::default()),
     };
     match (llsd, deployment, options) {
-        (Some(l), Some(d), Some(o)) if invalid.is_empty() => Ok((l, d, o)),
+        (Some(llsd), Some(deployment), Some(options)) if invalid.is_empty() => {
+            let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+            Ok(Inputs {
+                llsd,
+                deployment,
+                options,
+                texts: [
+                    text(&llsd_bytes),
+                    text(&deployment_bytes),
+                    options_bytes.as_deref().map(text).unwrap_or_default(),
+                ],
+            })
+        }
         _ => Err(Failure::Invalid(invalid)),
     }
 }

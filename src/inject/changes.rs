@@ -2,8 +2,7 @@
 //! are matched by their key ([`list_key`]: containers, volumes and env by
 //! `name`, mounts by `mountPath`), so the result reads "init container X
 //! added", "env PYTHONPATH added to llama-stack", not as a line diff of
-//! YAML. The playground shows it; the policy grafts a change back onto the
-//! request by the same keys.
+//! YAML. The playground shows it.
 
 use serde::Serialize;
 use serde_json::Value;

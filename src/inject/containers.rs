@@ -4,14 +4,15 @@
 //! mode: `merge-config` only, with every provider image and the merge image
 //! mounted as image volumes.
 
+use super::json::{self, Object};
 use super::names::*;
 use super::options::{InjectOptions, InstallMode};
 use crate::diagnostic::Diagnostic;
 use crate::llsd::{ExternalProviderRef, ListedProvider, install_container_name};
 use crate::pipeline::CrdConfig;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, ImageVolumeSource, PodSpec, ResourceRequirements,
-    SeccompProfile, SecurityContext, Volume, VolumeMount,
+    Capabilities, Container, EnvVar, ImageVolumeSource, ResourceRequirements, SeccompProfile,
+    SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
@@ -233,23 +234,21 @@ pub fn tell_pod_containers(merge: &mut Container, pod_containers: usize) {
 /// wants one name per container over `containers` and `initContainers`
 /// (the earlier injection's are already removed, so a clash is someone
 /// else's container).
-pub fn check_names(pod: &PodSpec, added: &[Container]) -> Result<(), Diagnostic> {
-    let existing = pod.containers.iter().map(|c| ("containers", c)).chain(
-        pod.init_containers
-            .iter()
-            .flatten()
-            .map(|c| ("initContainers", c)),
-    );
-    for (list, container) in existing {
-        if added.iter().any(|a| a.name == container.name) {
-            return Err(Diagnostic::error(
-                format!("spec.template.spec.{list}[name={}]", container.name),
-                format!(
-                    "has the name of an init container the external-provider injection adds ('{}'); container names must be unique in a pod",
-                    container.name
-                ),
-                "rename that container; the injection owns merge-config, stage-installer and install-provider-{providerId}",
-            ));
+pub fn check_names(pod: &Object, added: &[Container]) -> Result<(), Diagnostic> {
+    for list in ["containers", "initContainers"] {
+        let path = format!("spec.template.spec.{list}");
+        for (_, name) in
+            json::keyed_items(json::list(pod, "spec.template.spec", list)?, &path, "name")?
+        {
+            if added.iter().any(|a| a.name == name) {
+                return Err(Diagnostic::error(
+                    format!("{path}[name={name}]"),
+                    format!(
+                        "has the name of an init container the external-provider injection adds ('{name}'); container names must be unique in a pod"
+                    ),
+                    "rename that container; the injection owns merge-config, stage-installer and install-provider-{providerId}",
+                ));
+            }
         }
     }
     Ok(())

@@ -8,6 +8,7 @@
 mod changes;
 mod containers;
 mod hash;
+mod json;
 pub mod names;
 mod options;
 mod server;
@@ -26,10 +27,10 @@ pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
 
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, PodSpec, Volume};
+use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, Volume};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use names::*;
+use serde_json::Value;
 
 /// Why a Deployment could not be wired: every problem with the input it is
 /// in (the Deployment, the LLSD or the options) and its field path there.
@@ -48,13 +49,15 @@ impl From<Diagnostic> for InjectError {
     }
 }
 
-/// Returns `deployment` wired for the LLSD's external providers (or with a
-/// previous wiring removed when the LLSD lists none).
+/// Returns `deployment` (a Deployment as JSON) wired for the LLSD's
+/// external providers, or with a previous wiring removed when the LLSD lists
+/// none. Only the fields the wiring touches are read and written; every
+/// other field is passed through as it is ([`json`]).
 pub fn inject(
     llsd: &LlamaStackDistribution,
-    deployment: &Deployment,
+    deployment: &Value,
     options: &InjectOptions,
-) -> Result<Deployment, InjectError> {
+) -> Result<Value, InjectError> {
     let problems: Vec<InputDiagnostic> = options
         .check()
         .into_iter()
@@ -66,21 +69,56 @@ pub fn inject(
         });
     }
     let mut deployment = deployment.clone();
-    let template = &mut deployment
-        .spec
-        .as_mut()
-        .ok_or_else(|| {
-            Diagnostic::error(
-                "spec",
-                "is missing",
-                "pass a Deployment as the operator renders it",
-            )
-        })?
-        .template;
+    wire(llsd, &mut deployment, options)?;
+    Ok(deployment)
+}
+
+const NOT_RENDERED: &str = "pass a Deployment as the operator renders it";
+
+const POD: &str = "spec.template.spec";
+
+/// A required mapping field of the Deployment: `parent[key]`, where `path`
+/// is the field's and `at` its parent's path.
+fn required<'a>(
+    parent: &'a mut json::Object,
+    at: &str,
+    key: &str,
+    path: &str,
+) -> Result<&'a mut json::Object, Diagnostic> {
+    json::child_mut(parent, at, key)?
+        .ok_or_else(|| Diagnostic::error(path, "is missing", NOT_RENDERED))
+}
+
+/// `apiVersion` and `kind`, when the input has them, must be a Deployment's.
+fn check_kind(root: &json::Object) -> Result<(), Diagnostic> {
+    for (key, expected) in [("apiVersion", "apps/v1"), ("kind", "Deployment")] {
+        match json::string(root, "", key)? {
+            Some(found) if found != expected => {
+                return Err(Diagnostic::error(
+                    key,
+                    format!("is '{found}', expected '{expected}'"),
+                    NOT_RENDERED,
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn wire(
+    llsd: &LlamaStackDistribution,
+    deployment: &mut Value,
+    options: &InjectOptions,
+) -> Result<(), InjectError> {
+    let root = json::object_mut(deployment, "")?;
+    check_kind(root)?;
+    let spec = required(root, "", "spec", "spec")?;
+    let template = required(spec, "spec", "template", "spec.template")?;
     strip::strip(template)?;
     let providers = llsd.providers_in_crd_order();
     if providers.is_empty() {
-        return Ok(deployment);
+        return Ok(());
     }
     let config_map = llsd
         .spec
@@ -102,24 +140,27 @@ pub fn inject(
         .as_ref()
         .and_then(|c| c.name.as_deref())
         .unwrap_or(DEFAULT_SERVER_CONTAINER);
-    let pod: &mut PodSpec = template.spec.as_mut().ok_or_else(|| {
-        Diagnostic::error(
-            "spec.template.spec",
-            "is missing",
-            "pass a Deployment as the operator renders it",
-        )
-    })?;
+    let pod = required(template, "spec.template", "spec", POD)?;
     let config = server::find_config_mount(pod, server_name, config_map)?;
 
-    let server = &pod.containers[config.container];
-    let server_image = server.image.clone().ok_or_else(|| {
-        Diagnostic::error(
-            format!("spec.template.spec.containers[name={}].image", server.name),
-            "is missing: the install step runs in the server's image to resolve against its packages",
-            "pass a Deployment as the operator renders it",
-        )
-    })?;
-    let server_pull_policy = server.image_pull_policy.clone();
+    let server_path = format!("spec.template.spec.containers[{}]", config.container);
+    let (server_name, server_image, server_pull_policy) = {
+        let containers = json::list(pod, POD, "containers")?;
+        let server = json::object(&containers[config.container], &server_path)?;
+        let name = json::field_str(server, "name").to_string();
+        let image = json::string(server, &server_path, "image")?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    format!("spec.template.spec.containers[name={name}].image"),
+                    "is missing: the install step runs in the server's image to resolve against its packages",
+                    NOT_RENDERED,
+                )
+            })?
+            .to_string();
+        let pull_policy =
+            json::string(server, &server_path, "imagePullPolicy")?.map(str::to_string);
+        (name, image, pull_policy)
+    };
     let step = containers::InstallStep {
         server_image: &server_image,
         server_pull_policy: server_pull_policy.as_deref(),
@@ -139,21 +180,22 @@ pub fn inject(
     }
     added.push(containers::install_merge_container(&step, options));
     containers::check_names(pod, &added)?;
-    let pod_containers =
-        pod.containers.len() + pod.init_containers.as_ref().map_or(0, Vec::len) + added.len();
+    let pod_containers = json::list(pod, POD, "containers")?.len()
+        + json::list(pod, POD, "initContainers")?.len()
+        + added.len();
     if let Some(merge) = added.last_mut() {
         containers::tell_pod_containers(merge, pod_containers);
     }
-    pod.init_containers
-        .get_or_insert_with(Vec::new)
-        .extend(added);
+    let added = added
+        .iter()
+        .map(|c| json::to_json(c, "init container"))
+        .collect::<Result<Vec<_>, _>>()?;
+    json::list_or_insert(pod, POD, "initContainers")?.extend(added);
 
-    let volumes = pod.volumes.get_or_insert_with(Vec::new);
-    volumes.push(empty_dir(
-        SHARED_VOLUME,
-        Some(&options.shared_volume_size_limit),
-    ));
-    volumes.push(empty_dir(MERGED_VOLUME, None));
+    let mut volumes = vec![
+        empty_dir(SHARED_VOLUME, Some(&options.shared_volume_size_limit)),
+        empty_dir(MERGED_VOLUME, None),
+    ];
     if image_volumes {
         volumes.push(containers::image_volume(
             TOOLS_VOLUME,
@@ -169,22 +211,34 @@ pub fn inject(
             )
         }));
     }
-    let pythonpath = server::wire_server(&mut pod.containers[config.container], &config.volume)?;
+    let volumes = volumes
+        .iter()
+        .map(|v| json::to_json(v, "volume"))
+        .collect::<Result<Vec<_>, _>>()?;
+    json::list_or_insert(pod, POD, "volumes")?.extend(volumes);
 
-    let annotations = template
-        .metadata
-        .get_or_insert_with(Default::default)
-        .annotations
-        .get_or_insert_with(Default::default);
-    annotations.insert(HASH_ANNOTATION.to_string(), providers_hash(&providers));
-    annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume);
+    let server = json::list_mut(pod, POD, "containers")?
+        .and_then(|containers| containers.get_mut(config.container))
+        .ok_or_else(|| {
+            Diagnostic::error("spec.template.spec.containers", "is missing", NOT_RENDERED)
+        })?;
+    let server = json::object_mut(server, &server_path)?;
+    let pythonpath = server::wire_server(server, &server_name, &server_path, &config.volume)?;
+
+    let metadata = json::child_or_insert(template, "spec.template", "metadata")?;
+    let annotations = json::child_or_insert(metadata, "spec.template.metadata", "annotations")?;
+    annotations.insert(
+        HASH_ANNOTATION.to_string(),
+        providers_hash(&providers).into(),
+    );
+    annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume.into());
     if let Some(original) = pythonpath {
-        annotations.insert(PYTHONPATH_ANNOTATION.to_string(), original);
+        annotations.insert(PYTHONPATH_ANNOTATION.to_string(), original.into());
     }
-    size::check(&deployment, providers.len(), options).map_err(|d| InjectError {
+    size::check(deployment, providers.len(), options).map_err(|d| InjectError {
         diagnostics: vec![d],
     })?;
-    Ok(deployment)
+    Ok(())
 }
 
 fn empty_dir(name: &str, size_limit: Option<&str>) -> Volume {

@@ -2,9 +2,11 @@
 //! and the changes it gets (merged config at the same path, packages on
 //! PYTHONPATH, the shared volume read-only).
 
+use super::json::{self, Object};
 use super::names::*;
 use crate::diagnostic::Diagnostic;
-use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, VolumeMount};
+use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
+use serde_json::Value;
 
 /// Where the server reads the user's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,21 +19,27 @@ pub struct ConfigMount {
     pub file: String,
 }
 
+const POD_PATH: &str = "spec.template.spec";
 const CONTAINERS_PATH: &str = "spec.template.spec.containers";
+const VOLUMES_PATH: &str = "spec.template.spec.volumes";
 
-/// Finds the server container and its config mount.
+/// Finds the server container and its config mount in the pod spec.
 pub fn find_config_mount(
-    pod: &PodSpec,
+    pod: &Object,
     container_name: &str,
     config_map: &str,
 ) -> Result<ConfigMount, Diagnostic> {
-    let container = pod
-        .containers
+    let containers = json::keyed_items(
+        json::list(pod, POD_PATH, "containers")?,
+        CONTAINERS_PATH,
+        "name",
+    )?;
+    let container = containers
         .iter()
-        .position(|c| c.name == container_name)
-        .or_else(|| (pod.containers.len() == 1).then_some(0))
+        .position(|(_, name)| *name == container_name)
+        .or_else(|| (containers.len() == 1).then_some(0))
         .ok_or_else(|| {
-            let names: Vec<&str> = pod.containers.iter().map(|c| c.name.as_str()).collect();
+            let names: Vec<&str> = containers.iter().map(|(_, name)| *name).collect();
             Diagnostic::error(
                 CONTAINERS_PATH,
                 format!(
@@ -41,38 +49,56 @@ pub fn find_config_mount(
                 "set spec.server.containerSpec.name in the LLSD to the server container's name",
             )
         })?;
-    let volume = pod
-        .volumes
+    let volumes = json::keyed_items(json::list(pod, POD_PATH, "volumes")?, VOLUMES_PATH, "name")?;
+    let mut volume = None;
+    for (i, (item, name)) in volumes.into_iter().enumerate() {
+        if item.get("configMap").is_none_or(Value::is_null) {
+            continue;
+        }
+        let at = format!("{VOLUMES_PATH}[{i}]");
+        let map_name = match json::child(item, &at, "configMap")? {
+            Some(source) => json::string(source, &format!("{at}.configMap"), "name")?,
+            None => None,
+        };
+        if map_name == Some(config_map) {
+            volume = Some(name.to_string());
+            break;
+        }
+    }
+    let volume = volume.ok_or_else(|| {
+        Diagnostic::error(
+            VOLUMES_PATH,
+            format!("has no volume for the user ConfigMap '{config_map}'"),
+            "let the operator render the Deployment from an LLSD with spec.server.userConfig.configMapName",
+        )
+    })?;
+    let (server, server_name) = containers[container];
+    let server_path = format!("{CONTAINERS_PATH}[{container}]");
+    let mounts_path = format!("{server_path}.volumeMounts");
+    let mounts = json::keyed_items(
+        json::list(server, &server_path, "volumeMounts")?,
+        &mounts_path,
+        "name",
+    )?;
+    let (mount, _) = mounts
         .iter()
-        .flatten()
-        .find(|v| v.config_map.as_ref().is_some_and(|cm| cm.name == config_map))
-        .map(|v| v.name.clone())
+        .find(|(_, name)| *name == volume)
         .ok_or_else(|| {
             Diagnostic::error(
-                "spec.template.spec.volumes",
-                format!("has no volume for the user ConfigMap '{config_map}'"),
-                "let the operator render the Deployment from an LLSD with spec.server.userConfig.configMapName",
-            )
-        })?;
-    let server = &pod.containers[container];
-    let mount = server
-        .volume_mounts
-        .iter()
-        .flatten()
-        .find(|m| m.name == volume)
-        .ok_or_else(|| {
-            Diagnostic::error(
-                format!("{CONTAINERS_PATH}[{container}].volumeMounts"),
+                &mounts_path,
                 format!(
-                    "container '{}' does not mount the user config volume '{volume}'",
-                    server.name
+                    "container '{server_name}' does not mount the user config volume '{volume}'"
                 ),
                 "mount the ConfigMap volume in the server container, as the operator does",
             )
         })?;
-    let file = match &mount.sub_path {
-        Some(sub_path) if !sub_path.is_empty() => sub_path.clone(),
-        _ => config_file_name(server, &mount.mount_path),
+    let mount_path = format!("{mounts_path}[name={volume}]");
+    let file = match json::string(mount, &mount_path, "subPath")? {
+        Some(sub_path) if !sub_path.is_empty() => sub_path.to_string(),
+        _ => {
+            let dir = json::string(mount, &mount_path, "mountPath")?.unwrap_or_default();
+            config_file_name(server, &server_path, dir)?
+        }
     };
     Ok(ConfigMount {
         container,
@@ -83,35 +109,40 @@ pub fn find_config_mount(
 
 /// The config file the server reads under `mount_path`: from
 /// `LLAMA_STACK_CONFIG`, else from a path in its command or args, else the
-/// operator's default `config.yaml`.
-fn config_file_name(server: &Container, mount_path: &str) -> String {
+/// operator's default `config.yaml`. `path` is the server container's.
+fn config_file_name(server: &Object, path: &str, mount_path: &str) -> Result<String, Diagnostic> {
     let dir = format!("{}/", mount_path.trim_end_matches('/'));
-    let from_env = server
-        .env
-        .iter()
-        .flatten()
-        .filter(|e| e.name == "LLAMA_STACK_CONFIG")
-        .filter_map(|e| e.value.as_deref())
-        .find_map(|value| value.strip_prefix(dir.as_str()).map(str::to_string));
+    let env_path = format!("{path}.env");
+    let mut from_env = None;
+    for (i, (var, name)) in json::keyed_items(json::list(server, path, "env")?, &env_path, "name")?
+        .into_iter()
+        .enumerate()
+    {
+        if name != "LLAMA_STACK_CONFIG" {
+            continue;
+        }
+        let value = json::string(var, &format!("{env_path}[{i}]"), "value")?;
+        if let Some(file) = value.and_then(|v| v.strip_prefix(dir.as_str())) {
+            from_env = Some(file.to_string());
+            break;
+        }
+    }
+    let command = json::strings(server, path, "command")?;
+    let args = json::strings(server, path, "args")?;
     let from_command = || {
-        server
-            .command
-            .iter()
-            .flatten()
-            .chain(server.args.iter().flatten())
-            .find_map(|text| {
-                let start = text.find(dir.as_str())? + dir.len();
-                let name: String = text[start..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-                    .collect();
-                (!name.is_empty()).then_some(name)
-            })
+        command.iter().chain(&args).find_map(|text| {
+            let start = text.find(dir.as_str())? + dir.len();
+            let name: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
     };
-    from_env
+    Ok(from_env
         .filter(|name| !name.is_empty() && !name.contains('/'))
         .or_else(from_command)
-        .unwrap_or_else(|| "config.yaml".to_string())
+        .unwrap_or_else(|| "config.yaml".to_string()))
 }
 
 /// Wires the server container: merged config where the user's was,
@@ -127,32 +158,38 @@ fn config_file_name(server: &Container, mount_path: &str) -> String {
 /// `valueFrom` PYTHONPATH, or none in `env` while `envFrom` could set one
 /// (an `env` entry would silently override it), is refused.
 pub fn wire_server(
-    server: &mut Container,
+    server: &mut Object,
+    server_name: &str,
+    server_path: &str,
     config_volume: &str,
 ) -> Result<Option<String>, Diagnostic> {
-    let container_path = format!("spec.template.spec.containers[name={}]", server.name);
-    let taken = server
-        .volume_mounts
-        .iter()
-        .flatten()
-        .find(|m| m.mount_path.trim_end_matches('/') == SHARED_PATH);
-    if let Some(taken) = taken {
+    let container_path = format!("spec.template.spec.containers[name={server_name}]");
+    let mounts_path = format!("{server_path}.volumeMounts");
+    let taken = json::keyed_items(
+        json::list(server, server_path, "volumeMounts")?,
+        &mounts_path,
+        "name",
+    )?
+    .into_iter()
+    .find(|(mount, _)| json::field_str(mount, "mountPath").trim_end_matches('/') == SHARED_PATH);
+    if let Some((_, taken)) = taken {
         return Err(Diagnostic::error(
-            format!("{container_path}.volumeMounts[name={}]", taken.name),
+            format!("{container_path}.volumeMounts[name={taken}]"),
             format!(
                 "already mounts a volume at {SHARED_PATH}, where the injection mounts the installed provider packages (the API server refuses two mounts at one path)"
             ),
             "mount that volume elsewhere in the server container; the injection owns /opt/llama-stack/external-providers",
         ));
     }
-    let env = server.env.get_or_insert_with(Vec::new);
-    let at = env.iter().rposition(|e| e.name == PYTHONPATH);
-    if at.is_none()
-        && server
-            .env_from
-            .as_ref()
-            .is_some_and(|from| !from.is_empty())
-    {
+    let env_path = format!("{server_path}.env");
+    let env_from = json::list(server, server_path, "envFrom")?;
+    let has_env_from = !env_from.is_empty();
+    let env = json::list_or_insert(server, server_path, "env")?;
+    json::keyed_items(env, &env_path, "name")?;
+    let at = env
+        .iter()
+        .rposition(|e| json::key_of(e, "name") == PYTHONPATH);
+    if at.is_none() && has_env_from {
         return Err(Diagnostic::error(
             format!("{container_path}.envFrom"),
             "may set PYTHONPATH, which the injection cannot see: its PYTHONPATH entry in env would silently replace that value",
@@ -161,45 +198,58 @@ pub fn wire_server(
     }
     let original = match at {
         None => {
-            env.push(EnvVar {
-                name: PYTHONPATH.to_string(),
-                value: Some(PACKAGES_PATH.to_string()),
-                ..EnvVar::default()
-            });
+            env.push(json::to_json(
+                &EnvVar {
+                    name: PYTHONPATH.to_string(),
+                    value: Some(PACKAGES_PATH.to_string()),
+                    ..EnvVar::default()
+                },
+                "PYTHONPATH entry",
+            )?);
             None
         }
-        Some(i) if env[i].value_from.is_some() => {
-            return Err(Diagnostic::error(
-                format!("{container_path}.env[name=PYTHONPATH]"),
-                "is set with valueFrom, so the provider packages path cannot be prepended",
-                "set PYTHONPATH as a plain value in the LLSD's containerSpec.env",
-            ));
-        }
         Some(i) => {
-            let value = env[i].value.clone().unwrap_or_default();
+            let var_path = format!("{env_path}[{i}]");
+            let var = json::object_mut(&mut env[i], &var_path)?;
+            if var.get("valueFrom").is_some_and(|v| !v.is_null()) {
+                return Err(Diagnostic::error(
+                    format!("{container_path}.env[name=PYTHONPATH]"),
+                    "is set with valueFrom, so the provider packages path cannot be prepended",
+                    "set PYTHONPATH as a plain value in the LLSD's containerSpec.env",
+                ));
+            }
+            let value = json::string(var, &var_path, "value")?
+                .unwrap_or_default()
+                .to_string();
             let listed = value
                 .split(':')
                 .any(|entry| entry.trim_end_matches('/') == PACKAGES_PATH);
-            env[i].value = Some(if value.is_empty() {
+            let wired = if value.is_empty() {
                 PACKAGES_PATH.to_string()
             } else if listed {
                 value.clone()
             } else {
                 format!("{PACKAGES_PATH}:{value}")
-            });
+            };
+            var.insert("value".to_string(), Value::String(wired));
             Some(value)
         }
     };
-    let mounts = server.volume_mounts.get_or_insert_with(Vec::new);
-    for mount in mounts.iter_mut().filter(|m| m.name == config_volume) {
-        mount.name = MERGED_VOLUME.to_string();
+    let mounts = json::list_or_insert(server, server_path, "volumeMounts")?;
+    for mount in mounts.iter_mut().filter_map(Value::as_object_mut) {
+        if json::field_str(mount, "name") == config_volume {
+            mount.insert("name".to_string(), Value::String(MERGED_VOLUME.to_string()));
+        }
     }
-    mounts.push(VolumeMount {
-        name: SHARED_VOLUME.to_string(),
-        mount_path: SHARED_PATH.to_string(),
-        read_only: Some(true),
-        ..VolumeMount::default()
-    });
+    mounts.push(json::to_json(
+        &VolumeMount {
+            name: SHARED_VOLUME.to_string(),
+            mount_path: SHARED_PATH.to_string(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        },
+        "volume mount",
+    )?);
     Ok(original)
 }
 
@@ -207,35 +257,55 @@ pub fn wire_server(
 /// shared volume); `pythonpath` is the recorded value from before wiring,
 /// `None` when PYTHONPATH was absent (or the injection predates the record:
 /// then a prepended packages path is removed).
-pub fn unwire(container: &mut Container, config_volume: &str, pythonpath: Option<&str>) {
-    let Some(mounts) = container.volume_mounts.as_mut() else {
-        return;
+pub fn unwire(
+    container: &mut Object,
+    path: &str,
+    config_volume: &str,
+    pythonpath: Option<&str>,
+) -> Result<(), Diagnostic> {
+    let Some(mounts) = json::list_mut(container, path, "volumeMounts")? else {
+        return Ok(());
     };
-    if !mounts.iter().any(|m| m.name == SHARED_VOLUME) {
-        return;
+    let name = |mount: &Value| json::key_of(mount, "name").to_string();
+    if !mounts.iter().any(|m| name(m) == SHARED_VOLUME) {
+        return Ok(());
     }
-    mounts.retain(|m| m.name != SHARED_VOLUME);
-    for mount in mounts.iter_mut().filter(|m| m.name == MERGED_VOLUME) {
-        mount.name = config_volume.to_string();
+    mounts.retain(|m| name(m) != SHARED_VOLUME);
+    for mount in mounts.iter_mut().filter_map(Value::as_object_mut) {
+        if json::field_str(mount, "name") == MERGED_VOLUME {
+            mount.insert("name".to_string(), Value::String(config_volume.to_string()));
+        }
     }
-    let Some(env) = container.env.as_mut() else {
-        return;
+    let Some(env) = json::list_mut(container, path, "env")? else {
+        return Ok(());
     };
-    if let Some(i) = env.iter().rposition(|e| e.name == PYTHONPATH) {
-        match (pythonpath, env[i].value.as_deref()) {
-            (Some(original), _) => env[i].value = Some(original.to_string()),
+    if let Some(i) = env
+        .iter()
+        .rposition(|e| json::key_of(e, "name") == PYTHONPATH)
+    {
+        let value = env[i]
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let restored = match (pythonpath, value.as_deref()) {
+            (Some(original), _) => Some(original.to_string()),
             (None, Some(PACKAGES_PATH)) => {
                 env.remove(i);
+                None
             }
-            (None, Some(value)) => {
-                if let Some(rest) = value.strip_prefix(&format!("{PACKAGES_PATH}:")) {
-                    env[i].value = Some(rest.to_string());
-                }
-            }
-            (None, None) => {}
+            (None, Some(value)) => value
+                .strip_prefix(&format!("{PACKAGES_PATH}:"))
+                .map(str::to_string),
+            (None, None) => None,
+        };
+        if let (Some(restored), Some(var)) =
+            (restored, env.get_mut(i).and_then(Value::as_object_mut))
+        {
+            var.insert("value".to_string(), Value::String(restored));
         }
     }
     if env.is_empty() {
-        container.env = None;
+        container.shift_remove("env");
     }
+    Ok(())
 }

@@ -6,7 +6,7 @@
 
 use super::options::{InjectOptions, InstallMode};
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
-use k8s_openapi::api::apps::v1::Deployment;
+use serde_json::Value;
 
 /// Largest injected Deployment accepted, in bytes of compact JSON: 1 MiB,
 /// leaving half a MiB under etcd's 1.5 MiB for what is added after
@@ -31,10 +31,9 @@ impl std::io::Write for Count {
 }
 
 /// The Deployment's size as compact JSON, without building the text.
-pub fn json_bytes(deployment: &Deployment) -> usize {
+pub fn json_bytes(deployment: &Value) -> usize {
     let mut count = Count(0);
-    // Writing to a counter cannot fail; a serialization error (none for
-    // k8s-openapi types) would count what was written until then.
+    // Writing a JSON value to a counter cannot fail.
     let _ = serde_json::to_writer(&mut count, deployment);
     count.0
 }
@@ -42,7 +41,7 @@ pub fn json_bytes(deployment: &Deployment) -> usize {
 /// Refuses a wired Deployment over [`MAX_DEPLOYMENT_BYTES`], saying how
 /// many providers made it that large and how to bring it down.
 pub fn check(
-    deployment: &Deployment,
+    deployment: &Value,
     providers: usize,
     options: &InjectOptions,
 ) -> Result<(), InputDiagnostic> {

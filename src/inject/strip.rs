@@ -1,10 +1,10 @@
 //! Removing a previous injection, so that injecting again is idempotent
 //! and an LLSD change replaces the old wiring instead of adding to it.
 
+use super::json::{self, Object};
 use super::names::*;
 use super::server::unwire;
 use crate::diagnostic::Diagnostic;
-use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 fn is_injected_init_container(name: &str) -> bool {
     name == MERGE_CONTAINER || name == STAGE_CONTAINER || name.starts_with(INSTALL_PREFIX)
@@ -17,40 +17,48 @@ fn is_injected_volume(name: &str) -> bool {
         || name.starts_with(PROVIDER_VOLUME_PREFIX)
 }
 
-/// Removes what an earlier injection added. A template without the hash
-/// annotation must not hold anything with the injection's names.
-pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
-    let annotations = template
-        .metadata
-        .as_ref()
-        .and_then(|m| m.annotations.as_ref());
+const TEMPLATE: &str = "spec.template";
+const POD: &str = "spec.template.spec";
+const METADATA: &str = "spec.template.metadata";
+
+/// Removes what an earlier injection added from the pod template. A
+/// template without the hash annotation must not hold anything with the
+/// injection's names.
+pub fn strip(template: &mut Object) -> Result<(), Diagnostic> {
+    let annotations = match json::child(template, TEMPLATE, "metadata")? {
+        Some(metadata) => json::child(metadata, METADATA, "annotations")?,
+        None => None,
+    };
+    let annotations_path = format!("{METADATA}.annotations");
+    let annotation = |key: &str| -> Result<Option<String>, Diagnostic> {
+        Ok(match annotations {
+            Some(a) => json::string(a, &annotations_path, key)?.map(str::to_string),
+            None => None,
+        })
+    };
     let injected = annotations.is_some_and(|a| a.contains_key(HASH_ANNOTATION));
-    let config_volume = annotations
-        .and_then(|a| a.get(CONFIG_VOLUME_ANNOTATION))
-        .cloned();
-    let pythonpath = annotations
-        .and_then(|a| a.get(PYTHONPATH_ANNOTATION))
-        .cloned();
-    let Some(pod) = template.spec.as_mut() else {
+    let config_volume = annotation(CONFIG_VOLUME_ANNOTATION)?;
+    let pythonpath = annotation(PYTHONPATH_ANNOTATION)?;
+    let Some(pod) = json::child_mut(template, TEMPLATE, "spec")? else {
         return Ok(());
     };
     if !injected {
-        let clash = pod
-            .init_containers
-            .iter()
-            .flatten()
-            .map(|c| c.name.as_str())
+        let names = |key: &str| -> Result<Vec<&str>, Diagnostic> {
+            let at = format!("{POD}.{key}");
+            Ok(json::keyed_items(json::list(pod, POD, key)?, &at, "name")?
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect())
+        };
+        let clash = names("initContainers")?
+            .into_iter()
             .find(|name| is_injected_init_container(name))
-            .or_else(|| {
-                pod.volumes
-                    .iter()
-                    .flatten()
-                    .map(|v| v.name.as_str())
-                    .find(|name| is_injected_volume(name))
-            });
+            .or(names("volumes")?
+                .into_iter()
+                .find(|name| is_injected_volume(name)));
         return match clash {
             Some(name) => Err(Diagnostic::error(
-                "spec.template.spec",
+                POD,
                 format!(
                     "already holds '{name}', a name the external-provider injection uses, without its {HASH_ANNOTATION} annotation"
                 ),
@@ -59,26 +67,34 @@ pub fn strip(template: &mut PodTemplateSpec) -> Result<(), Diagnostic> {
             None => Ok(()),
         };
     }
-    if let Some(init) = pod.init_containers.as_mut() {
-        init.retain(|c| !is_injected_init_container(&c.name));
+    if let Some(init) = json::list_mut(pod, POD, "initContainers")? {
+        init.retain(|c| !is_injected_init_container(json::key_of(c, "name")));
         if init.is_empty() {
-            pod.init_containers = None;
+            pod.shift_remove("initContainers");
         }
     }
-    if let Some(volumes) = pod.volumes.as_mut() {
-        volumes.retain(|v| !is_injected_volume(&v.name));
+    if let Some(volumes) = json::list_mut(pod, POD, "volumes")? {
+        volumes.retain(|v| !is_injected_volume(json::key_of(v, "name")));
     }
     let config_volume = config_volume.unwrap_or_default();
-    for container in pod.containers.iter_mut() {
-        unwire(container, &config_volume, pythonpath.as_deref());
+    if let Some(containers) = json::list_mut(pod, POD, "containers")? {
+        for (i, container) in containers.iter_mut().enumerate() {
+            let path = format!("{POD}.containers[{i}]");
+            unwire(
+                json::object_mut(container, &path)?,
+                &path,
+                &config_volume,
+                pythonpath.as_deref(),
+            )?;
+        }
     }
-    if let Some(metadata) = template.metadata.as_mut() {
-        if let Some(annotations) = metadata.annotations.as_mut() {
-            annotations.remove(HASH_ANNOTATION);
-            annotations.remove(CONFIG_VOLUME_ANNOTATION);
-            annotations.remove(PYTHONPATH_ANNOTATION);
+    if let Some(metadata) = json::child_mut(template, TEMPLATE, "metadata")? {
+        if let Some(annotations) = json::child_mut(metadata, METADATA, "annotations")? {
+            annotations.shift_remove(HASH_ANNOTATION);
+            annotations.shift_remove(CONFIG_VOLUME_ANNOTATION);
+            annotations.shift_remove(PYTHONPATH_ANNOTATION);
             if annotations.is_empty() {
-                metadata.annotations = None;
+                metadata.shift_remove("annotations");
             }
         }
     }

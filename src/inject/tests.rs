@@ -1,6 +1,9 @@
 use super::*;
 use crate::pipeline::CrdConfig;
-use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use serde_json::json;
 
 const DEPLOYMENT: &str = r#"
 apiVersion: apps/v1
@@ -52,6 +55,17 @@ fn deployment() -> Deployment {
     serde_yaml::from_str(DEPLOYMENT).unwrap()
 }
 
+/// [`inject`] on a typed Deployment, typed again for the assertions (the
+/// JSON-level behaviour has its own tests at the end).
+fn run(
+    llsd: &LlamaStackDistribution,
+    deployment: &Deployment,
+    options: &InjectOptions,
+) -> Result<Deployment, InjectError> {
+    inject(llsd, &serde_json::to_value(deployment).unwrap(), options)
+        .map(|out| serde_json::from_value(out).unwrap())
+}
+
 fn pod(d: &Deployment) -> &PodSpec {
     d.spec.as_ref().unwrap().template.spec.as_ref().unwrap()
 }
@@ -78,7 +92,7 @@ fn env_of<'a>(c: &'a Container, name: &str) -> Option<&'a str> {
 }
 
 fn injected() -> Deployment {
-    inject(&two_providers(), &deployment(), &InjectOptions::default()).unwrap()
+    run(&two_providers(), &deployment(), &InjectOptions::default()).unwrap()
 }
 
 #[test]
@@ -196,7 +210,7 @@ fn image_volume_options() -> InjectOptions {
 
 #[test]
 fn image_volume_mode_is_one_init_container_with_read_only_image_volumes() {
-    let d = inject(&two_providers(), &deployment(), &image_volume_options()).unwrap();
+    let d = run(&two_providers(), &deployment(), &image_volume_options()).unwrap();
     assert_eq!(init_names(&d), ["user-init", "merge-config"]);
     let merge = merge_container(&d);
     assert_eq!(
@@ -265,7 +279,7 @@ fn merge_container_knows_the_pods_container_count_for_its_termination_message() 
         (InjectOptions::default(), 4), // stage-installer, 2 copies, merge-config
         (image_volume_options(), 1),
     ] {
-        let d = inject(&two_providers(), &deployment(), &options).unwrap();
+        let d = run(&two_providers(), &deployment(), &options).unwrap();
         let spec = pod(&d);
         let count = spec.containers.len() + spec.init_containers.as_ref().unwrap().len();
         let original = pod(&deployment()).containers.len()
@@ -283,12 +297,12 @@ fn merge_container_knows_the_pods_container_count_for_its_termination_message() 
 
 #[test]
 fn switching_modes_replaces_the_previous_injection() {
-    let volumes = inject(&two_providers(), &deployment(), &image_volume_options()).unwrap();
-    let back = inject(&two_providers(), &volumes, &InjectOptions::default()).unwrap();
+    let volumes = run(&two_providers(), &deployment(), &image_volume_options()).unwrap();
+    let back = run(&two_providers(), &volumes, &InjectOptions::default()).unwrap();
     assert_eq!(back, injected());
-    let again = inject(&two_providers(), &back, &image_volume_options()).unwrap();
+    let again = run(&two_providers(), &back, &image_volume_options()).unwrap();
     assert_eq!(again, volumes);
-    let none = inject(&llsd(""), &volumes, &image_volume_options()).unwrap();
+    let none = run(&llsd(""), &volumes, &image_volume_options()).unwrap();
     assert_eq!(none, deployment());
 }
 
@@ -343,14 +357,14 @@ fn existing_pythonpath_is_kept_after_the_packages() {
             ..Default::default()
         },
     );
-    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let out = run(&two_providers(), &d, &InjectOptions::default()).unwrap();
     assert_eq!(
         env_of(&pod(&out).containers[0], "PYTHONPATH"),
         Some(format!("{PACKAGES_PATH}:/app").as_str())
     );
-    let again = inject(&two_providers(), &out, &InjectOptions::default()).unwrap();
+    let again = run(&two_providers(), &out, &InjectOptions::default()).unwrap();
     assert_eq!(again, out);
-    let removed = inject(&llsd(""), &out, &InjectOptions::default()).unwrap();
+    let removed = run(&llsd(""), &out, &InjectOptions::default()).unwrap();
     assert_eq!(removed, d);
 }
 
@@ -381,9 +395,9 @@ fn init_containers_are_restricted_with_default_resources() {
 #[test]
 fn injection_is_idempotent_and_reversible() {
     let once = injected();
-    let twice = inject(&two_providers(), &once, &InjectOptions::default()).unwrap();
+    let twice = run(&two_providers(), &once, &InjectOptions::default()).unwrap();
     assert_eq!(twice, once);
-    let none = inject(&llsd(""), &once, &InjectOptions::default()).unwrap();
+    let none = run(&llsd(""), &once, &InjectOptions::default()).unwrap();
     assert_eq!(none, deployment());
 }
 
@@ -393,8 +407,8 @@ fn an_llsd_change_replaces_the_previous_injection() {
     let changed = llsd(
         "    externalProviders:\n      safety:\n      - {providerId: guard, image: \"r.io/guard:2\"}\n",
     );
-    let from_injected = inject(&changed, &once, &InjectOptions::default()).unwrap();
-    let from_fresh = inject(&changed, &deployment(), &InjectOptions::default()).unwrap();
+    let from_injected = run(&changed, &once, &InjectOptions::default()).unwrap();
+    let from_fresh = run(&changed, &deployment(), &InjectOptions::default()).unwrap();
     assert_eq!(from_injected, from_fresh);
     assert_eq!(
         init_names(&from_injected),
@@ -410,7 +424,7 @@ fn an_llsd_change_replaces_the_previous_injection() {
 #[test]
 fn the_hash_follows_images_config_and_order() {
     let hash = |l: &LlamaStackDistribution| {
-        let d = inject(l, &deployment(), &InjectOptions::default()).unwrap();
+        let d = run(l, &deployment(), &InjectOptions::default()).unwrap();
         d.spec
             .unwrap()
             .template
@@ -436,7 +450,7 @@ fn the_hash_follows_images_config_and_order() {
 fn errors_name_what_is_missing() {
     let mut d = deployment();
     pod_mut(&mut d).volumes.as_mut().unwrap().pop();
-    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    let err = run(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
             .diagnostic
@@ -451,7 +465,7 @@ fn errors_name_what_is_missing() {
         ..Default::default()
     });
     pod.containers[0].name = "server".into();
-    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    let err = run(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
             .diagnostic
@@ -461,7 +475,7 @@ fn errors_name_what_is_missing() {
 
     let mut d = deployment();
     pod_mut(&mut d).init_containers.as_mut().unwrap()[0].name = "merge-config".into();
-    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    let err = run(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
     assert!(
         err.diagnostics[0]
             .diagnostic
@@ -473,7 +487,7 @@ fn errors_name_what_is_missing() {
         shared_volume_size_limit: "lots".into(),
         ..InjectOptions::default()
     };
-    let err = inject(&two_providers(), &deployment(), &options).unwrap_err();
+    let err = run(&two_providers(), &deployment(), &options).unwrap_err();
     assert_eq!(err.diagnostics[0].source, crate::diagnostic::Input::Options);
     assert_eq!(err.diagnostics[0].diagnostic.path, "sharedVolumeSizeLimit");
 }
@@ -484,7 +498,7 @@ fn config_file_name_comes_from_the_server() {
     let server = &mut pod_mut(&mut d).containers[0];
     server.env = None;
     server.args = Some(vec!["--config".into(), "/etc/llama-stack/run.yaml".into()]);
-    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let out = run(&two_providers(), &d, &InjectOptions::default()).unwrap();
     let merge = pod(&out)
         .init_containers
         .as_ref()
@@ -516,7 +530,7 @@ fn only_error(result: Result<Deployment, InjectError>) -> (String, String) {
 fn an_ordinary_container_with_an_injected_name_is_refused() {
     let d = hostile("deployment-sidecar-named-merge-config.yaml");
     for options in [InjectOptions::default(), image_volume_options()] {
-        let (path, problem) = only_error(inject(&two_providers(), &d, &options));
+        let (path, problem) = only_error(run(&two_providers(), &d, &options));
         assert_eq!(path, "spec.template.spec.containers[name=merge-config]");
         assert!(problem.contains("('merge-config')"), "{problem}");
     }
@@ -527,19 +541,19 @@ fn an_ordinary_container_with_an_injected_name_is_refused() {
         name: "install-provider-vec".into(),
         ..Container::default()
     });
-    let (path, _) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    let (path, _) = only_error(run(&two_providers(), &d, &InjectOptions::default()));
     assert_eq!(
         path,
         "spec.template.spec.containers[name=install-provider-vec]"
     );
     // imageVolume mode adds no copy containers: that name is free there
-    inject(&two_providers(), &d, &image_volume_options()).unwrap();
+    run(&two_providers(), &d, &image_volume_options()).unwrap();
 }
 
 #[test]
 fn a_server_mount_at_the_packages_path_is_refused() {
     let d = hostile("deployment-mount-at-packages-path.yaml");
-    let (path, problem) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    let (path, problem) = only_error(run(&two_providers(), &d, &InjectOptions::default()));
     assert_eq!(
         path,
         "spec.template.spec.containers[name=llama-stack].volumeMounts[name=cache]"
@@ -550,7 +564,7 @@ fn a_server_mount_at_the_packages_path_is_refused() {
 #[test]
 fn pythonpath_from_env_from_is_refused_unless_env_sets_it() {
     let d = hostile("deployment-pythonpath-envfrom.yaml");
-    let (path, problem) = only_error(inject(&two_providers(), &d, &InjectOptions::default()));
+    let (path, problem) = only_error(run(&two_providers(), &d, &InjectOptions::default()));
     assert_eq!(
         path,
         "spec.template.spec.containers[name=llama-stack].envFrom"
@@ -568,13 +582,13 @@ fn pythonpath_from_env_from_is_refused_unless_env_sets_it() {
             value: Some("/app".into()),
             ..Default::default()
         });
-    let out = inject(&two_providers(), &with_env, &InjectOptions::default()).unwrap();
+    let out = run(&two_providers(), &with_env, &InjectOptions::default()).unwrap();
     assert_eq!(
         env_of(&pod(&out).containers[0], "PYTHONPATH"),
         Some(format!("{PACKAGES_PATH}:/app").as_str())
     );
     assert_eq!(
-        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
+        run(&llsd(""), &out, &InjectOptions::default()).unwrap(),
         with_env
     );
 }
@@ -591,24 +605,21 @@ fn last_pythonpath(d: &Deployment) -> Option<String> {
 #[test]
 fn an_empty_pythonpath_becomes_the_packages_path_alone_and_comes_back_empty() {
     let d = hostile("deployment-pythonpath-empty-last.yaml");
-    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let out = run(&two_providers(), &d, &InjectOptions::default()).unwrap();
     // no trailing ':' (an empty entry is the working directory on sys.path)
     assert_eq!(last_pythonpath(&out).as_deref(), Some(PACKAGES_PATH));
     assert_eq!(
-        inject(&two_providers(), &out, &InjectOptions::default()).unwrap(),
+        run(&two_providers(), &out, &InjectOptions::default()).unwrap(),
         out
     );
     // the empty value was last in env: it is restored, not removed
-    assert_eq!(
-        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
-        d
-    );
+    assert_eq!(run(&llsd(""), &out, &InjectOptions::default()).unwrap(), d);
 }
 
 #[test]
 fn a_pythonpath_listing_the_packages_path_is_kept_and_the_last_entry_counts() {
     let d = hostile("deployment-pythonpath-listed-twice.yaml");
-    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let out = run(&two_providers(), &d, &InjectOptions::default()).unwrap();
     let server = &pod(&out).containers[0];
     let values: Vec<_> = server
         .env
@@ -625,13 +636,10 @@ fn a_pythonpath_listing_the_packages_path_is_kept_and_the_last_entry_counts() {
         ]
     );
     assert_eq!(
-        inject(&two_providers(), &out, &InjectOptions::default()).unwrap(),
+        run(&two_providers(), &out, &InjectOptions::default()).unwrap(),
         out
     );
-    assert_eq!(
-        inject(&llsd(""), &out, &InjectOptions::default()).unwrap(),
-        d
-    );
+    assert_eq!(run(&llsd(""), &out, &InjectOptions::default()).unwrap(), d);
 }
 
 /// `n` providers over the API sections (16 each, the CRD's bound), each
@@ -655,7 +663,8 @@ fn many_providers(n: usize, config_bytes: usize) -> LlamaStackDistribution {
 fn a_deployment_over_the_size_bound_is_refused_in_both_modes() {
     // 208 providers (every section at 16) fit with short configs
     let fits = many_providers(208, 10);
-    let out = inject(&fits, &deployment(), &InjectOptions::default()).unwrap();
+    let out = run(&fits, &deployment(), &InjectOptions::default()).unwrap();
+    let out = serde_json::to_value(&out).unwrap();
     assert!(json_bytes(&out) <= MAX_DEPLOYMENT_BYTES);
     assert_eq!(
         json_bytes(&out),
@@ -668,7 +677,7 @@ fn a_deployment_over_the_size_bound_is_refused_in_both_modes() {
         (1_000, InjectOptions::default()),
         (6_000, image_volume_options()),
     ] {
-        let err = inject(&many_providers(208, config), &deployment(), &options).unwrap_err();
+        let err = run(&many_providers(208, config), &deployment(), &options).unwrap_err();
         assert_eq!(err.diagnostics.len(), 1);
         let d = &err.diagnostics[0];
         assert_eq!(d.source, crate::diagnostic::Input::Llsd);
@@ -684,11 +693,132 @@ fn a_deployment_over_the_size_bound_is_refused_in_both_modes() {
         assert!(d.diagnostic.fix.contains("fewer external providers"));
     }
     assert!(
-        inject(
+        run(
             &many_providers(208, 1_000),
             &deployment(),
             &image_volume_options()
         )
         .is_ok()
+    );
+}
+
+// The Deployment as JSON: what the injection does not wire passes through.
+
+fn deployment_json() -> Value {
+    serde_yaml::from_str(DEPLOYMENT).unwrap()
+}
+
+#[test]
+fn fields_the_injection_does_not_wire_pass_through_in_their_order() {
+    let mut d = deployment_json();
+    d["spec"]["template"]["spec"]["futureField"] = json!({"x": 1});
+    d["spec"]["template"]["spec"]["containers"][0]["futureField"] = json!([1, 2]);
+    d["spec"]["template"]["spec"]["containers"][0]["env"][0]["futureField"] = json!(true);
+    d["spec"]["replicas"] = json!("not an integer: not read");
+    let out = inject(&two_providers(), &d, &InjectOptions::default()).unwrap();
+    let server = &out["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        out["spec"]["template"]["spec"]["futureField"],
+        json!({"x": 1})
+    );
+    assert_eq!(server["futureField"], json!([1, 2]));
+    assert_eq!(server["env"][0]["futureField"], json!(true));
+    assert_eq!(out["spec"]["replicas"], d["spec"]["replicas"]);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&out)[..], keys(&d)[..]);
+    // removed again: exactly the input, keys in their order
+    let none = inject(&llsd(""), &out, &InjectOptions::default()).unwrap();
+    assert_eq!(none, d);
+    assert_eq!(none.to_string(), d.to_string());
+}
+
+#[test]
+fn the_json_injection_equals_the_typed_one_on_an_operator_deployment() {
+    for options in [InjectOptions::default(), image_volume_options()] {
+        let from_json = inject(&two_providers(), &deployment_json(), &options).unwrap();
+        let typed = run(&two_providers(), &deployment(), &options).unwrap();
+        assert_eq!(
+            serde_json::from_value::<Deployment>(from_json).unwrap(),
+            typed
+        );
+    }
+}
+
+#[test]
+fn a_field_the_injection_reads_must_have_its_kubernetes_type() {
+    let cases: [(&str, Value, &str, &str); 6] = [
+        (
+            "/spec/template/spec/containers",
+            json!(5),
+            "spec.template.spec.containers",
+            "must be a list, found a number",
+        ),
+        (
+            "/spec/template/spec/volumes/1/configMap",
+            json!("cm"),
+            "spec.template.spec.volumes[1].configMap",
+            "must be a mapping, found a string",
+        ),
+        (
+            "/spec/template/spec/containers/0/env/0/value",
+            json!(7),
+            "spec.template.spec.containers[0].env[0].value",
+            "must be a string, found a number",
+        ),
+        (
+            "/spec/template/spec/containers/0/image",
+            json!(["x"]),
+            "spec.template.spec.containers[0].image",
+            "must be a string, found a list",
+        ),
+        (
+            "/spec/template/spec/initContainers/0/name",
+            Value::Null,
+            "spec.template.spec.initContainers[0].name",
+            "is missing",
+        ),
+        (
+            "/spec/template/metadata",
+            json!([]),
+            "spec.template.metadata",
+            "must be a mapping, found a list",
+        ),
+    ];
+    for (pointer, value, path, problem) in cases {
+        let mut d = deployment_json();
+        *d.pointer_mut(pointer).unwrap() = value;
+        let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+        let found = &err.diagnostics[0];
+        assert_eq!(found.source, crate::diagnostic::Input::Deployment);
+        assert_eq!(
+            (
+                found.diagnostic.path.as_str(),
+                found.diagnostic.problem.as_str()
+            ),
+            (path, problem),
+            "{pointer}"
+        );
+    }
+}
+
+#[test]
+fn another_kind_is_refused_and_a_missing_template_is_named() {
+    let mut d = deployment_json();
+    d["kind"] = json!("StatefulSet");
+    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    assert_eq!(err.diagnostics[0].diagnostic.path, "kind");
+    assert_eq!(
+        err.diagnostics[0].diagnostic.problem,
+        "is 'StatefulSet', expected 'Deployment'"
+    );
+    let mut d = deployment_json();
+    d["spec"].as_object_mut().unwrap().remove("template");
+    let err = inject(&two_providers(), &d, &InjectOptions::default()).unwrap_err();
+    assert_eq!(err.diagnostics[0].diagnostic.path, "spec.template");
+    assert_eq!(err.diagnostics[0].diagnostic.problem, "is missing");
+    let err = inject(&two_providers(), &json!([]), &InjectOptions::default()).unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].diagnostic.problem,
+        "must be a mapping, found a list"
     );
 }

@@ -15,7 +15,6 @@
 //! Nothing here panics on input: bad requests and bad settings become
 //! rejections or settings errors.
 
-pub mod graft;
 pub mod settings;
 pub mod supply_chain;
 
@@ -28,10 +27,8 @@ use crate::diagnostic::Diagnostic;
 use crate::inject::inject;
 use crate::llsd::{API_VERSION, KIND, LlamaStackDistribution};
 use crate::validate::check_llsd;
-use k8s_openapi::api::apps::v1::Deployment;
 use kubewarden_policy_sdk::request::ValidationRequest;
 use kubewarden_policy_sdk::wapc_guest::{self, CallResult};
-use serde::Deserialize;
 use serde_json::Value;
 
 #[cfg(not(test))]
@@ -223,17 +220,7 @@ fn admit_deployment(
             &violations,
         ));
     }
-    // Plain serde (no serde_path_to_error): the API server has already
-    // decoded the object, and the path wrapper doubles the module's size.
-    let deployment = match Deployment::deserialize(object) {
-        Ok(deployment) => deployment,
-        Err(err) => {
-            return reject(format!(
-                "Deployment '{deployment_name}' cannot be read as apps/v1 Deployment: {err}"
-            ));
-        }
-    };
-    let injected = match inject(&llsd, &deployment, &settings.inject) {
+    let injected = match inject(&llsd, object, &settings.inject) {
         Ok(injected) => injected,
         Err(err) => {
             return reject(render(
@@ -247,22 +234,12 @@ fn admit_deployment(
             ));
         }
     };
-    // (Compared as JSON: deriving PartialEq for the Kubernetes types costs
-    // 35 KB of module.)
-    let (Ok(before), Ok(after)) = (
-        serde_json::to_value(&deployment),
-        serde_json::to_value(&injected),
-    ) else {
-        return reject(format!(
-            "Deployment '{deployment_name}' cannot be serialized"
-        ));
-    };
-    if before == after {
+    if injected == *object {
         // already wired for this LLSD and these settings
         return accept(Vec::new());
     }
     ValidationResponse {
-        mutated_object: Some(graft::graft(object, &before, after)),
+        mutated_object: Some(injected),
         ..accept(Vec::new())
     }
 }

@@ -243,10 +243,13 @@ fn owned_deployment_is_mutated_with_the_core_injection() {
         read("cluster.json")["resources"]["default/llamastack-with-userconfig"].clone(),
     )
     .unwrap();
-    let deployment: Deployment =
-        serde_json::from_value(object("deployment-create-providers")).unwrap();
-    let expected = inject(&llsd, &deployment, &InjectOptions::default()).unwrap();
-    assert_eq!(mutated, serde_json::to_value(expected).unwrap());
+    let expected = inject(
+        &llsd,
+        &object("deployment-create-providers"),
+        &InjectOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(mutated, expected);
     let names: Vec<&str> = mutated["spec"]["template"]["spec"]["initContainers"]
         .as_array()
         .unwrap()

@@ -2,7 +2,7 @@
 //! its field path, what is wrong and how to fix it.
 
 mod external_providers_rules;
-mod fields;
+pub(crate) mod fields;
 mod file;
 mod llsd_rules;
 mod provider_package_rules;

@@ -20,7 +20,7 @@ use crate::pipeline::{
 };
 use crate::status::{diagnose, read_pod, render_table};
 use crate::validate::{check_llsd, validate_text};
-use crate::yaml_input::{read_text, typed};
+use crate::yaml_input::read_text;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -235,12 +235,9 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
         .filter(|d| d.diagnostic.is_error())
         .collect();
     let llsd = read.llsd.filter(|_| read.valid);
-    let deployment = read_text(
-        &req.deployment,
-        typed("give the field the type Kubernetes defines for a Deployment"),
-    )
-    .map_err(|e| errors.extend(tagged(Input::Deployment, e)))
-    .ok();
+    let deployment = read_text(&req.deployment, |value| Ok(value.clone()))
+        .map_err(|e| errors.extend(tagged(Input::Deployment, e)))
+        .ok();
     let options = if req.options.trim().is_empty() {
         Some(InjectOptions::default())
     } else {
@@ -251,13 +248,9 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
     let (Some(llsd), Some(deployment), Some(options)) = (llsd, deployment, options) else {
         return Err(Failed::with(errors));
     };
-    let out = inject(&llsd, &deployment, &options)
+    let after = inject(&llsd, &deployment, &options)
         .map_err(|err| Failed::with(texts.locate(err.diagnostics)))?;
-    // Printed from the JSON values, not the typed objects: one serializer
-    // for the Kubernetes types keeps the wasm smaller.
-    let before = serde_json::to_value(&deployment).unwrap_or(Value::Null);
-    let after = serde_json::to_value(&out).unwrap_or(Value::Null);
-    let changes = deployment_changes(&before, &after);
+    let changes = deployment_changes(&deployment, &after);
     let print = |value: &Value| {
         serde_yaml::to_string(value).map_err(|err| {
             Failed::with(vec![Input::Deployment.with(Diagnostic::error(
@@ -270,7 +263,7 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
     Ok(InjectResponse {
         ok: true,
         deployment: print(&after)?,
-        input: print(&before)?,
+        input: print(&deployment)?,
         summary: summary(&changes),
         changes,
     })

@@ -115,12 +115,13 @@ fn inject_errors_point_into_the_right_input() {
     assert!(line_of(e) > 0, "{e}");
     let r = call(
         inject_json,
-        json!({"llsd": SINGLE, "deployment": "kind: Deployment\nspec:\n  replicas: many\n", "options": "runAsUser: 0\n"}),
+        json!({"llsd": SINGLE, "deployment": "kind: Deployment\nspec:\n  template:\n    spec:\n      containers: many\n"}),
     );
     let errors = r["errors"].as_array().unwrap();
     assert_eq!(errors[0]["source"], "deployment");
-    assert_eq!(errors[0]["path"], "spec.replicas");
-    assert_eq!(line_of(&errors[0]), 3);
+    assert_eq!(errors[0]["path"], "spec.template.spec.containers");
+    assert_eq!(errors[0]["problem"], "must be a list, found a string");
+    assert_eq!(line_of(&errors[0]), 5);
     // Options are typed first; a valid type with a bad value fails in inject().
     let r = call(
         inject_json,

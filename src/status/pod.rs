@@ -27,6 +27,8 @@ enum Shape {
     Exactly(&'static str),
     /// An integer within 32 bits (`int32` in the Kubernetes API).
     Int32,
+    /// `true` or `false`.
+    Bool,
     /// A map of strings (labels, annotations).
     StringMap,
     /// A list of these.
@@ -36,7 +38,7 @@ enum Shape {
     Object(&'static str, &'static [(&'static str, Shape)]),
 }
 
-use Shape::{Exactly, Int32, List, Object, Str, StringMap};
+use Shape::{Bool, Exactly, Int32, List, Object, Str, StringMap};
 
 const STATE: Shape = Object(
     "ContainerState",
@@ -86,7 +88,10 @@ const POD: Shape = Object(
                     ("creationTimestamp", Str),
                     (
                         "ownerReferences",
-                        List(&Object("OwnerReference", &[("name", Str)])),
+                        List(&Object(
+                            "OwnerReference",
+                            &[("name", Str), ("controller", Bool)],
+                        )),
                     ),
                 ],
             ),
@@ -166,7 +171,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>)
         }
     };
     match (shape, value) {
-        (_, Value::Null) | (Str, Value::String(_)) => {}
+        (_, Value::Null) | (Str, Value::String(_)) | (Bool, Value::Bool(_)) => {}
         (Exactly(wanted), Value::String(s)) => {
             if s != wanted {
                 let message = serde_json::Error::invalid_value(Unexpected::Str(s), wanted);
@@ -200,6 +205,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>)
         }
         (Str | Exactly(_), _) => errors.push(mismatch(path, value, "a string")),
         (Int32, _) => errors.push(mismatch(path, value, "i32")),
+        (Bool, _) => errors.push(mismatch(path, value, "a boolean")),
         (StringMap, _) => errors.push(mismatch(path, value, "a map")),
         (List(_), _) => errors.push(mismatch(path, value, "a sequence")),
         (Object(name, _), _) => errors.push(mismatch(path, value, name)),
@@ -436,7 +442,7 @@ mod tests {
     #[test]
     fn fields_read_are_checked_with_their_path() {
         let pod = json!({
-            "metadata": {"name": 3, "labels": {"a": 1}},
+            "metadata": {"name": 3, "labels": {"a": 1}, "ownerReferences": [{"name": "rs", "controller": "true"}]},
             "spec": {"initContainers": [{"name": "a", "env": {"x": 1}}]},
             "status": {"initContainerStatuses": [
                 {"name": "a", "restartCount": "2"},
@@ -451,6 +457,10 @@ mod tests {
             (
                 "metadata.labels.a",
                 "invalid type: integer `1`, expected a string",
+            ),
+            (
+                "metadata.ownerReferences[0].controller",
+                "invalid type: string \"true\", expected a boolean",
             ),
             (
                 "spec.initContainers[0].env",

@@ -7,9 +7,9 @@
 //! pod from a newer Kubernetes (new fields, new values of fields not read)
 //! is diagnosed as long as these keep their types. Timestamps stay the
 //! strings the API server wrote. The pod is not deserialized into the
-//! Kubernetes types: their deserializers (every field of `PodSpec` and
-//! `PodStatus`, the time parser) would be most of the playground's wasm
-//! (docs/architecture.md, "Status").
+//! Kubernetes types: their deserializers (every type under `PodSpec` and
+//! `PodStatus`, the time parser) weigh hundreds of KB in the playground's
+//! wasm (docs/architecture.md, "Status"; docs/benchmarks.md).
 
 use crate::diagnostic::Diagnostic;
 use serde::de::{Error as _, Unexpected};

@@ -361,3 +361,26 @@ fn the_subcommand_is_the_same_plugin() {
     assert_eq!(via_name.stdout, via_subcommand.stdout);
     assert_eq!(via_name.commands, via_subcommand.commands);
 }
+
+#[test]
+fn pods_are_checked_only_where_the_diagnosis_reads() {
+    let plugin = Plugin::new();
+    let pods_file = plugin.dir.path().join("objects/pods.json");
+    let mut pods = read_json(pods_file.to_str().unwrap());
+    // A newer Kubernetes: a new field, and a type change where status does not read.
+    pods["items"][1]["status"]["phase"] = json!({"since": "v9.99"});
+    pods["items"][1]["spec"]["schedulingFuture"] = json!([1, 2]);
+    std::fs::write(&pods_file, serde_json::to_vec(&pods).unwrap()).unwrap();
+    let out = plugin.run(&["status", NAME, "-n", "default"]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+
+    pods["items"][1]["status"]["initContainerStatuses"][0]["restartCount"] = json!("2");
+    std::fs::write(&pods_file, serde_json::to_vec(&pods).unwrap()).unwrap();
+    let out = plugin.run(&["status", NAME, "-n", "default"]);
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "ERROR: kubectl printed pods this plugin cannot read: items[1].status.initContainerStatuses[0].restartCount: \
+         invalid type: string \"2\", expected i32. Fix: use a kubectl matching the cluster's version.\n"
+    );
+}

@@ -112,7 +112,7 @@ fn phases_and_messages_per_fixture() {
         "pgvector-ext",
         "registry.example.com/llama-providers/pgvector-ext:2.1.0",
         "install-provider-pgvector-ext",
-        "dependency conflict",
+        "No wheels in /lls-provider/packages",
         "Resolution:",
         "(restarted 3 times)",
     ] {
@@ -208,6 +208,48 @@ fn bad_pods_are_reported() {
     );
     let run = run_cli(false, dir.path(), &["status", "--pod", "missing.json"]);
     assert_eq!(run.code, Some(2));
+    // Another kind: located at its `kind`.
+    std::fs::write(
+        dir.path().join("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
+    )
+    .unwrap();
+    let run = run_cli(false, dir.path(), &["status", "--pod", "deployment.yaml"]);
+    assert_eq!(run.code, Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(
+            "ERROR kind (line 2, column 1): invalid value: string \"Deployment\", expected Pod"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fields_the_diagnosis_does_not_read_are_not_checked() {
+    // A pod from a newer Kubernetes: new fields, and types changed where
+    // status does not read, diagnosed as the pod it is.
+    let mut pod: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/data/status/pod-all-ready.json")).unwrap(),
+    )
+    .unwrap();
+    pod["status"]["phase"] = serde_json::json!({"since": "v9.99"});
+    pod["spec"]["containers"][0]["resources"] = serde_json::json!("lots");
+    pod["status"]["initContainerStatuses"][0]["imageID"] = serde_json::json!(7);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.json"), pod.to_string()).unwrap();
+    let run = run_cli(false, dir.path(), &["status", "--pod", "pod.json"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        text.contains("ExternalProvidersReady=True (AllProvidersReady)"),
+        "{text}"
+    );
 }
 
 #[test]

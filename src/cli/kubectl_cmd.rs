@@ -10,11 +10,12 @@ use super::inject_cmd::{self, InjectArgs};
 use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 use llsd_providers::inject::names::HASH_ANNOTATION;
 use llsd_providers::inject::providers_hash;
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::status::{StatusReport, diagnose, render_table, status_patch};
+use llsd_providers::status::{
+    PodView, StatusReport, check_pod, diagnose, render_table, status_patch,
+};
 use llsd_providers::validate::{check_llsd, summary_line, validate_bytes};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -120,9 +121,13 @@ fn get(target: &Target, what: &[&str]) -> Result<Vec<u8>, String> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(bytes).map_err(|err| {
-        format!("kubectl printed {what} this plugin cannot read: {err}. Fix: use a kubectl matching the cluster's version.")
-    })
+    serde_json::from_slice(bytes).map_err(|err| unreadable(what, err))
+}
+
+fn unreadable(what: &str, error: impl std::fmt::Display) -> String {
+    format!(
+        "kubectl printed {what} this plugin cannot read: {error}. Fix: use a kubectl matching the cluster's version."
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -159,13 +164,6 @@ struct PluginReport {
     pods: Vec<StatusReport>,
 }
 
-fn pod_hash(pod: &Pod) -> Option<&String> {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(HASH_ANNOTATION))
-}
-
 fn revision(rs: &ReplicaSet) -> u64 {
     rs.metadata
         .annotations
@@ -181,6 +179,25 @@ fn owner(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> O
         .flatten()
         .find(|o| o.controller == Some(true))
         .map(|o| o.name.as_str())
+}
+
+/// The items of `kubectl get pods -o json`, each checked as `status --pod`
+/// checks its pod.
+fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+    let pods: List<serde_json::Value> = parse("pods", bytes)?;
+    for (index, pod) in pods.items.iter().enumerate() {
+        if let Err(problems) = check_pod(pod) {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|d| {
+                    let path = format!("items[{index}].{}", d.path);
+                    format!("{}: {}", path.trim_end_matches('.'), d.problem)
+                })
+                .collect();
+            return Err(unreadable("pods", problems.join("; ")));
+        }
+    }
+    Ok(pods.items)
 }
 
 fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
@@ -213,25 +230,27 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         .iter()
         .max_by_key(|rs| revision(rs))
         .and_then(|rs| rs.metadata.name.clone());
-    let pods: List<Pod> = parse("pods", &get(target, &["pods", "-l", &selector])?)?;
-    let mut pods: Vec<Pod> = pods
-        .items
-        .into_iter()
+    let pods = read_pods(&get(target, &["pods", "-l", &selector])?)?;
+    let mut pods: Vec<PodView> = pods
+        .iter()
+        .map(PodView::new)
         .filter(|p| {
-            owner(&p.metadata)
+            p.controller()
                 .is_some_and(|o| ours.iter().any(|rs| rs.metadata.name.as_deref() == Some(o)))
         })
         .collect();
+    // Newest first: the API server writes creationTimestamp in UTC with
+    // whole seconds, so the text sorts as the time.
     pods.sort_by(|a, b| {
-        let t = |p: &Pod| p.metadata.creation_timestamp.as_ref().map(|t| t.0);
-        t(b).cmp(&t(a))
-            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+        b.creation_timestamp()
+            .cmp(&a.creation_timestamp())
+            .then_with(|| a.name().cmp(&b.name()))
     });
     let expected = providers_hash(&llsd.providers_in_crd_order());
     let mut reports = Vec::new();
     for pod in &pods {
-        let mut report = diagnose(pod, Some(&llsd));
-        let rs = owner(&pod.metadata).unwrap_or_default();
+        let mut report = diagnose(pod.value(), Some(&llsd));
+        let rs = pod.controller().unwrap_or_default();
         if report.stale.is_none() && current.as_deref().is_some_and(|c| c != rs) {
             report.stale = Some(format!(
                 "Pod {} belongs to ReplicaSet {rs}, not to the Deployment's current ReplicaSet {}: it is being replaced. \
@@ -244,12 +263,12 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         reports.push(report);
     }
     let hash_mismatch = pods.first().and_then(|newest| {
-        let has = pod_hash(newest).map_or("none", String::as_str);
+        let has = newest.annotation(HASH_ANNOTATION).unwrap_or("none");
         (has != expected).then(|| {
             format!(
                 "The newest pod {} runs provider list {has}, the LLSD asks for {expected}: the change has not reached \
                  the pod. Fix: kubectl llsd-providers rollout {}{}",
-                newest.metadata.name.as_deref().unwrap_or_default(),
+                newest.name().unwrap_or_default(),
                 target.name,
                 target
                     .namespace

@@ -5,7 +5,7 @@ use super::input::{display_name, read_bounded};
 use clap::{Args, ValueEnum};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::status::{diagnose, render_table, status_patch};
+use llsd_providers::status::{diagnose, read_pod, render_table, status_patch};
 use llsd_providers::validate::{FileReport, check_llsd};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::io::IsTerminal;
@@ -36,10 +36,7 @@ pub struct StatusArgs {
 /// an input cannot be read or is not a Pod / a valid LLSD (so that a
 /// script waiting for 0 tells "not yet" from "wrong input").
 pub fn run(args: &StatusArgs) -> Outcome {
-    let pod = match read_document::<k8s_openapi::api::core::v1::Pod>(
-        &args.pod,
-        yaml_input::typed("pass the pod as `kubectl get pod NAME -o json` prints it"),
-    ) {
+    let pod = match read_document(&args.pod, read_pod) {
         Ok(pod) => pod,
         Err(outcome) => return outcome,
     };

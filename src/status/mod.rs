@@ -5,10 +5,12 @@
 //! and how to fix it.
 
 mod patch;
+pub mod pod;
 mod render;
 mod state;
 
 pub use patch::status_patch;
+pub use pod::{PodView, check_pod, read_pod};
 pub use render::render_table;
 
 use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
@@ -17,8 +19,9 @@ use crate::llsd::{
     ExternalProviderStatus, LlamaStackDistribution, ProviderPhase, install_container_name,
 };
 use crate::pipeline::{CrdConfig, MergeResult, parse_termination_message};
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use pod::ContainerStatus;
 use serde::Serialize;
+use serde_json::Value;
 use state::observe;
 use std::collections::BTreeMap;
 
@@ -98,7 +101,7 @@ struct Provider {
 /// install init containers — or, in the image-volume install mode, which
 /// has none, from the provider list the merge-config step is given
 /// (`LLSD_PROVIDERS`).
-fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> {
+fn providers(pod: PodView, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> {
     if let Some(llsd) = llsd {
         return llsd
             .providers_in_crd_order()
@@ -109,31 +112,27 @@ fn providers(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> Vec<Provider> 
             })
             .collect();
     }
-    let env = |c: &k8s_openapi::api::core::v1::Container, name: &str| {
-        c.env
-            .iter()
-            .flatten()
-            .find(|e| e.name == name)
-            .and_then(|e| e.value.clone())
-    };
-    let from_install_containers: Vec<Provider> = init_containers(pod)
+    let from_install_containers: Vec<Provider> = pod
+        .init_containers()
         .filter_map(|c| {
-            let id = c.name.strip_prefix(INSTALL_PREFIX)?;
+            let id = c.name().strip_prefix(INSTALL_PREFIX)?;
             Some(Provider {
                 id: id.to_string(),
-                image: env(c, "PROVIDER_IMAGE")
-                    .or_else(|| c.image.clone())
-                    .unwrap_or_default(),
+                image: c
+                    .env("PROVIDER_IMAGE")
+                    .or(c.image())
+                    .unwrap_or_default()
+                    .to_string(),
             })
         })
         .collect();
     if !from_install_containers.is_empty() {
         return from_install_containers;
     }
-    init_containers(pod)
-        .find(|c| c.name == MERGE_CONTAINER)
-        .and_then(|c| env(c, PROVIDERS_ENV))
-        .and_then(|list| serde_json::from_str::<Vec<CrdConfig>>(&list).ok())
+    pod.init_containers()
+        .find(|c| c.name() == MERGE_CONTAINER)
+        .and_then(|c| c.env(PROVIDERS_ENV))
+        .and_then(|list| serde_json::from_str::<Vec<CrdConfig>>(list).ok())
         .into_iter()
         .flatten()
         .map(|crd| Provider {
@@ -155,17 +154,8 @@ fn working_container(provider_id: &str, order: &[&str]) -> String {
     }
 }
 
-fn init_containers(pod: &Pod) -> impl Iterator<Item = &k8s_openapi::api::core::v1::Container> {
-    pod.spec
-        .iter()
-        .flat_map(|s| s.init_containers.iter().flatten())
-}
-
-fn pod_name(pod: &Pod) -> String {
-    pod.metadata
-        .name
-        .clone()
-        .unwrap_or_else(|| "<unnamed pod>".to_string())
+fn pod_name(pod: PodView) -> String {
+    pod.name().unwrap_or("<unnamed pod>").to_string()
 }
 
 /// The label the operator puts on an LLSD's pods, with the LLSD's name.
@@ -173,22 +163,14 @@ pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 
 /// Why the pod does not reflect the LLSD (another LLSD's or namespace's
 /// pod, or another provider list), if it does not.
-fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
+fn staleness(pod: PodView, llsd: &LlamaStackDistribution) -> Option<String> {
     let wanted = llsd.providers_in_crd_order();
-    let has = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(HASH_ANNOTATION));
+    let has = pod.annotation(HASH_ANNOTATION);
     let name = pod_name(pod);
     // The operator labels the pods of an LLSD with its name; two LLSDs
     // with the same provider list have the same hash.
-    let owner = pod
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(INSTANCE_LABEL));
-    if let (Some(owner), Some(llsd_name)) = (owner, llsd.metadata.name.as_ref()) {
+    let owner = pod.label(INSTANCE_LABEL);
+    if let (Some(owner), Some(llsd_name)) = (owner, llsd.metadata.name.as_deref()) {
         if owner != llsd_name {
             return Some(format!(
                 "Pod {name} belongs to LlamaStackDistribution '{owner}' ({INSTANCE_LABEL} label), not to '{llsd_name}'. \
@@ -196,10 +178,7 @@ fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
             ));
         }
     }
-    let namespaces = (
-        pod.metadata.namespace.as_ref(),
-        llsd.metadata.namespace.as_ref(),
-    );
+    let namespaces = (pod.namespace(), llsd.metadata.namespace.as_deref());
     if let (Some(pod_ns), Some(llsd_ns)) = namespaces {
         if pod_ns != llsd_ns {
             return Some(format!(
@@ -218,7 +197,7 @@ fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
         )),
         (Some(hash), _) => {
             let expected = providers_hash(&wanted);
-            (*hash != expected).then(|| {
+            (hash != expected).then(|| {
                 format!(
                     "Pod {name} was created for another provider list (hash {hash}; the LLSD's is {expected}): it belongs \
                      to an older or newer ReplicaSet. Fix: wait for the rollout (kubectl rollout status deployment) and \
@@ -229,21 +208,16 @@ fn staleness(pod: &Pod, llsd: &LlamaStackDistribution) -> Option<String> {
     }
 }
 
-/// Diagnoses `pod`. With the LLSD, providers come in CRD order with the
-/// LLSD's images and the pod is checked for staleness.
-pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusReport {
-    let statuses: BTreeMap<&str, &ContainerStatus> = pod
-        .status
-        .iter()
-        .flat_map(|s| s.init_container_statuses.iter().flatten())
-        .map(|s| (s.name.as_str(), s))
-        .collect();
-    let order: Vec<&str> = init_containers(pod).map(|c| c.name.as_str()).collect();
-    let service_account = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.service_account_name.clone())
-        .unwrap_or_else(|| "default".to_string());
+/// Diagnoses `pod` (`kubectl get pod -o json`'s object; it reads only the
+/// fields [`check_pod`] checks, and reads one of the wrong type as absent).
+/// With the LLSD, providers come in CRD order with the LLSD's images and
+/// the pod is checked for staleness.
+pub fn diagnose(pod: &Value, llsd: Option<&LlamaStackDistribution>) -> StatusReport {
+    let pod = PodView::new(pod);
+    let statuses: BTreeMap<&str, ContainerStatus> =
+        pod.init_container_statuses().map(|s| (s.name, s)).collect();
+    let order: Vec<&str> = pod.init_containers().map(|c| c.name()).collect();
+    let service_account = pod.service_account_name().unwrap_or("default");
     let observe_named = |name: &str| observe(name, &order, &statuses);
 
     let mut restarts = BTreeMap::new();
@@ -253,7 +227,7 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
         let state = observe_named(&container);
         restarts.insert(container.clone(), state.restarts);
         let subject = state::Subject::provider(&provider.id, &provider.image, &container);
-        let message = state::message(&subject, &pod_name(pod), &service_account, &state);
+        let message = state::message(&subject, &pod_name(pod), service_account, &state);
         external_providers.push(ExternalProviderStatus {
             provider_id: provider.id,
             image: provider.image,
@@ -263,17 +237,18 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
             last_transition_time: state.since.clone(),
         });
     }
-    let merge_config = init_containers(pod)
-        .find(|c| c.name == MERGE_CONTAINER)
+    let merge_config = pod
+        .init_containers()
+        .find(|c| c.name() == MERGE_CONTAINER)
         .map(|c| {
             let state = observe_named(MERGE_CONTAINER);
             restarts.insert(MERGE_CONTAINER.to_string(), state.restarts);
-            let image = c.image.clone().unwrap_or_default();
+            let image = c.image().unwrap_or_default().to_string();
             MergeStatus {
                 message: state::message(
                     &state::Subject::merge(&image),
                     &pod_name(pod),
-                    &service_account,
+                    service_account,
                     &state,
                 ),
                 phase: state.phase,
@@ -304,14 +279,14 @@ pub fn diagnose(pod: &Pod, llsd: Option<&LlamaStackDistribution>) -> StatusRepor
 /// The merge result of the step's current termination, or of its last one
 /// while it waits to restart.
 fn merge_result(status: &ContainerStatus) -> Option<MergeResult> {
-    let state = status.state.as_ref();
-    let terminated = state.and_then(|s| s.terminated.as_ref()).or_else(|| {
+    let state = status.state;
+    let terminated = state.and_then(|s| s.terminated).or_else(|| {
         state
             .filter(|s| s.running.is_none())
-            .and(status.last_state.as_ref())
-            .and_then(|s| s.terminated.as_ref())
+            .and(status.last_state)
+            .and_then(|s| s.terminated)
     })?;
-    parse_termination_message(terminated.message.as_deref()?)
+    parse_termination_message(terminated.message?)
 }
 
 /// Puts the merge result into the providers' entries: the provider a

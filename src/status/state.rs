@@ -1,8 +1,8 @@
 //! What one init container is doing, read from the pod's
 //! `initContainerStatuses`, and the messages that explain it.
 
+use super::pod::{ContainerStatus, Terminated};
 use crate::llsd::ProviderPhase;
-use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus};
 use std::collections::BTreeMap;
 
 const PULL_FAILURES: &[&str] = &[
@@ -50,8 +50,8 @@ pub struct InitState {
     pub since: Option<String>,
 }
 
-fn terminated_ok(status: Option<&&ContainerStatus>) -> Option<bool> {
-    let terminated = status?.state.as_ref()?.terminated.as_ref()?;
+fn terminated_ok(status: Option<&ContainerStatus>) -> Option<bool> {
+    let terminated = status?.state?.terminated?;
     Some(terminated.exit_code == 0)
 }
 
@@ -60,7 +60,7 @@ fn terminated_ok(status: Option<&&ContainerStatus>) -> Option<bool> {
 fn blocker(
     name: &str,
     order: &[&str],
-    statuses: &BTreeMap<&str, &ContainerStatus>,
+    statuses: &BTreeMap<&str, ContainerStatus>,
 ) -> Option<(String, bool)> {
     order
         .iter()
@@ -71,10 +71,7 @@ fn blocker(
                 Some(true) => None,
                 Some(false) => Some((earlier.to_string(), true)),
                 None => {
-                    let waiting_reason = status
-                        .and_then(|s| s.state.as_ref())
-                        .and_then(|s| s.waiting.as_ref())
-                        .and_then(|w| w.reason.as_deref());
+                    let waiting_reason = status.and_then(|s| s.state?.waiting?.reason);
                     let failed = waiting_reason
                         .is_some_and(|r| r == "CrashLoopBackOff" || PULL_FAILURES.contains(&r));
                     Some((earlier.to_string(), failed))
@@ -83,11 +80,11 @@ fn blocker(
         })
 }
 
-fn failed(terminated: &ContainerStateTerminated, crash_loop: bool) -> Situation {
+fn failed(terminated: &Terminated, crash_loop: bool) -> Situation {
     Situation::Failed {
         exit_code: terminated.exit_code,
-        reason: terminated.reason.clone().unwrap_or_default(),
-        output: human_part(terminated.message.as_deref().unwrap_or_default()),
+        reason: terminated.reason.unwrap_or_default().to_string(),
+        output: human_part(terminated.message.unwrap_or_default()),
         crash_loop,
     }
 }
@@ -110,11 +107,11 @@ fn human_part(message: &str) -> String {
 pub fn observe(
     name: &str,
     order: &[&str],
-    statuses: &BTreeMap<&str, &ContainerStatus>,
+    statuses: &BTreeMap<&str, ContainerStatus>,
 ) -> InitState {
     let status = statuses.get(name);
     let restarts = status.map_or(0, |s| s.restart_count);
-    let state = status.and_then(|s| s.state.as_ref());
+    let state = status.and_then(|s| s.state);
     let not_started = || Situation::NotStarted {
         blocked_by: blocker(name, order, statuses),
     };
@@ -122,32 +119,24 @@ pub fn observe(
         None => (not_started(), None),
         Some(state) => {
             if let Some(t) = &state.terminated {
-                let since = t.finished_at.as_ref().map(|t| t.0.to_string());
+                let since = t.finished_at.map(str::to_string);
                 if t.exit_code == 0 {
                     (Situation::Succeeded, since)
                 } else {
                     (failed(t, false), since)
                 }
-            } else if let Some(r) = &state.running {
-                (
-                    Situation::Running,
-                    r.started_at.as_ref().map(|t| t.0.to_string()),
-                )
+            } else if let Some(started_at) = state.running {
+                (Situation::Running, started_at.map(str::to_string))
             } else if let Some(w) = &state.waiting {
-                let reason = w.reason.clone().unwrap_or_default();
-                let message = w.message.clone().unwrap_or_default();
-                let last = status
-                    .and_then(|s| s.last_state.as_ref())
-                    .and_then(|s| s.terminated.as_ref());
+                let reason = w.reason.unwrap_or_default().to_string();
+                let message = w.message.unwrap_or_default().to_string();
+                let last = status.and_then(|s| s.last_state?.terminated);
                 match reason.as_str() {
                     r if PULL_FAILURES.contains(&r) => {
                         (Situation::PullFailed { reason, message }, None)
                     }
                     "CrashLoopBackOff" => match last {
-                        Some(t) => (
-                            failed(t, true),
-                            t.finished_at.as_ref().map(|t| t.0.to_string()),
-                        ),
+                        Some(t) => (failed(&t, true), t.finished_at.map(str::to_string)),
                         None => (Situation::CannotStart { reason, message }, None),
                     },
                     "" | "PodInitializing" => (not_started(), None),

@@ -1,20 +1,21 @@
 use super::*;
 use serde_json::json;
 
-fn pod(init: &[&str], statuses: serde_json::Value) -> Pod {
+fn pod(init: &[&str], statuses: Value) -> Value {
     let containers: Vec<_> = init
         .iter()
         .map(|n| json!({"name": n, "image": format!("r.io/{n}:1"), "env": [{"name": "PROVIDER_IMAGE", "value": format!("r.io/{n}:1")}]}))
         .collect();
-    serde_json::from_value(json!({
+    let pod = json!({
         "metadata": {"name": "p1"},
         "spec": {"initContainers": containers, "containers": [{"name": "llama-stack"}], "serviceAccountName": "sa"},
         "status": {"initContainerStatuses": statuses}
-    }))
-    .unwrap()
+    });
+    check_pod(&pod).unwrap();
+    pod
 }
 
-fn status(name: &str, state: serde_json::Value) -> serde_json::Value {
+fn status(name: &str, state: Value) -> Value {
     json!({"name": name, "image": "x", "imageID": "", "ready": false, "restartCount": 0, "state": state})
 }
 
@@ -216,12 +217,8 @@ fn in_the_image_volume_mode_providers_follow_the_install_step() {
         {"providerId": "a", "api": "inference", "image": "r.io/a:1"},
         {"providerId": "b", "api": "safety", "image": "r.io/b:1"},
     ]);
-    pod.spec.as_mut().unwrap().init_containers.as_mut().unwrap()[0].env =
-        Some(vec![k8s_openapi::api::core::v1::EnvVar {
-            name: "LLSD_PROVIDERS".into(),
-            value: Some(list.to_string()),
-            value_from: None,
-        }]);
+    pod["spec"]["initContainers"][0]["env"] =
+        json!([{"name": "LLSD_PROVIDERS", "value": list.to_string()}]);
     let report = diagnose(&pod, None);
     let seen: Vec<(&str, &str, ProviderPhase)> = report
         .external_providers

@@ -18,9 +18,9 @@ use crate::merge::render_extra_providers;
 use crate::pipeline::{
     self, BaseConfig, MAX_BASE_BYTES, MergeFailure, ProviderSource, sources_from_llsd,
 };
-use crate::status::{diagnose, render_table};
+use crate::status::{diagnose, read_pod, render_table};
 use crate::validate::{check_llsd, validate_text};
-use crate::yaml_input::{self, read_text};
+use crate::yaml_input::read_text;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -368,11 +368,8 @@ pub fn status(json: &str) -> Result<StatusResponse, Failed> {
             ..Failed::with(Vec::new())
         });
     }
-    let pod = read_text(
-        &req.pod,
-        yaml_input::typed("pass the pod as `kubectl get pod NAME -o json` prints it"),
-    )
-    .map_err(|errors| Failed::with(tagged(Input::Pod, errors)))?;
+    let pod =
+        read_text(&req.pod, read_pod).map_err(|errors| Failed::with(tagged(Input::Pod, errors)))?;
     let mut notes = Vec::new();
     let llsd = if req.llsd.trim().is_empty() {
         None

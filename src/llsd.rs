@@ -5,8 +5,6 @@
 //! round trip through these types loses nothing.
 
 use crate::api::{self, Api};
-use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -43,7 +41,7 @@ pub struct LlamaStackDistribution {
     pub kind: String,
     /// Kubernetes object metadata; validation requires `name`.
     #[serde(default)]
-    pub metadata: ObjectMeta,
+    pub metadata: LlsdMetadata,
     /// The desired state; this project reads only `spec.server`.
     #[serde(default)]
     pub spec: LlsdSpec,
@@ -64,6 +62,28 @@ impl LlamaStackDistribution {
             .map(ExternalProviders::in_crd_order)
             .unwrap_or_default()
     }
+}
+
+/// `metadata` of an LLSD: the fields this project reads, every other one
+/// (labels, `managedFields`, timestamps, …) kept verbatim in `rest` — the
+/// typed `ObjectMeta` would bring every Kubernetes metadata type, and a time
+/// parser, into the policy and the playground for three strings and a number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlsdMetadata {
+    /// The distribution's name; validation requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The namespace the LLSD lives in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The spec generation the API server counts (`status-patch` records it
+    /// as `observedGeneration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// Every other metadata field, kept verbatim.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
 }
 
 /// `spec` of an LLSD.
@@ -124,19 +144,14 @@ pub struct ContainerSpec {
     /// Port the server listens on (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
-    /// The server container's resources (the operator's field; not used here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<ResourceRequirements>,
-    /// Extra environment of the server container (the operator's field; not used here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub env: Option<Vec<EnvVar>>,
     /// Overrides the server container's command (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Overrides the server container's args (the operator's field; not used here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
-    /// Every other `containerSpec` field, kept verbatim.
+    /// Every other `containerSpec` field (`env`, `resources`, …), kept
+    /// verbatim: the operator reads them, this project does not.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }

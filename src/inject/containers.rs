@@ -11,11 +11,65 @@ use crate::diagnostic::Diagnostic;
 use crate::llsd::{ExternalProviderRef, ListedProvider, install_container_name};
 use crate::pipeline::CrdConfigRef;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, ImageVolumeSource, ResourceRequirements, SeccompProfile,
-    SecurityContext, Volume, VolumeMount,
+    Capabilities, EmptyDirVolumeSource, EnvVar, ImageVolumeSource, ResourceRequirements,
+    SeccompProfile, SecurityContext, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+// The two outer objects the injection adds are written through these
+// structs rather than k8s-openapi's `Container` and `Volume`: those types'
+// serializers reach every pod-spec type (probes, every volume source, the
+// ephemeral volume's ObjectMeta and its time formatter), which made a
+// sixth of the playground's and the policy's code. The fields are the ones
+// the injection sets, named and ordered as k8s-openapi writes them, with
+// its types for everything inside; the inject tests read the output back
+// as k8s-openapi's `Deployment`, and tests/python checks it against
+// Kubernetes' own schemas.
+
+/// An init container the injection adds (a `Container`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitContainer {
+    /// `args`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// `command`.
+    pub command: Vec<String>,
+    /// `env`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// `image`.
+    pub image: String,
+    /// `imagePullPolicy`; the cluster's default when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    /// `name`.
+    pub name: String,
+    /// `resources`.
+    pub resources: ResourceRequirements,
+    /// `securityContext`.
+    pub security_context: SecurityContext,
+    /// `terminationMessagePolicy`.
+    pub termination_message_policy: String,
+    /// `volumeMounts`.
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+/// A pod volume the injection adds (a `Volume`): an emptyDir or an image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodVolume {
+    /// `emptyDir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_dir: Option<EmptyDirVolumeSource>,
+    /// `image`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageVolumeSource>,
+    /// `name`.
+    pub name: String,
+}
 
 /// An env var whose value arrives in the container exactly as given.
 /// Kubernetes expands `$(VAR)` references in env values and turns `$$` into
@@ -74,56 +128,66 @@ fn resources(options: &InjectOptions) -> ResourceRequirements {
     }
 }
 
-fn init_container(name: String, image: String, options: &InjectOptions) -> Container {
-    Container {
+fn init_container(
+    name: String,
+    image: String,
+    command: Vec<String>,
+    volume_mounts: Vec<VolumeMount>,
+    options: &InjectOptions,
+) -> InitContainer {
+    InitContainer {
+        args: None,
+        command,
+        env: Vec::new(),
+        image,
+        image_pull_policy: None,
         name,
-        image: Some(image),
-        resources: Some(resources(options)),
-        security_context: Some(security_context(options)),
-        termination_message_policy: Some("FallbackToLogsOnError".to_string()),
-        ..Container::default()
+        resources: resources(options),
+        security_context: security_context(options),
+        termination_message_policy: "FallbackToLogsOnError".to_string(),
+        volume_mounts,
     }
 }
 
 /// `install-provider-{id}` (initContainers mode): the provider's image runs
 /// the constant copy script, which puts its `/lls-provider` tree on the
 /// shared volume; every per-provider value is an environment variable.
-pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -> Container {
+pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -> InitContainer {
     let name = install_container_name(&provider.provider_id);
-    Container {
+    InitContainer {
         image_pull_policy: Some(provider.pull_policy().as_str().to_string()),
-        command: Some(vec![
-            "/bin/sh".to_string(),
-            "-c".to_string(),
-            install_script(),
-        ]),
-        env: Some(vec![
+        env: vec![
             env("PROVIDER_ID", &provider.provider_id),
             env("PROVIDER_IMAGE", &provider.image),
             env("INIT_CONTAINER_NAME", &name),
             env("EXTERNAL_PROVIDERS_DIR", SHARED_PATH),
-        ]),
-        volume_mounts: Some(vec![mount(SHARED_VOLUME, SHARED_PATH, false)]),
-        ..init_container(name, provider.image.clone(), options)
+        ],
+        ..init_container(
+            name,
+            provider.image.clone(),
+            vec!["/bin/sh".to_string(), "-c".to_string(), install_script()],
+            vec![mount(SHARED_VOLUME, SHARED_PATH, false)],
+            options,
+        )
     }
 }
 
 /// `stage-installer` (initContainers mode): copies the native binary from
 /// the merge image to the shared volume, for the step in the server's image.
-pub fn stage_container(options: &InjectOptions) -> Container {
-    Container {
+pub fn stage_container(options: &InjectOptions) -> InitContainer {
+    InitContainer {
         image_pull_policy: Some("IfNotPresent".to_string()),
-        command: Some(vec![options.install_binary.clone()]),
         args: Some(
             ["install", "--copy-binary-to", STAGED_BINARY_PATH]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
         ),
-        volume_mounts: Some(vec![mount(SHARED_VOLUME, SHARED_PATH, false)]),
         ..init_container(
             STAGE_CONTAINER.to_string(),
             options.merge_image.clone(),
+            vec![options.install_binary.clone()],
+            vec![mount(SHARED_VOLUME, SHARED_PATH, false)],
             options,
         )
     }
@@ -157,7 +221,7 @@ pub struct InstallStep<'a> {
 /// `merge-config`: in the server's image, installs every provider with one
 /// resolution against the server's packages, then merges (CLI contract:
 /// `llsd-providers install … --base … --output …`).
-pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) -> Container {
+pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) -> InitContainer {
     let image_volumes = options.install_mode == InstallMode::ImageVolume;
     let (binary, sources) = if image_volumes {
         (
@@ -203,19 +267,19 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
             )
         }));
     }
-    Container {
+    InitContainer {
         image_pull_policy: step.server_pull_policy.map(str::to_string),
-        command: Some(vec![binary]),
         args: Some(args.iter().map(|s| s.to_string()).collect()),
-        env: Some(vec![
+        env: vec![
             env(PROVIDERS_ENV, &providers_json(step.providers)),
             env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
             env("HOME", "/tmp"),
-        ]),
-        volume_mounts: Some(mounts),
+        ],
         ..init_container(
             MERGE_CONTAINER.to_string(),
             step.server_image.to_string(),
+            vec![binary],
+            mounts,
             options,
         )
     }
@@ -223,10 +287,9 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
 
 /// Tells the install-and-merge step how many containers its pod has, so
 /// that its termination message stays within its share of the pod's.
-pub fn tell_pod_containers(merge: &mut Container, pod_containers: usize) {
+pub fn tell_pod_containers(merge: &mut InitContainer, pod_containers: usize) {
     merge
         .env
-        .get_or_insert_with(Vec::new)
         .push(env(POD_CONTAINERS_ENV, &pod_containers.to_string()));
 }
 
@@ -234,7 +297,7 @@ pub fn tell_pod_containers(merge: &mut Container, pod_containers: usize) {
 /// wants one name per container over `containers` and `initContainers`
 /// (the earlier injection's are already removed, so a clash is someone
 /// else's container).
-pub fn check_names(pod: &Object, added: &[Container]) -> Result<(), Diagnostic> {
+pub fn check_names(pod: &Object, added: &[InitContainer]) -> Result<(), Diagnostic> {
     for list in ["containers", "initContainers"] {
         let path = format!("spec.template.spec.{list}");
         for (_, name) in
@@ -260,14 +323,26 @@ pub fn provider_volume_name(provider_id: &str) -> String {
 }
 
 /// A read-only image volume (`volumes[].image`).
-pub fn image_volume(name: &str, reference: &str, pull_policy: &str) -> Volume {
-    Volume {
-        name: name.to_string(),
+pub fn image_volume(name: &str, reference: &str, pull_policy: &str) -> PodVolume {
+    PodVolume {
+        empty_dir: None,
         image: Some(ImageVolumeSource {
             reference: Some(reference.to_string()),
             pull_policy: Some(pull_policy.to_string()),
         }),
-        ..Volume::default()
+        name: name.to_string(),
+    }
+}
+
+/// An emptyDir volume, with a size limit when given.
+pub fn empty_dir(name: &str, size_limit: Option<&str>) -> PodVolume {
+    PodVolume {
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: size_limit.map(|s| Quantity(s.to_string())),
+            ..EmptyDirVolumeSource::default()
+        }),
+        image: None,
+        name: name.to_string(),
     }
 }
 

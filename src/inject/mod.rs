@@ -27,8 +27,6 @@ pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
 
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
-use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, Volume};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use names::*;
 use serde_json::Value;
 
@@ -193,8 +191,8 @@ fn wire(
     json::list_or_insert(pod, POD, "initContainers")?.extend(added);
 
     let mut volumes = vec![
-        empty_dir(SHARED_VOLUME, Some(&options.shared_volume_size_limit)),
-        empty_dir(MERGED_VOLUME, None),
+        containers::empty_dir(SHARED_VOLUME, Some(&options.shared_volume_size_limit)),
+        containers::empty_dir(MERGED_VOLUME, None),
     ];
     if image_volumes {
         volumes.push(containers::image_volume(
@@ -239,17 +237,6 @@ fn wire(
         diagnostics: vec![d],
     })?;
     Ok(())
-}
-
-fn empty_dir(name: &str, size_limit: Option<&str>) -> Volume {
-    Volume {
-        name: name.to_string(),
-        empty_dir: Some(EmptyDirVolumeSource {
-            size_limit: size_limit.map(|s| Quantity(s.to_string())),
-            ..EmptyDirVolumeSource::default()
-        }),
-        ..Volume::default()
-    }
 }
 
 #[cfg(test)]

@@ -31,10 +31,15 @@ fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    // Plain serde first: path tracking allocates every key it passes, and
-    // the walk above has already checked the fields it knows; only a
-    // mismatch it did not cover is read again for its path.
-    if let Ok(value) = T::deserialize(document) {
+    // Outside the playground, plain serde first: path tracking allocates
+    // every key it passes (a third of the policy's LLSD check), and the walk
+    // above has already checked the fields it knows; only a mismatch it did
+    // not cover is read again for its path. The playground's module skips
+    // the second copy of the deserializers (10 KB gzipped) and pays the
+    // tracking.
+    if !cfg!(feature = "web")
+        && let Ok(value) = T::deserialize(document)
+    {
         return Ok((value, diagnostics));
     }
     match serde_path_to_error::deserialize::<_, T>(document) {

@@ -20,6 +20,9 @@ mod text;
 mod tree;
 mod yaml11;
 
+/// A JSON mapping as a YAML document for people to read (the playground
+/// prints the injected Deployment with it).
+pub use emit::document as yaml_document;
 pub use engine::{Merged, merge};
 pub use error::MergeError;
 pub use event::MergeEvent;

@@ -81,7 +81,7 @@ pub fn double_quoted(s: &str) -> String {
             '\u{a0}' => out.push_str("\\_"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
-            c if is_pyyaml_printable(c) => out.push(c),
+            c if is_printable(c) => out.push(c),
             c if (c as u32) <= 0xff => out.push_str(&format!("\\x{:02X}", c as u32)),
             c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push_str(&format!("\\U{:08X}", c as u32)),
@@ -93,7 +93,8 @@ pub fn double_quoted(s: &str) -> String {
 
 /// PyYAML's printable set, minus the BOM (a BOM inside a document trips
 /// other parsers).
-fn is_pyyaml_printable(c: char) -> bool {
+/// A character PyYAML's reader accepts unescaped.
+pub fn is_printable(c: char) -> bool {
     matches!(c as u32,
         0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfefe | 0xff00..=0xfffd | 0x1_0000..=0x10_ffff)
 }

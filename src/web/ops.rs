@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::inject::{InjectOptions, deployment_changes, inject, summary};
 use crate::llsd::LlamaStackDistribution;
 use crate::locate::Locations;
-use crate::merge::render_extra_providers;
+use crate::merge::{render_extra_providers, yaml_document};
 use crate::pipeline::{
     self, BaseConfig, MAX_BASE_BYTES, MergeFailure, ProviderSource, sources_from_llsd,
 };
@@ -251,19 +251,14 @@ pub fn inject_json(json: &str) -> Result<InjectResponse, Failed> {
     let after = inject(&llsd, &deployment, &options)
         .map_err(|err| Failed::with(texts.locate(err.diagnostics)))?;
     let changes = deployment_changes(&deployment, &after);
-    let print = |value: &Value| {
-        serde_yaml::to_string(value).map_err(|err| {
-            Failed::with(vec![Input::Deployment.with(Diagnostic::error(
-                "",
-                format!("cannot print the Deployment: {err}"),
-                "",
-            ))])
-        })
-    };
+    // Printed by the merge's YAML writer: serde_yaml's emitter would add a
+    // fifth of this export's weight to the page for one printout. (Both
+    // are mappings: inject() refuses anything else.)
+    let print = |value: &Value| value.as_object().map(yaml_document).unwrap_or_default();
     Ok(InjectResponse {
         ok: true,
-        deployment: print(&after)?,
-        input: print(&deployment)?,
+        deployment: print(&after),
+        input: print(&deployment),
         summary: summary(&changes),
         changes,
     })

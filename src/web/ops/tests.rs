@@ -101,6 +101,16 @@ fn inject_returns_the_deployment_and_kubernetes_aware_changes() {
     // stage-installer, install-provider-custom-vllm, merge-config
     assert_eq!(r["summary"]["initContainer.added"], 3);
     assert!(r["input"].as_str().unwrap().contains("llama-stack"));
+    // The printout is YAML that reads back as the injected Deployment (the
+    // copy script as a literal block), and the input as the input.
+    let printed: Value = serde_yaml::from_str(text).unwrap();
+    let llsd: crate::llsd::LlamaStackDistribution = serde_yaml::from_str(SINGLE).unwrap();
+    let input: Value = serde_yaml::from_str(DEPLOYMENT_TEXT).unwrap();
+    let injected = crate::inject::inject(&llsd, &input, &InjectOptions::default()).unwrap();
+    assert_eq!(printed, injected);
+    assert!(text.contains("- |\n"), "{text}");
+    let printed_input: Value = serde_yaml::from_str(r["input"].as_str().unwrap()).unwrap();
+    assert_eq!(printed_input, input);
 }
 
 #[test]

@@ -75,7 +75,10 @@ function createInputEditors() {
     editors[name] = lazyInput($(`editor-${name}`), { label, language, onChange: edited });
   };
   make('llsd', 'LLSD (YAML)');
-  editors.llsd.show(); // the visible one; the others are built when first shown
+  // The visible one shows its text as plain lines until its editor is built,
+  // after the first result has been painted (main); the others are built
+  // when first shown.
+  editors.llsd.preview();
   make('runYaml', 'run.yaml (YAML)');
   make('deployment', 'Operator Deployment (YAML)');
   make('options', 'Injection options (YAML or JSON)');
@@ -94,6 +97,7 @@ function lazyInput(host, options) {
   let editor = null;
   let text = '';
   let markers = [];
+  let placeholder = null; // the text as plain lines until the editor exists
   const api = {
     get text() {
       return editor ? editor.text : text;
@@ -101,6 +105,12 @@ function lazyInput(host, options) {
     setText(next) {
       if (editor) editor.setText(next);
       else text = next;
+      if (placeholder) placeholder.textContent = next;
+    },
+    preview() {
+      if (editor || placeholder) return;
+      placeholder = el('pre', { class: 'editor-placeholder', text });
+      host.append(placeholder);
     },
     setMarkers(diagnostics) {
       markers = diagnostics;
@@ -113,6 +123,8 @@ function lazyInput(host, options) {
     },
     show() {
       if (!editor) {
+        placeholder?.remove();
+        placeholder = null;
         editor = createEditor(host, { ...options, text });
         editor.setMarkers(markers);
       }
@@ -299,7 +311,6 @@ function recompute() {
   if (firstResultMs === null) {
     firstResultMs = performance.now();
     performance.mark('llsd-playground:first-result');
-    document.body.dataset.ready = 'true';
   }
   document.body.dataset.computed = String(Number(document.body.dataset.computed ?? 0) + 1);
 }
@@ -741,6 +752,10 @@ async function main() {
   const fromUrl = await stateFromUrl();
   if (fromUrl) applyState(fromUrl);
   else loadExample('single');
+  // Let the results paint, then build the visible input editor.
+  await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+  if (inputTabs.selected()?.id === 'tab-llsd') editors.llsd.show();
+  document.body.dataset.ready = 'true';
   registerServiceWorker();
 }
 

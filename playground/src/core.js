@@ -8,9 +8,10 @@
  * fresh instance after an abort.
  */
 class WasmModule {
-  constructor(glue, wasm) {
+  constructor(glue, wasm, compiling = null) {
     this.glueUrl = new URL(glue, import.meta.url);
     this.wasmUrl = new URL(wasm, import.meta.url);
+    this.compiling = compiling; // a compilation index.html started early, if any
     this.compiled = null; // WebAssembly.Module, compiled once
     this.glue = null; // the wasm-bindgen glue module bound to the live instance
     this.generation = 0;
@@ -18,6 +19,10 @@ class WasmModule {
   }
 
   async instantiate() {
+    if (!this.compiled && this.compiling) {
+      this.compiled = await this.compiling;
+      this.compiling = null;
+    }
     if (!this.compiled) {
       const response = await fetch(this.wasmUrl);
       if (!response.ok) throw new Error(`cannot load ${this.wasmUrl}: HTTP ${response.status}`);
@@ -38,7 +43,7 @@ class WasmModule {
 }
 
 // The core, loaded with the page (feature `web`).
-const core = new WasmModule('../pkg/llsd_providers.js', '../pkg/llsd_providers_bg.wasm');
+const core = new WasmModule('../pkg/llsd_providers.js', '../pkg/llsd_providers_bg.wasm', globalThis.llsdCoreCompiling);
 // check-image (feature `web-image-check`): its archive readers and PEP 508
 // parser would double the core's size, so it is a module of its own,
 // fetched the first time an archive is dropped (loadImageCheck).

@@ -262,7 +262,7 @@ test('broken inputs come back as markers, never as exceptions', async () => {
       ['llsd', 'a: ['],
       ['llsd', ''],
       ['llsd', '- just\n- a list'],
-      ['deployment', 'kind: Deployment\nspec:\n  replicas: many\n'],
+      ['deployment', 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers: many\n'],
       ['options', 'runAsUser: root'],
       ['runYaml', 'providers: 3\n'],
       ['pod', '{"spec": ['],
@@ -274,9 +274,10 @@ test('broken inputs come back as markers, never as exceptions', async () => {
       assert.ok(!r.diagnostics.some((d) => d.source === 'internal'), JSON.stringify(r.diagnostics));
     }
     await loadExample(page, 'single');
-    await page.evaluate(() => window.__playground.setInput('deployment', 'kind: Deployment\nspec:\n  replicas: many\n'));
+    // a field the injection reads, with the wrong type: marked on its line
+    await page.evaluate(() => window.__playground.setInput('deployment', 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers: many\n'));
     const lines = await page.evaluate(() => window.__playground.markers('deployment'));
-    assert.deepEqual(lines.map((l) => l.line), [3]);
+    assert.deepEqual(lines.map((l) => l.line), [5]);
   });
 });
 

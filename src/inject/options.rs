@@ -92,12 +92,14 @@ impl InjectOptions {
          memoryLimit: quantities), runAsUser (an integer UID), installMode (initContainers or imageVolume), \
          installBinary (an absolute path); see docs/external-providers.md";
 
-    /// The options' field names, as users write them (from the type itself).
-    pub fn field_names() -> Vec<String> {
-        match serde_json::to_value(InjectOptions::default()) {
+    /// The options' field names, as users write them (from the type itself;
+    /// computed once, the policy reads its settings on every admission).
+    pub fn field_names() -> &'static [String] {
+        static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        NAMES.get_or_init(|| match serde_json::to_value(InjectOptions::default()) {
             Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
             _ => Vec::new(),
-        }
+        })
     }
 
     /// Reads options from a document: types first (a mismatch names its
@@ -281,7 +283,11 @@ mod tests {
             "`mergeCommand` was removed: the merge runs inside `/bin/llsd install` (the merge-config init container)"
         );
         assert_eq!(err[0].fix, "delete the field");
-        assert!(!InjectOptions::field_names().contains(&"mergeCommand".to_string()));
+        assert!(
+            !InjectOptions::field_names()
+                .iter()
+                .any(|name| name == "mergeCommand")
+        );
     }
 
     #[test]

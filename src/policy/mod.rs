@@ -50,7 +50,11 @@ pub extern "C" fn wapc_init() {
 /// waPC `validate`: `{"request": AdmissionRequest, "settings": …}` →
 /// `ValidationResponse`. Never returns an error for bad input.
 pub fn validate(payload: &[u8]) -> CallResult {
-    Ok(serde_json::to_vec(&evaluate(payload, &host_lookup))?)
+    // Sized for a mutated object about as large as the request's, so that
+    // the response is not copied over and over while it grows.
+    let mut response = Vec::with_capacity(payload.len() * 2);
+    serde_json::to_writer(&mut response, &evaluate(payload, &host_lookup))?;
+    Ok(response)
 }
 
 /// waPC `validate_settings`: the settings JSON → `{valid, message}`, every

@@ -269,12 +269,17 @@ pub fn config_value(value: &serde_json::Value, path: &str, limit: usize) -> Vec<
                             ),
                         ));
                     }
-                    stack.push((crate::validate::fields::field(&path, key), inner));
+                    // only containers hold keys to check: scalars need no path
+                    if inner.is_object() || inner.is_array() {
+                        stack.push((crate::validate::fields::field(&path, key), inner));
+                    }
                 }
             }
             Value::Array(items) => {
                 for (i, inner) in items.iter().enumerate().rev() {
-                    stack.push((crate::validate::fields::index(&path, i), inner));
+                    if inner.is_object() || inner.is_array() {
+                        stack.push((crate::validate::fields::index(&path, i), inner));
+                    }
                 }
             }
             _ => {}

@@ -50,7 +50,7 @@ impl From<Diagnostic> for InjectError {
 /// Returns `deployment` (a Deployment as JSON) wired for the LLSD's
 /// external providers, or with a previous wiring removed when the LLSD lists
 /// none. Only the fields the wiring touches are read and written; every
-/// other field is passed through as it is ([`json`]).
+/// other field is passed through as it is (see `json.rs`).
 pub fn inject(
     llsd: &LlamaStackDistribution,
     deployment: &Value,

@@ -212,10 +212,30 @@ fn main() {
         start.elapsed().as_secs_f64() * 1e3
     );
     println!();
-    println!(
-        "| case | wasm median µs | wasm p90 µs | native median µs | native p90 µs | wasm/native | wasm wall median µs | first call µs |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    // `BENCH_BASELINE_WASM`: a previous build of the module, measured in
+    // the same run beside this one (its responses are checked for the
+    // verdict only: a previous build may word or order them differently).
+    let baseline = std::env::var_os("BENCH_BASELINE_WASM").map(|path| {
+        let bytes = std::fs::read(&path).expect("BENCH_BASELINE_WASM");
+        println!(
+            "baseline: {} — {} bytes, gzip -9 {} bytes",
+            std::path::Path::new(&path).display(),
+            bytes.len(),
+            gzip_size(std::path::Path::new(&path)).map_or("n/a".to_string(), |n| n.to_string())
+        );
+        bytes
+    });
+    if baseline.is_some() {
+        println!(
+            "| case | wasm median µs | wasm p90 µs | baseline wasm median µs | wasm/baseline | native median µs | wasm/native |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+    } else {
+        println!(
+            "| case | wasm median µs | wasm p90 µs | native median µs | native p90 µs | wasm/native | wasm wall median µs | first call µs |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    }
     let dump_dir = std::env::var_os("BENCH_DUMP_DIR").map(std::path::PathBuf::from);
     for case in cases() {
         if let Some(dir) = &dump_dir {
@@ -249,6 +269,33 @@ fn main() {
         let native = measure(iterations, || {
             black_box(native_validate(&case.cluster, black_box(&case.payload)));
         });
+        if let Some(module) = &baseline {
+            let old = PolicyHost::with_module(module, case.cluster.clone());
+            let answer: Value =
+                serde_json::from_slice(&old.call("validate", &case.payload).expect("validate"))
+                    .unwrap();
+            assert_eq!(answer["accepted"], true, "baseline: {}", case.name);
+            assert_eq!(
+                !answer["mutated_object"].is_null(),
+                case.expect_mutation,
+                "baseline: {}",
+                case.name
+            );
+            let before = measure(iterations, || {
+                black_box(old.call("validate", black_box(&case.payload)).unwrap());
+            });
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {} | {:.2} |",
+                case.name,
+                us(wasm.median),
+                us(wasm.p90),
+                us(before.median),
+                wasm.median.as_secs_f64() / before.median.as_secs_f64(),
+                us(native.median),
+                wasm.median.as_secs_f64() / native.median.as_secs_f64(),
+            );
+            continue;
+        }
         println!(
             "| {} | {} | {} | {} | {} | {:.2} | {} | {} |",
             case.name,

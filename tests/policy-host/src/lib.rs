@@ -125,7 +125,22 @@ pub struct PolicyHost {
 }
 
 impl PolicyHost {
+    /// An instance of `policy.wasm` (compiled once per process).
     pub fn new(cluster: Cluster) -> PolicyHost {
+        PolicyHost::from_pre(pre(), cluster)
+    }
+
+    /// An instance of another build of the module (e.g. a previous one, for
+    /// a side-by-side benchmark), compiled for this host.
+    pub fn with_module(module: &[u8], cluster: Cluster) -> PolicyHost {
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .module_bytes(module)
+            .build_pre()
+            .expect("the module compiles under wasmtime");
+        PolicyHost::from_pre(&pre, cluster)
+    }
+
+    fn from_pre(pre: &WasmtimeEngineProviderPre, cluster: Cluster) -> PolicyHost {
         let calls: Calls = Arc::default();
         let recorded = calls.clone();
         let callback = move |_id: u64,
@@ -152,7 +167,7 @@ impl PolicyHost {
                 }
             }
         };
-        let provider = pre().rehydrate(None).expect("instantiate the policy");
+        let provider = pre.rehydrate(None).expect("instantiate the policy");
         let host = WapcHost::new(Box::new(provider), Some(Box::new(callback)))
             .expect("wapc_init succeeds");
         PolicyHost { host, calls }

@@ -39,7 +39,7 @@ pub fn object_mut<'a>(value: &'a mut Value, path: &str) -> Result<&'a mut Object
 }
 
 /// `parent.key`, the path of field `key` of the mapping at `parent`.
-fn join(parent: &str, key: &str) -> String {
+pub fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()
     } else {

@@ -75,16 +75,15 @@ const NOT_RENDERED: &str = "pass a Deployment as the operator renders it";
 
 const POD: &str = "spec.template.spec";
 
-/// A required mapping field of the Deployment: `parent[key]`, where `path`
-/// is the field's and `at` its parent's path.
+/// A required mapping field of the Deployment: `parent[key]`, `at` the
+/// path of `parent`.
 fn required<'a>(
     parent: &'a mut json::Object,
     at: &str,
     key: &str,
-    path: &str,
 ) -> Result<&'a mut json::Object, Diagnostic> {
     json::child_mut(parent, at, key)?
-        .ok_or_else(|| Diagnostic::error(path, "is missing", NOT_RENDERED))
+        .ok_or_else(|| Diagnostic::error(json::join(at, key), "is missing", NOT_RENDERED))
 }
 
 /// `apiVersion` and `kind`, when the input has them, must be a Deployment's.
@@ -111,8 +110,8 @@ fn wire(
 ) -> Result<(), InjectError> {
     let root = json::object_mut(deployment, "")?;
     check_kind(root)?;
-    let spec = required(root, "", "spec", "spec")?;
-    let template = required(spec, "spec", "template", "spec.template")?;
+    let spec = required(root, "", "spec")?;
+    let template = required(spec, "spec", "template")?;
     strip::strip(template)?;
     let providers = llsd.providers_in_crd_order();
     if providers.is_empty() {
@@ -138,7 +137,7 @@ fn wire(
         .as_ref()
         .and_then(|c| c.name.as_deref())
         .unwrap_or(DEFAULT_SERVER_CONTAINER);
-    let pod = required(template, "spec.template", "spec", POD)?;
+    let pod = required(template, "spec.template", "spec")?;
     let config = server::find_config_mount(pod, server_name, config_map)?;
 
     let server_path = format!("spec.template.spec.containers[{}]", config.container);

@@ -822,3 +822,69 @@ fn another_kind_is_refused_and_a_missing_template_is_named() {
         "must be a mapping, found a list"
     );
 }
+
+/// JSON pointers of every node of `value`.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                pointers(
+                    inner,
+                    format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                pointers(inner, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+mod any_deployment {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn replacement() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            Just(json!(5)),
+            Just(json!("x")),
+            Just(json!(true)),
+            Just(json!([])),
+            Just(json!({})),
+            Just(json!([1, "a"])),
+            Just(json!({"name": 1})),
+            Just(json!([{"name": "merge-config"}])),
+            Just(json!("/opt/llama-stack/external-providers")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Any node of an operator Deployment (and of an injected one)
+        /// replaced by any value: the injection answers with a Deployment
+        /// or with diagnostics, never a panic; and what it wires, it wires
+        /// idempotently.
+        #[test]
+        fn any_mutation_is_answered(pick in any::<prop::sample::Index>(), value in replacement(), injected in any::<bool>(), image_volume in any::<bool>()) {
+            let options = if image_volume { image_volume_options() } else { InjectOptions::default() };
+            let mut d = deployment_json();
+            if injected {
+                d = inject(&two_providers(), &d, &options).unwrap();
+            }
+            let mut all = Vec::new();
+            pointers(&d, String::new(), &mut all);
+            let at = &all[pick.index(all.len())];
+            *d.pointer_mut(at).unwrap() = value;
+            if let Ok(out) = inject(&two_providers(), &d, &options) {
+                prop_assert_eq!(inject(&two_providers(), &out, &options).unwrap(), out);
+            }
+        }
+    }
+}

@@ -7,33 +7,16 @@
 mod operator_fixture;
 
 use criterion::Criterion;
-use llsd_providers::inject::{InjectOptions, InstallMode, inject};
-use llsd_providers::llsd::LlamaStackDistribution;
+use llsd_providers::inject::{InjectOptions, inject};
+use operator_fixture::{MODES, llsd};
 use std::hint::black_box;
-
-fn llsd(n: usize) -> LlamaStackDistribution {
-    let mut text = String::from(
-        "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata: {name: demo}\n\
-         spec:\n  server:\n    distribution: {name: starter}\n    userConfig: {configMapName: llama-stack-config}\n\
-         \x20   externalProviders:\n      inference:\n",
-    );
-    for i in 0..n {
-        text.push_str(&format!(
-            "      - {{providerId: p{i}, image: \"registry.example.com/acme/p{i}:1.0.0\", config: {{url: \"http://p{i}:8000/v1\"}}}}\n"
-        ));
-    }
-    serde_yaml::from_str(&text).unwrap()
-}
 
 fn main() {
     let deployment = operator_fixture::operator_deployment();
     let mut c = Criterion::default().configure_from_args();
     for n in [1, 10] {
         let l = llsd(n);
-        for (name, mode) in [
-            ("initContainers", InstallMode::InitContainers),
-            ("imageVolume", InstallMode::ImageVolume),
-        ] {
+        for (name, mode) in MODES {
             let options = InjectOptions {
                 install_mode: mode,
                 ..InjectOptions::default()

@@ -7,38 +7,8 @@
 
 mod operator_fixture;
 
-use llsd_providers::api::APIS;
-use llsd_providers::inject::{
-    InjectOptions, InstallMode, MAX_DEPLOYMENT_BYTES, inject, json_bytes,
-};
-use llsd_providers::llsd::LlamaStackDistribution;
-
-/// `n` providers spread over the API sections (at most 16 each), with
-/// realistic ids, images and a one-URL config.
-fn llsd(n: usize) -> LlamaStackDistribution {
-    let mut text = String::from(
-        "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata: {name: demo}\n\
-         spec:\n  server:\n    distribution: {name: starter}\n    userConfig: {configMapName: llama-stack-config}\n\
-         \x20   externalProviders:\n",
-    );
-    let mut left = n;
-    for (s, api) in APIS.iter().enumerate() {
-        if left == 0 {
-            break;
-        }
-        text.push_str(&format!("      {}:\n", api.crd_field));
-        for j in 0..left.min(16) {
-            let i = s * 16 + j;
-            text.push_str(&format!(
-                "      - {{providerId: acme-provider-{i:03}, image: \"registry.example.com/acme/provider-{i:03}:1.0.0\", \
-                 config: {{url: \"http://provider-{i:03}.models.svc:8000/v1\"}}}}\n"
-            ));
-        }
-        left -= left.min(16);
-    }
-    assert_eq!(left, 0, "more providers than sections hold");
-    serde_yaml::from_str(&text).unwrap()
-}
+use llsd_providers::inject::{InjectOptions, MAX_DEPLOYMENT_BYTES, inject, json_bytes};
+use operator_fixture::{MODES, llsd};
 
 fn main() {
     let deployment = operator_fixture::operator_deployment();
@@ -48,10 +18,7 @@ fn main() {
     println!("|---:|---|---:|---:|---:|---|");
     for n in [1, 20, 100, 208] {
         let l = llsd(n);
-        for (name, mode) in [
-            ("initContainers", InstallMode::InitContainers),
-            ("imageVolume", InstallMode::ImageVolume),
-        ] {
+        for (name, mode) in MODES {
             let options = InjectOptions {
                 install_mode: mode,
                 ..InjectOptions::default()

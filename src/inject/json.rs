@@ -6,7 +6,7 @@
 //! names its path and what it holds instead.
 
 use crate::diagnostic::Diagnostic;
-use crate::validate::fields::type_name;
+use crate::validate::fields::{field, index, type_name};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -38,15 +38,6 @@ pub fn object_mut<'a>(value: &'a mut Value, path: &str) -> Result<&'a mut Object
     }
 }
 
-/// `parent.key`, the path of field `key` of the mapping at `parent`.
-pub fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
 // The accessors below take the path of `parent` and build the field's path
 // only for an error: the injection reads these fields on every admission.
 
@@ -59,7 +50,7 @@ pub fn child<'a>(
     match parent.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
-        Some(other) => Err(wrong_type(&join(at, key), "a mapping", other)),
+        Some(other) => Err(wrong_type(&field(at, key), "a mapping", other)),
     }
 }
 
@@ -72,7 +63,7 @@ pub fn child_mut<'a>(
     match parent.get_mut(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
-        Some(other) => Err(wrong_type(&join(at, key), "a mapping", other)),
+        Some(other) => Err(wrong_type(&field(at, key), "a mapping", other)),
     }
 }
 
@@ -88,7 +79,7 @@ pub fn child_or_insert<'a>(
     }
     match value {
         Value::Object(map) => Ok(map),
-        other => Err(wrong_type(&join(at, key), "a mapping", other)),
+        other => Err(wrong_type(&field(at, key), "a mapping", other)),
     }
 }
 
@@ -97,7 +88,7 @@ pub fn list<'a>(parent: &'a Object, at: &str, key: &str) -> Result<&'a [Value], 
     match parent.get(key) {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(items)) => Ok(items),
-        Some(other) => Err(wrong_type(&join(at, key), "a list", other)),
+        Some(other) => Err(wrong_type(&field(at, key), "a list", other)),
     }
 }
 
@@ -110,7 +101,7 @@ pub fn list_mut<'a>(
     match parent.get_mut(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => Ok(Some(items)),
-        Some(other) => Err(wrong_type(&join(at, key), "a list", other)),
+        Some(other) => Err(wrong_type(&field(at, key), "a list", other)),
     }
 }
 
@@ -126,7 +117,7 @@ pub fn list_or_insert<'a>(
     }
     match value {
         Value::Array(items) => Ok(items),
-        other => Err(wrong_type(&join(at, key), "a list", other)),
+        other => Err(wrong_type(&field(at, key), "a list", other)),
     }
 }
 
@@ -135,7 +126,7 @@ pub fn string<'a>(parent: &'a Object, at: &str, key: &str) -> Result<Option<&'a 
     match parent.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(other) => Err(wrong_type(&join(at, key), "a string", other)),
+        Some(other) => Err(wrong_type(&field(at, key), "a string", other)),
     }
 }
 
@@ -146,7 +137,7 @@ pub fn strings<'a>(parent: &'a Object, at: &str, key: &str) -> Result<Vec<&'a st
         .enumerate()
         .map(|(i, item)| {
             item.as_str()
-                .ok_or_else(|| wrong_type(&format!("{}[{i}]", join(at, key)), "a string", item))
+                .ok_or_else(|| wrong_type(&index(&field(at, key), i), "a string", item))
         })
         .collect()
 }
@@ -163,18 +154,18 @@ pub fn keyed_items<'a>(
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let item_path = || format!("{at}[{i}]");
+            let item_path = || index(at, i);
             let Value::Object(item) = item else {
                 return Err(wrong_type(&item_path(), "a mapping", item));
             };
             match item.get(key) {
                 Some(Value::String(name)) => Ok((item, name.as_str())),
                 None | Some(Value::Null) => Err(Diagnostic::error(
-                    join(&item_path(), key),
+                    field(&item_path(), key),
                     "is missing",
                     format!("give every item of {at} its `{key}`, as Kubernetes requires"),
                 )),
-                Some(other) => Err(wrong_type(&join(&item_path(), key), "a string", other)),
+                Some(other) => Err(wrong_type(&field(&item_path(), key), "a string", other)),
             }
         })
         .collect()

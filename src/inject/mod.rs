@@ -82,8 +82,13 @@ fn required<'a>(
     at: &str,
     key: &str,
 ) -> Result<&'a mut json::Object, Diagnostic> {
-    json::child_mut(parent, at, key)?
-        .ok_or_else(|| Diagnostic::error(json::join(at, key), "is missing", NOT_RENDERED))
+    json::child_mut(parent, at, key)?.ok_or_else(|| {
+        Diagnostic::error(
+            crate::validate::fields::field(at, key),
+            "is missing",
+            NOT_RENDERED,
+        )
+    })
 }
 
 /// `apiVersion` and `kind`, when the input has them, must be a Deployment's.

@@ -52,14 +52,12 @@ pub fn find_config_mount(
     let volumes = json::keyed_items(json::list(pod, POD_PATH, "volumes")?, VOLUMES_PATH, "name")?;
     let mut volume = None;
     for (i, (item, name)) in volumes.into_iter().enumerate() {
-        if item.get("configMap").is_none_or(Value::is_null) {
+        // Only a ConfigMap volume has a path worth building (for an error).
+        let Some(source) = item.get("configMap").filter(|source| !source.is_null()) else {
             continue;
-        }
-        let at = format!("{VOLUMES_PATH}[{i}]");
-        let map_name = match json::child(item, &at, "configMap")? {
-            Some(source) => json::string(source, &format!("{at}.configMap"), "name")?,
-            None => None,
         };
+        let at = format!("{VOLUMES_PATH}[{i}].configMap");
+        let map_name = json::string(json::object(source, &at)?, &at, "name")?;
         if map_name == Some(config_map) {
             volume = Some(name.to_string());
             break;

@@ -2,12 +2,13 @@
 # End-to-end tests of the llsd-providers Kubewarden policy the way Kubewarden
 # policies test theirs: `kwctl run` on the annotated module (and on the
 # ClusterAdmissionPolicy manifests), requests from the policy's test data,
-# the owning-LLSD lookup replayed from recorded host-capability sessions.
+# the owning-LLSD lookup (and the CRD lookup before a wired Deployment's
+# providers are removed) replayed from recorded host-capability sessions.
 #
 #   make test-kwctl    # builds annotated-policy.wasm, the role manifests and the CLI, then runs this
 #
 # Needs: kwctl ($KWCTL, PATH or ../shared/tools/kwctl; missing = every test
-# fails), annotated-policy.wasm, target/kubewarden/*.{wasm,yaml}
+# fails), policy.wasm and annotated-policy.wasm, target/kubewarden/*.{wasm,yaml}
 # (make kubewarden-manifests), target/debug/llsd-providers (cargo build),
 # jq, yq, and .venv (make setup-python: PyYAML, jsonpatch).
 
@@ -18,7 +19,7 @@ setup_file() {
   # Fails setup_file (so every test) with find-kwctl.sh's message when kwctl is missing.
   KWCTL="$("$ROOT/kubewarden/find-kwctl.sh")"
   export ROOT KWCTL
-  for file in annotated-policy.wasm target/debug/llsd-providers .venv/bin/python \
+  for file in policy.wasm annotated-policy.wasm target/debug/llsd-providers .venv/bin/python \
     target/kubewarden/validate-llsd.yaml target/kubewarden/inject-deployments.yaml; do
     [[ -e "$ROOT/$file" ]] || { echo "missing $ROOT/$file: run make test-kwctl" >&2; return 1; }
   done
@@ -43,6 +44,9 @@ allowed() { jq -e '.allowed == true' <<<"$output" >/dev/null; }
 rejected() { jq -e '.allowed == false' <<<"$output" >/dev/null; }
 no_patch() { jq -e 'has("patch") | not' <<<"$output" >/dev/null; }
 message() { jq -r '.status.message // ""' <<<"$output"; }
+# The response's only admission warning (fails unless there is exactly one).
+warning() { jq -er 'select((.warnings | length) == 1) | .warnings[0]' <<<"$output"; }
+no_warning() { jq -e '(.warnings // []) == []' <<<"$output" >/dev/null; }
 
 # The object of request file $1 with the response's JSON patch applied
 # (what the API server stores), as JSON.
@@ -70,6 +74,16 @@ cli_inject() {
     "$BATS_TEST_TMPDIR/cli.yaml"
 }
 
+# The yq filter comparing metadata field $1 (a dotted path) between files:
+# the field itself, but contextAwareResources as the set kwctl keeps (kwctl
+# annotate and scaffold write it sorted, whatever the order in metadata.yml).
+field_filter() {
+  case "$1" in
+    contextAwareResources | *.contextAwareResources) echo ".$1 | sort" ;;
+    *) echo ".$1" ;;
+  esac
+}
+
 # A ClusterAdmissionPolicy manifest with its module pointed at a local file.
 local_manifest() {
   sed "s|^\(  module: \).*|\1file://$ROOT/$2|" "$1" >"$BATS_TEST_TMPDIR/$(basename "$1")"
@@ -94,7 +108,8 @@ local_manifest() {
   [ "$status" -eq 0 ]
   echo "$output" >"$BATS_TEST_TMPDIR/inspect.yaml"
   for field in rules mutating contextAwareResources hostCapabilities executionMode backgroundAudit; do
-    diff <(yq -S ".$field" kubewarden/metadata.yml) <(yq -S ".$field" "$BATS_TEST_TMPDIR/inspect.yaml")
+    diff <(yq -S "$(field_filter "$field")" kubewarden/metadata.yml) \
+      <(yq -S "$(field_filter "$field")" "$BATS_TEST_TMPDIR/inspect.yaml")
   done
   diff <(yq -r '.annotations["io.kubewarden.policy.usage"]' "$BATS_TEST_TMPDIR/inspect.yaml") \
     <(cat kubewarden/README.md; echo)
@@ -210,9 +225,13 @@ local_manifest() {
     -r "$DATA/deployment-create-unowned.json" "$POLICY"
   [ "$status" -eq 0 ]
   allowed; no_patch
-  # the same session makes an owned Deployment fail: the check above can fail
+  # the same session fails an owned Deployment's lookup: the check above can fail
   kw_run --allow-context-aware --replay-host-capabilities-interactions "$BATS_TEST_TMPDIR/empty.yml" \
     -r "$DATA/deployment-create-providers.json" "$POLICY"
+  allowed; no_patch
+  [[ "$(warning)" == "external providers not injected: "*"the list of recorded responses is empty"* ]]
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$BATS_TEST_TMPDIR/empty.yml" \
+    -r "$DATA/deployment-update-injected.json" "$POLICY"
   rejected
   [[ "$(message)" == *"the list of recorded responses is empty"* ]]
 }
@@ -220,31 +239,107 @@ local_manifest() {
 @test "the owner lookup is uncached: a session recorded with the cache would not replay" {
   sed 's/disable_cache: true/disable_cache: false/' "$SESSIONS/session-owner.yml" >"$BATS_TEST_TMPDIR/cached.yml"
   kw_run --allow-context-aware --replay-host-capabilities-interactions "$BATS_TEST_TMPDIR/cached.yml" \
-    -r "$DATA/deployment-create-providers.json" "$POLICY"
+    -r "$DATA/deployment-update-injected.json" "$POLICY"
   rejected
   [[ "$(message)" == *"Replay error: unexpected request"* ]]
+  # an unwired Deployment is admitted as it is, with the error as a warning
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$BATS_TEST_TMPDIR/cached.yml" \
+    -r "$DATA/deployment-create-providers.json" "$POLICY"
+  allowed; no_patch
+  [[ "$(warning)" == *"Replay error: unexpected request"* ]]
 }
 
-@test "an owner LLSD without providers: the Deployment passes unchanged" {
+@test "an owner LLSD without providers: an unwired Deployment passes unchanged, without a CRD lookup" {
+  # the session holds the owner lookup only: a CRD lookup would fail the replay
   kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-plain.yml" \
     -r "$DATA/deployment-create-no-providers.json" "$POLICY"
-  allowed; no_patch
+  allowed; no_patch; no_warning
 }
 
-@test "the owner LLSD is not found: the Deployment is rejected saying which and why" {
+@test "an owner LLSD without providers: a wired Deployment's providers are removed when the CRD has the patch" {
+  req="$DATA/deployment-update-wired-no-providers.json"
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-plain-crd.yml" -r "$req" "$POLICY"
+  [ "$status" -eq 0 ]
+  allowed; no_warning
+  [ "$(jq -r .patchType <<<"$output")" = JSONPatch ]
+  patched "$req" >"$BATS_TEST_TMPDIR/admitted.json"
+  # back to the operator's own Deployment, what llsd-providers inject prints
+  diff <(jq -S .object "$DATA/deployment-create-no-providers.json") <(jq -S . "$BATS_TEST_TMPDIR/admitted.json")
+  cli_inject "$req" default/plain >"$BATS_TEST_TMPDIR/expected.json"
+  diff <(jq . "$BATS_TEST_TMPDIR/expected.json") <(jq . "$BATS_TEST_TMPDIR/admitted.json")
+  # without the CRD lookup in the session the replay fails, and the wiring is kept
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-plain.yml" -r "$req" "$POLICY"
+  rejected
+  [[ "$(message)" == "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': LlamaStackDistribution 'default/plain' lists none, but cannot read CustomResourceDefinition 'llamastackdistributions.llamastack.io'"* ]]
+}
+
+@test "an owner LLSD without providers and a CRD without the patch: a wired Deployment is rejected naming the patch" {
+  req="$DATA/deployment-update-wired-no-providers.json"
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-plain-crd-unpatched.yml" \
+    -r "$req" "$POLICY"
+  [ "$status" -eq 0 ]
+  rejected; no_patch
+  msg="$(message)"
+  [[ "$msg" == "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': LlamaStackDistribution 'default/plain' lists none, but CustomResourceDefinition 'llamastackdistributions.llamastack.io' (version v1alpha1) has no spec.server.externalProviders: "* ]]
+  [[ "$msg" == *$'\n  fix: re-apply the patch: kubectl patch crd llamastackdistributions.llamastack.io --type=json --patch-file config/crd/external-providers-patch.yaml'* ]]
+  # the CRD lookup is cluster-scoped and uncached too: a session recorded with the cache would not replay
+  sed '/name: llamastackdistributions.llamastack.io/{n;s/disable_cache: true/disable_cache: false/}' \
+    "$SESSIONS/session-owner-plain-crd-unpatched.yml" >"$BATS_TEST_TMPDIR/crd-cached.yml"
+  [ "$(grep -c 'disable_cache: false' "$BATS_TEST_TMPDIR/crd-cached.yml")" -eq 1 ]
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$BATS_TEST_TMPDIR/crd-cached.yml" -r "$req" "$POLICY"
+  rejected
+  [[ "$(message)" == *"cannot read CustomResourceDefinition"*"Replay error: unexpected request"* ]]
+}
+
+@test "without CustomResourceDefinition in contextAwareResources the CRD lookup is refused and the wiring kept" {
+  yq -y 'del(.contextAwareResources[] | select(.kind == "CustomResourceDefinition"))' kubewarden/metadata.yml \
+    >"$BATS_TEST_TMPDIR/metadata.yml"
+  [ "$(yq -c .contextAwareResources "$BATS_TEST_TMPDIR/metadata.yml")" = '[{"apiVersion":"llamastack.io/v1alpha1","kind":"LlamaStackDistribution"}]' ]
+  "$KWCTL" annotate -m "$BATS_TEST_TMPDIR/metadata.yml" -u kubewarden/README.md -o "$BATS_TEST_TMPDIR/no-crd.wasm" policy.wasm
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-plain-crd.yml" \
+    -r "$DATA/deployment-update-wired-no-providers.json" "$BATS_TEST_TMPDIR/no-crd.wasm"
+  rejected
+  msg="$(message)"
+  [[ "$msg" == *"lists none, but cannot read CustomResourceDefinition 'llamastackdistributions.llamastack.io'"* ]]
+  [[ "$msg" == *"Policy has not been granted access to Kubernetes apiextensions.k8s.io/v1/CustomResourceDefinition resources"* ]]
+  [[ "$msg" == *"fix: give the policy access to it (contextAwareResources: apiextensions.k8s.io/v1 CustomResourceDefinition"* ]]
+  # the same module wires an owner with providers (the LLSD lookup is granted)
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner.yml" \
+    -r "$DATA/deployment-create-providers.json" "$BATS_TEST_TMPDIR/no-crd.wasm"
+  allowed
+  [ "$(jq -r .patchType <<<"$output")" = JSONPatch ]
+}
+
+@test "the owner LLSD is not found: an unwired Deployment is admitted unchanged with a warning saying which and why" {
   kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-missing.yml" \
     -r "$DATA/deployment-create-owner-missing.json" "$POLICY"
   [ "$status" -eq 0 ]
-  rejected
-  msg="$(message)"
-  [[ "$msg" == "cannot look up LlamaStackDistribution 'default/ghost', the controller owner of Deployment 'llamastack-with-userconfig', to inject its external providers: "* ]]
-  [[ "$msg" == *"Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace 'default'"* ]]
-  [[ "$msg" == *"fix: if the LlamaStackDistribution exists, give the policy access to it"* ]]
+  allowed; no_patch
+  [ -z "$(message)" ]
+  msg="$(warning)"
+  [[ "$msg" == "external providers not injected: cannot look up LlamaStackDistribution 'default/ghost', the controller owner of Deployment 'llamastack-with-userconfig', to inject its external providers: "* ]]
+  [[ "$msg" == *"Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace 'default' (fix: if the LlamaStackDistribution exists, give the policy access to it"* ]]
+  [[ "$msg" == *"; the operator's next update is wired once the lookup works)" ]]
+  [[ "$msg" != *$'\n'* ]]
 }
 
-@test "without --allow-context-aware the lookup is refused and the Deployment rejected" {
+@test "the owner LLSD is not found: a wired Deployment is rejected saying which and why" {
+  kw_run --allow-context-aware --replay-host-capabilities-interactions "$SESSIONS/session-owner-missing.yml" \
+    -r "$DATA/deployment-update-wired-owner-missing.json" "$POLICY"
+  [ "$status" -eq 0 ]
+  rejected; no_patch; no_warning
+  msg="$(message)"
+  [[ "$msg" == "cannot look up LlamaStackDistribution 'default/ghost', the controller owner of Deployment 'llamastack-with-userconfig', to inject its external providers: "* ]]
+  [[ "$msg" == *"Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace 'default'"$'\n'"  fix: if the LlamaStackDistribution exists, give the policy access to it"* ]]
+}
+
+@test "without --allow-context-aware the lookup is refused: an unwired Deployment is admitted with a warning, a wired one rejected" {
   kw_run --replay-host-capabilities-interactions "$SESSIONS/session-owner.yml" \
     -r "$DATA/deployment-create-providers.json" "$POLICY"
+  allowed; no_patch
+  [[ "$(warning)" == "external providers not injected: "*"Policy has not been granted access to Kubernetes llamastack.io/v1alpha1/LlamaStackDistribution resources"* ]]
+  kw_run --replay-host-capabilities-interactions "$SESSIONS/session-owner.yml" \
+    -r "$DATA/deployment-update-injected.json" "$POLICY"
   rejected
   [[ "$(message)" == *"Policy has not been granted access to Kubernetes llamastack.io/v1alpha1/LlamaStackDistribution resources"* ]]
 }
@@ -312,13 +407,14 @@ local_manifest() {
   [ "$(yq -r '.spec.backgroundAudit // true' "$m")" = true ]
 }
 
-@test "kwctl scaffold manifest, injecting role: Deployment rule, mutating, reads LLSDs" {
+@test "kwctl scaffold manifest, injecting role: Deployment rule, mutating, reads LLSDs and their CRD" {
   m=target/kubewarden/inject-deployments.yaml
   [ "$(yq -r .kind "$m")" = ClusterAdmissionPolicy ]
   [ "$(yq -r .metadata.name "$m")" = llsd-providers-inject ]
   [ "$(yq -c .spec.rules "$m")" = '[{"apiGroups":["apps"],"apiVersions":["v1"],"resources":["deployments"],"operations":["CREATE","UPDATE"]}]' ]
   [ "$(yq -r .spec.mutating "$m")" = true ]
-  [ "$(yq -c .spec.contextAwareResources "$m")" = '[{"apiVersion":"llamastack.io/v1alpha1","kind":"LlamaStackDistribution"}]' ]
+  # (in kwctl's order: sorted)
+  [ "$(yq -c .spec.contextAwareResources "$m")" = '[{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition"},{"apiVersion":"llamastack.io/v1alpha1","kind":"LlamaStackDistribution"}]' ]
   [ "$(yq -r .spec.backgroundAudit "$m")" = false ]
 }
 
@@ -328,17 +424,21 @@ local_manifest() {
     diff <(yq -S '.metadata' "$scaffold") <(yq -S '.metadata' "$example")
     # every field kwctl wrote is in the example, with the same value (module aside)
     for key in $(yq -r '.spec | keys[] | select(. != "module")' "$scaffold"); do
-      diff <(yq -S ".spec.$key" "$scaffold") <(yq -S ".spec.$key" "$example") || { echo "$role: spec.$key differs"; false; }
+      diff <(yq -S "$(field_filter "spec.$key")" "$scaffold") <(yq -S "$(field_filter "spec.$key")" "$example") ||
+        { echo "$role: spec.$key differs"; false; }
     done
     # and the example adds only these
     extra="$(jq -rn --argjson s "$(yq -c '.spec | keys' "$scaffold")" --argjson e "$(yq -c '.spec | keys' "$example")" \
       '$e - $s - ["mode","failurePolicy","timeoutSeconds","matchConditions","backgroundAudit","module"] | join(",")')"
     [ -z "$extra" ] || { echo "$role: unexpected spec fields $extra"; false; }
   done
-  # selection: the injecting instance by the controller ownerReference, the validating one by its rule only
+  # selection: the injecting instance by the controller ownerReference, the
+  # validating one by its rule and whether the LLSD lists external providers
   [ "$(yq -r '.spec.matchConditions[0].name' examples/kubewarden/inject-deployments.yaml)" = controlled-by-llamastackdistribution ]
   [ "$(yq -r '.spec | has("objectSelector")' examples/kubewarden/inject-deployments.yaml)" = false ]
-  [ "$(yq -r '.spec | has("matchConditions")' examples/kubewarden/validate-llsd.yaml)" = false ]
+  [ "$(yq -c '.spec.matchConditions' examples/kubewarden/validate-llsd.yaml)" = \
+    '[{"name":"lists-external-providers","expression":"has(object.spec.server) && has(object.spec.server.externalProviders)"}]' ]
+  [ "$(yq -r '.spec | has("objectSelector")' examples/kubewarden/validate-llsd.yaml)" = false ]
 }
 
 @test "kwctl run on the validating example manifest rejects an LLSD breaking its supply-chain settings" {

@@ -42,19 +42,50 @@ pub struct InitContainer {
     pub env: Vec<EnvVar>,
     /// `image`.
     pub image: String,
-    /// `imagePullPolicy`; the cluster's default when unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_pull_policy: Option<String>,
+    /// `imagePullPolicy`, always written (see [`TERMINATION_MESSAGE_PATH`]).
+    pub image_pull_policy: String,
     /// `name`.
     pub name: String,
     /// `resources`.
     pub resources: ResourceRequirements,
     /// `securityContext`.
     pub security_context: SecurityContext,
+    /// `terminationMessagePath`: Kubernetes' default, written out (see
+    /// [`TERMINATION_MESSAGE_PATH`]).
+    pub termination_message_path: &'static str,
     /// `terminationMessagePolicy`.
     pub termination_message_policy: String,
     /// `volumeMounts`.
     pub volume_mounts: Vec<VolumeMount>,
+}
+
+/// The API server fills in every field of a container that has a default
+/// and stores the result, so the next admission of the Deployment (the
+/// operator applies it on every reconcile) sees those defaults. The
+/// injection writes each defaulted field of what it adds with the value the
+/// API server would give it, so that re-injecting a stored Deployment
+/// changes nothing: `terminationMessagePath`, and `imagePullPolicy` (see
+/// [`default_pull_policy`]). The cluster layer (tests/cluster) holds this
+/// against a real API server.
+pub const TERMINATION_MESSAGE_PATH: &str = "/dev/termination-log";
+
+/// The pull policy the API server gives a container without one
+/// (`SetDefaults_Container`): `Always` for the tag `latest` or an image with
+/// neither tag nor digest, `IfNotPresent` otherwise.
+pub fn default_pull_policy(image: &str) -> &'static str {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    // A ':' followed by no '/' starts the tag; a registry port is followed by '/'.
+    let tag = name
+        .rfind(':')
+        .map(|at| &name[at + 1..])
+        .filter(|tag| !tag.contains('/'));
+    match (tag, digest) {
+        (Some("latest"), _) | (None, None) => "Always",
+        _ => "IfNotPresent",
+    }
 }
 
 /// A pod volume the injection adds (a `Volume`): an emptyDir or an image.
@@ -131,6 +162,7 @@ fn resources(options: &InjectOptions) -> ResourceRequirements {
 fn init_container(
     name: String,
     image: String,
+    image_pull_policy: &str,
     command: Vec<String>,
     volume_mounts: Vec<VolumeMount>,
     options: &InjectOptions,
@@ -140,10 +172,11 @@ fn init_container(
         command,
         env: Vec::new(),
         image,
-        image_pull_policy: None,
+        image_pull_policy: image_pull_policy.to_string(),
         name,
         resources: resources(options),
         security_context: security_context(options),
+        termination_message_path: TERMINATION_MESSAGE_PATH,
         termination_message_policy: "FallbackToLogsOnError".to_string(),
         volume_mounts,
     }
@@ -155,7 +188,6 @@ fn init_container(
 pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -> InitContainer {
     let name = install_container_name(&provider.provider_id);
     InitContainer {
-        image_pull_policy: Some(provider.pull_policy().as_str().to_string()),
         env: vec![
             env("PROVIDER_ID", &provider.provider_id),
             env("PROVIDER_IMAGE", &provider.image),
@@ -165,6 +197,7 @@ pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -
         ..init_container(
             name,
             provider.image.clone(),
+            provider.pull_policy().as_str(),
             vec!["/bin/sh".to_string(), "-c".to_string(), install_script()],
             vec![mount(SHARED_VOLUME, SHARED_PATH, false)],
             options,
@@ -176,7 +209,6 @@ pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -
 /// the merge image to the shared volume, for the step in the server's image.
 pub fn stage_container(options: &InjectOptions) -> InitContainer {
     InitContainer {
-        image_pull_policy: Some("IfNotPresent".to_string()),
         args: Some(
             ["install", "--copy-binary-to", STAGED_BINARY_PATH]
                 .iter()
@@ -186,6 +218,7 @@ pub fn stage_container(options: &InjectOptions) -> InitContainer {
         ..init_container(
             STAGE_CONTAINER.to_string(),
             options.merge_image.clone(),
+            "IfNotPresent",
             vec![options.install_binary.clone()],
             vec![mount(SHARED_VOLUME, SHARED_PATH, false)],
             options,
@@ -268,7 +301,6 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
         }));
     }
     InitContainer {
-        image_pull_policy: step.server_pull_policy.map(str::to_string),
         args: Some(args.iter().map(|s| s.to_string()).collect()),
         env: vec![
             env(PROVIDERS_ENV, &providers_json(step.providers)),
@@ -278,6 +310,9 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
         ..init_container(
             MERGE_CONTAINER.to_string(),
             step.server_image.to_string(),
+            // the server's own policy, or the one the API server gives it
+            step.server_pull_policy
+                .unwrap_or_else(|| default_pull_policy(step.server_image)),
             vec![binary],
             mounts,
             options,
@@ -343,6 +378,30 @@ pub fn empty_dir(name: &str, size_limit: Option<&str>) -> PodVolume {
         }),
         image: None,
         name: name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::default_pull_policy;
+
+    /// Kubernetes' `SetDefaults_Container` on the tag `ParseImageName` finds.
+    #[test]
+    fn pull_policy_defaults_as_the_api_server_does() {
+        for (image, expected) in [
+            ("docker.io/llamastack/distribution-starter:latest", "Always"),
+            ("docker.io/llamastack/distribution-starter", "Always"),
+            ("registry.example.com:5000/team/server", "Always"),
+            (
+                "registry.example.com:5000/team/server:0.7.3",
+                "IfNotPresent",
+            ),
+            ("quay.io/a/b@sha256:0123", "IfNotPresent"),
+            ("quay.io/a/b:latest@sha256:0123", "Always"),
+            ("quay.io/a/b:1.0@sha256:0123", "IfNotPresent"),
+        ] {
+            assert_eq!(default_pull_policy(image), expected, "{image}");
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 //! Nothing here panics on input: bad requests and bad settings become
 //! rejections or settings errors.
 
+pub mod crd_guard;
 pub mod settings;
 pub mod supply_chain;
 
@@ -25,6 +26,7 @@ pub use settings::Settings;
 
 use crate::diagnostic::Diagnostic;
 use crate::inject::inject;
+use crate::inject::names::HASH_ANNOTATION;
 use crate::llsd::{API_VERSION, KIND, LlamaStackDistribution};
 use crate::validate::check_llsd;
 use kubewarden_policy_sdk::request::ValidationRequest;
@@ -87,7 +89,19 @@ pub fn check_settings(payload: &[u8]) -> SettingsValidationResponse {
 pub type Lookup<'a> = &'a dyn Fn(&GetResourceRequest) -> Result<Value, String>;
 
 fn host_lookup(request: &GetResourceRequest) -> Result<Value, String> {
-    get_resource::<Value>(request).map_err(|err| err.to_string())
+    get_resource::<Value>(request).map_err(|err| host_error_line(&err.to_string()))
+}
+
+/// The host's error as one line: its first non-empty line (policy-server
+/// appends a stack backtrace after it). The error travels in admission
+/// warnings, which the API server drops when they hold a line break.
+pub fn host_error_line(error: &str) -> String {
+    error
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The policy's verdict on one `validate` payload.
@@ -191,15 +205,30 @@ fn admit_deployment(
         disable_cache: true,
         field_masks: None,
     };
+    // A Deployment this policy has wired: the request's object, or the stored
+    // one an UPDATE replaces (a forced apply or a PUT may drop the wiring).
+    let wired = is_wired(object) || is_wired(&request.old_object);
     let llsd_value = match lookup(&lookup_request) {
         Ok(value) => value,
         Err(err) => {
-            return reject(format!(
+            let problem = format!(
                 "cannot look up {who}, the controller owner of Deployment '{deployment_name}', \
-                 to inject its external providers: {err}\n  fix: if the {KIND} exists, give the policy \
-                 access to it (contextAwareResources: llamastack.io/v1alpha1 {KIND}) and check the \
-                 policy-server's RBAC; if it was deleted, the Deployment is orphaned"
-            ));
+                 to inject its external providers: {err}"
+            );
+            let fix = format!(
+                "if the {KIND} exists, give the policy access to it (contextAwareResources: \
+                 llamastack.io/v1alpha1 {KIND}) and check the policy-server's RBAC; if it was \
+                 deleted, the Deployment is orphaned"
+            );
+            // Never wired: admitting it as it is loses nothing, and an LLSD
+            // without providers must not depend on the policy's lookups.
+            if !wired {
+                return accept(vec![format!(
+                    "external providers not injected: {problem} (fix: {fix}; the operator's next \
+                     update is wired once the lookup works)"
+                )]);
+            }
+            return reject(format!("{problem}\n  fix: {fix}"));
         }
     };
     let llsd: LlamaStackDistribution = match check_llsd(&llsd_value) {
@@ -214,6 +243,15 @@ fn admit_deployment(
             ));
         }
     };
+    if wired && llsd.providers_in_crd_order().is_empty() {
+        let version = API_VERSION.split_once('/').map_or(API_VERSION, |(_, v)| v);
+        if let Err(message) = crd_guard::check_crd_serves_providers(lookup, version) {
+            return reject(format!(
+                "refusing to remove the external providers of Deployment '{deployment_name}': \
+                 {who} lists none, but {message}"
+            ));
+        }
+    }
     let violations = supply_chain::check(&llsd_value, settings);
     if !violations.is_empty() {
         return reject(render(
@@ -246,6 +284,14 @@ fn admit_deployment(
         mutated_object: Some(injected),
         ..accept(Vec::new())
     }
+}
+
+/// Whether a Deployment (JSON, `null` for none) carries this policy's wiring.
+fn is_wired(deployment: &Value) -> bool {
+    deployment
+        .pointer("/spec/template/metadata/annotations")
+        .and_then(Value::as_object)
+        .is_some_and(|annotations| annotations.contains_key(HASH_ANNOTATION))
 }
 
 /// The name of the LLSD controlling the Deployment: `None` when no

@@ -70,10 +70,28 @@ fn read(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Mocks the cluster of `cluster.json`: `resources` by `namespace/name`,
-/// `errors` as host errors, anything else not found (as the policy-server says it).
+/// Mocks the cluster of `cluster.json`: `resources` by `namespace/name`
+/// (cluster-scoped ones by `/name`), `errors` as host errors, anything else
+/// not found (as the policy-server says it).
 fn mock_cluster() {
-    let cluster = read("cluster.json");
+    mock(read("cluster.json"));
+}
+
+/// `cluster.json` with an overlay file of the fixtures (`resources` and
+/// `errors` entries replaced or added by key) merged over it.
+fn cluster_with(overlay: &str) -> Value {
+    let mut cluster = read("cluster.json");
+    if let Value::Object(parts) = read(overlay) {
+        for (part, entries) in parts {
+            let target = cluster[part.as_str()].as_object_mut().unwrap();
+            target.extend(entries.as_object().unwrap().clone());
+        }
+    }
+    cluster
+}
+
+/// Mocks `cluster` (the shape of `cluster.json`).
+fn mock(cluster: Value) {
     mock_kubernetes_sdk::expect(move |request| {
         let key = format!(
             "{}/{}",
@@ -101,6 +119,17 @@ fn strict() -> Settings {
 
 fn case(name: &str, accepted: bool, settings: Settings) -> ValidationResponse {
     mock_cluster();
+    eval(name, accepted, settings)
+}
+
+/// `case` in another cluster (`cluster_with`).
+fn case_in(cluster: Value, name: &str, accepted: bool) -> ValidationResponse {
+    mock(cluster);
+    eval(name, accepted, Settings::default())
+}
+
+/// A request fixture through `validate` with the cluster mocked already.
+fn eval(name: &str, accepted: bool, settings: Settings) -> ValidationResponse {
     Testcase {
         name: name.to_string(),
         fixture_file: fixture(name),
@@ -361,40 +390,478 @@ fn a_deployment_too_large_for_etcd_is_rejected_not_mutated() {
 fn deployment_of_an_llsd_without_providers_is_accepted_unchanged() {
     let response = case("deployment-create-no-providers", true, Settings::default());
     assert!(response.mutated_object.is_none());
-    assert_eq!(mock_kubernetes_sdk::calls().len(), 1);
+    assert!(response.warnings.is_none());
+    // not wired: nothing to remove, so no CRD lookup
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("plain", "default")]
+    );
+}
+
+/// The owner lookup the Deployment fixtures make (owner `name` in `default`).
+fn llsd_lookup(name: &str, namespace: &str) -> Value {
+    json!({
+        "api_version": "llamastack.io/v1alpha1",
+        "kind": "LlamaStackDistribution",
+        "name": name,
+        "namespace": namespace,
+        "disable_cache": true,
+        "field_masks": null
+    })
+}
+
+/// The CRD lookup (cluster-scoped, uncached), made only before removing a
+/// wired Deployment's providers.
+fn crd_lookup() -> Value {
+    json!({
+        "api_version": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "name": "llamastackdistributions.llamastack.io",
+        "namespace": null,
+        "disable_cache": true,
+        "field_masks": null
+    })
+}
+
+/// The one warning of an accepted response without a patch.
+fn only_warning(response: &ValidationResponse) -> &str {
+    assert!(response.accepted);
+    assert!(response.message.is_none(), "{:?}", response.message);
+    assert!(
+        response.mutated_object.is_none(),
+        "{:?}",
+        response.mutated_object
+    );
+    let warnings = response.warnings.as_deref().unwrap_or_default();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    // admission warnings travel as HTTP headers
+    assert!(!warnings[0].contains('\n'), "{}", warnings[0]);
+    &warnings[0]
+}
+
+const LOOKUP_FIX: &str = "fix: if the LlamaStackDistribution exists, give the policy access to it \
+     (contextAwareResources: llamastack.io/v1alpha1 LlamaStackDistribution) and check the \
+     policy-server's RBAC; if it was deleted, the Deployment is orphaned";
+
+#[test]
+fn missing_owner_of_an_unwired_deployment_is_admitted_with_a_warning() {
+    let response = case("deployment-create-owner-missing", true, Settings::default());
+    let warning = only_warning(&response);
+    assert_eq!(
+        warning,
+        format!(
+            "external providers not injected: cannot look up LlamaStackDistribution 'default/ghost', \
+             the controller owner of Deployment 'llamastack-with-userconfig', to inject its external \
+             providers: error invoking host capability kubernetes.get_resource: Cannot find \
+             llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace 'default' \
+             ({LOOKUP_FIX}; the operator's next update is wired once the lookup works)"
+        )
+    );
+    // no CRD lookup: nothing is removed
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("ghost", "default")]
+    );
 }
 
 #[test]
-fn missing_owner_is_a_rejection_naming_the_llsd_and_the_error() {
+fn lookup_errors_on_an_unwired_deployment_are_a_warning_naming_the_error() {
+    let response = case("deployment-create-lookup-error", true, Settings::default());
+    let warning = only_warning(&response);
+    assert!(
+        warning.starts_with(
+            "external providers not injected: cannot look up LlamaStackDistribution \
+             'restricted/llamastack-with-userconfig', the controller owner of Deployment \
+             'llamastack-with-userconfig', to inject its external providers: "
+        ),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("Forbidden: the policy is not allowed"),
+        "{warning}"
+    );
+    assert!(warning.contains(&format!("({LOOKUP_FIX};")), "{warning}");
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("llamastack-with-userconfig", "restricted")]
+    );
+}
+
+/// A rejection: no warnings, no patch, the message.
+fn rejection(response: &ValidationResponse) -> &str {
+    assert!(!response.accepted);
+    assert!(response.warnings.is_none(), "{:?}", response.warnings);
+    assert!(response.mutated_object.is_none());
+    msg(response)
+}
+
+#[test]
+fn missing_owner_of_a_wired_deployment_is_a_rejection_naming_the_llsd_and_the_error() {
     let response = case(
-        "deployment-create-owner-missing",
+        "deployment-update-wired-owner-missing",
         false,
         Settings::default(),
     );
-    let message = msg(&response);
-    assert!(
-        message.starts_with("cannot look up LlamaStackDistribution 'default/ghost', the controller owner of Deployment 'llamastack-with-userconfig'"),
-        "{message}"
+    assert_eq!(
+        rejection(&response),
+        format!(
+            "cannot look up LlamaStackDistribution 'default/ghost', the controller owner of \
+             Deployment 'llamastack-with-userconfig', to inject its external providers: error \
+             invoking host capability kubernetes.get_resource: Cannot find \
+             llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace \
+             'default'\n  {LOOKUP_FIX}"
+        )
     );
-    assert!(
-        message.contains("Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost'"),
-        "{message}"
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("ghost", "default")]
     );
 }
 
+/// `validate` on a request fixture edited by `edit`, in `cluster`.
+fn edited(cluster: Value, name: &str, edit: impl FnOnce(&mut Value)) -> ValidationResponse {
+    mock(cluster);
+    let mut request = read(&format!("{name}.json"));
+    edit(&mut request);
+    verdict(
+        json!({"request": request, "settings": {}})
+            .to_string()
+            .as_bytes(),
+    )
+}
+
 #[test]
-fn lookup_errors_are_rejections_naming_the_error() {
-    let response = case("deployment-create-lookup-error", false, Settings::default());
-    let message = msg(&response);
+fn the_wiring_of_either_the_object_or_the_old_object_makes_a_failed_lookup_a_rejection() {
+    let plain = object("deployment-create-owner-missing");
+    let wired = object("deployment-update-wired-owner-missing");
+    let cluster = read("cluster.json");
+    for (object, old, wired_at) in [
+        // an UPDATE (a forced apply, a PUT) dropping the wiring
+        (&plain, &wired, "oldObject"),
+        // a CREATE of a wired Deployment (restored from a backup)
+        (&wired, &Value::Null, "object"),
+    ] {
+        let response = edited(
+            cluster.clone(),
+            "deployment-update-wired-owner-missing",
+            |r| {
+                r["object"] = object.clone();
+                r["oldObject"] = old.clone();
+            },
+        );
+        let message = rejection(&response);
+        assert!(
+            message.starts_with("cannot look up LlamaStackDistribution 'default/ghost'"),
+            "wired in {wired_at}: {message}"
+        );
+        assert!(message.ends_with(LOOKUP_FIX), "{message}");
+    }
+    // neither wired: an UPDATE too is admitted with the warning
+    let response = edited(
+        cluster.clone(),
+        "deployment-update-wired-owner-missing",
+        |r| {
+            r["object"] = plain.clone();
+            r["oldObject"] = plain.clone();
+        },
+    );
     assert!(
-        message.contains("'restricted/llamastack-with-userconfig'"),
+        only_warning(&response).starts_with("external providers not injected: cannot look up"),
+        "{response:?}"
+    );
+    // only the hash annotation counts: other pod-template annotations are not wiring
+    let mut annotated = plain.clone();
+    annotated["spec"]["template"]["metadata"]["annotations"] = json!({"llsd-providers.llamastack.io/other": "x", "kubectl.kubernetes.io/restartedAt": "now"});
+    let response = edited(cluster, "deployment-update-wired-owner-missing", |r| {
+        r["object"] = annotated.clone();
+        r["oldObject"] = annotated.clone();
+    });
+    only_warning(&response);
+}
+
+#[test]
+fn lookup_errors_on_a_wired_deployment_are_rejections_naming_the_error() {
+    // the already-wired Deployment, in the namespace the policy may not read
+    let response = edited(read("cluster.json"), "deployment-update-injected", |r| {
+        r["namespace"] = json!("restricted");
+        for part in ["object", "oldObject"] {
+            r[part]["metadata"]["namespace"] = json!("restricted");
+        }
+    });
+    let message = rejection(&response);
+    assert!(
+        message.starts_with(
+            "cannot look up LlamaStackDistribution 'restricted/llamastack-with-userconfig', the \
+             controller owner of Deployment 'llamastack-with-userconfig', to inject its external \
+             providers: "
+        ),
         "{message}"
     );
     assert!(
         message.contains("Forbidden: the policy is not allowed"),
         "{message}"
     );
-    assert!(message.contains("contextAwareResources"), "{message}");
+    assert!(message.ends_with(&format!("\n  {LOOKUP_FIX}")), "{message}");
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("llamastack-with-userconfig", "restricted")]
+    );
+}
+
+#[test]
+fn host_error_line_keeps_the_first_non_empty_line() {
+    use super::host_error_line;
+    assert_eq!(host_error_line("a: b\n\nStack backtrace:\n 0: x"), "a: b");
+    assert_eq!(host_error_line("\n  \nForbidden  \nmore"), "Forbidden");
+    assert_eq!(host_error_line(""), "");
+}
+
+#[test]
+fn a_host_error_is_cut_to_its_first_line() {
+    // the policy-server appends a stack backtrace to some errors
+    const ERROR: &str = "Forbidden: not allowed\nstack backtrace:\n   0: policy_server::x\n";
+    let first_line =
+        "error invoking host capability kubernetes.get_resource: Forbidden: not allowed";
+    mock_kubernetes_sdk::expect(|_| Err(ERROR.to_string()));
+    let response = eval("deployment-create-providers", true, Settings::default());
+    let warning = only_warning(&response);
+    assert!(
+        warning.contains(&format!("providers: {first_line} ({LOOKUP_FIX};")),
+        "{warning}"
+    );
+    mock_kubernetes_sdk::expect(|_| Err(ERROR.to_string()));
+    let response = eval("deployment-update-injected", false, Settings::default());
+    let message = rejection(&response);
+    assert!(
+        message.ends_with(&format!("providers: {first_line}\n  {LOOKUP_FIX}")),
+        "{message}"
+    );
+    // the CRD lookup's too: the rejection is the problem and its fix
+    let plain = read("cluster.json")["resources"]["default/plain"].clone();
+    mock_kubernetes_sdk::expect(move |request| {
+        if request.kind == "CustomResourceDefinition" {
+            Err(ERROR.to_string())
+        } else {
+            Ok(plain.clone())
+        }
+    });
+    let response = eval(
+        "deployment-update-wired-no-providers",
+        false,
+        Settings::default(),
+    );
+    let message = rejection(&response);
+    assert_eq!(message.lines().count(), 2, "{message}");
+    assert!(
+        message.contains(&format!(
+            "serves spec.server.externalProviders: {first_line}\n  fix: give the policy access"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_owner_without_providers_strips_a_wired_deployment_when_the_crd_serves_them() {
+    let response = case(
+        "deployment-update-wired-no-providers",
+        true,
+        Settings::default(),
+    );
+    assert!(response.warnings.is_none(), "{:?}", response.warnings);
+    let mutated = response.mutated_object.expect("the wiring removed");
+    // back to the operator's own Deployment, as the core injection gives it
+    assert_eq!(mutated, object("deployment-create-no-providers"));
+    let llsd: LlamaStackDistribution =
+        serde_json::from_value(read("cluster.json")["resources"]["default/plain"].clone()).unwrap();
+    let expected = inject(
+        &llsd,
+        &object("deployment-update-wired-no-providers"),
+        &InjectOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(mutated, expected);
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+}
+
+const CRD_FIX: &str = "fix: re-apply the patch: kubectl patch crd \
+     llamastackdistributions.llamastack.io --type=json --patch-file \
+     config/crd/external-providers-patch.yaml (docs/crd.md, \"Operator upgrades\")";
+
+#[test]
+fn an_owner_without_providers_and_an_unpatched_crd_keep_the_wiring() {
+    let response = case_in(
+        cluster_with("cluster-crd-unpatched.json"),
+        "deployment-update-wired-no-providers",
+        false,
+    );
+    assert_eq!(
+        rejection(&response),
+        format!(
+            "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': \
+             LlamaStackDistribution 'default/plain' lists none, but CustomResourceDefinition \
+             'llamastackdistributions.llamastack.io' (version v1alpha1) has no \
+             spec.server.externalProviders: the operator's CRD was installed or upgraded without \
+             the llsd-providers patch, so the API server drops the external providers of every \
+             LlamaStackDistribution it returns. The Deployment keeps its providers until the patch \
+             is back.\n  {CRD_FIX}"
+        )
+    );
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+}
+
+#[test]
+fn an_update_dropping_the_wiring_is_checked_against_the_crd_too() {
+    // the stored Deployment is wired, the request's is the operator's plain one
+    let drop_wiring = |r: &mut Value| r["object"] = object("deployment-create-no-providers");
+    let response = edited(
+        read("cluster.json"),
+        "deployment-update-wired-no-providers",
+        drop_wiring,
+    );
+    assert!(response.accepted, "{}", msg(&response));
+    assert!(response.mutated_object.is_none(), "already plain");
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+    let response = edited(
+        cluster_with("cluster-crd-unpatched.json"),
+        "deployment-update-wired-no-providers",
+        drop_wiring,
+    );
+    assert!(
+        rejection(&response).starts_with(
+            "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': \
+             LlamaStackDistribution 'default/plain' lists none, but CustomResourceDefinition"
+        ),
+        "{}",
+        msg(&response)
+    );
+}
+
+#[test]
+fn a_crd_without_the_field_in_v1alpha1_or_unreadable_keeps_the_wiring() {
+    let key = "/llamastackdistributions.llamastack.io";
+    let patched = read("cluster.json")["resources"][key].clone();
+    let with_crd = |crd: Value| {
+        let mut cluster = read("cluster.json");
+        cluster["resources"][key] = crd;
+        cluster
+    };
+    // the field in another version only, no versions, not a CRD at all
+    let mut other_version = patched.clone();
+    other_version["spec"]["versions"][0]["name"] = json!("v1beta1");
+    let mut no_versions = patched.clone();
+    no_versions["spec"]["versions"] = json!([]);
+    for crd in [
+        other_version,
+        no_versions,
+        json!({}),
+        json!({"spec": {"versions": 3}}),
+    ] {
+        let response = edited(
+            with_crd(crd.clone()),
+            "deployment-update-wired-no-providers",
+            |_| {},
+        );
+        let message = rejection(&response);
+        assert!(
+            message.contains(
+                "lists none, but CustomResourceDefinition 'llamastackdistributions.llamastack.io' \
+                 (version v1alpha1) has no spec.server.externalProviders"
+            ),
+            "{crd}: {message}"
+        );
+        assert!(message.ends_with(CRD_FIX), "{message}");
+    }
+    // the lookup fails: not found (deleted), refused
+    let mut missing = read("cluster.json");
+    missing["resources"].as_object_mut().unwrap().remove(key);
+    let mut refused = read("cluster.json");
+    refused["errors"][key] = json!("Forbidden: customresourcedefinitions is not allowed");
+    for (cluster, error) in [
+        (
+            missing,
+            "Cannot find apiextensions.k8s.io/v1/CustomResourceDefinition named \
+             'llamastackdistributions.llamastack.io' inside of namespace ''",
+        ),
+        (
+            refused,
+            "Forbidden: customresourcedefinitions is not allowed",
+        ),
+    ] {
+        let response = edited(cluster, "deployment-update-wired-no-providers", |_| {});
+        let message = rejection(&response);
+        assert_eq!(
+            message,
+            format!(
+                "refusing to remove the external providers of Deployment \
+                 'llamastack-with-userconfig': LlamaStackDistribution 'default/plain' lists none, \
+                 but cannot read CustomResourceDefinition 'llamastackdistributions.llamastack.io' \
+                 to tell whether the API server still serves spec.server.externalProviders: error \
+                 invoking host capability kubernetes.get_resource: {error}\n  fix: give the policy \
+                 access to it (contextAwareResources: apiextensions.k8s.io/v1 \
+                 CustomResourceDefinition, and a ClusterRole allowing get on \
+                 customresourcedefinitions 'llamastackdistributions.llamastack.io', as \
+                 docs/kubewarden.md shows)"
+            )
+        );
+        assert_eq!(
+            mock_kubernetes_sdk::calls(),
+            [llsd_lookup("plain", "default"), crd_lookup()]
+        );
+    }
+}
+
+#[test]
+fn the_crd_is_looked_up_only_before_removing_a_wired_deployments_providers() {
+    let fixtures = std::fs::read_dir(DATA)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter_map(|file| file.strip_suffix(".json").map(str::to_string))
+        .filter(|name| !name.starts_with("cluster"))
+        .collect::<Vec<_>>();
+    assert!(fixtures.len() >= 15, "{fixtures:?}");
+    for cluster in [
+        read("cluster.json"),
+        cluster_with("cluster-crd-unpatched.json"),
+    ] {
+        for name in &fixtures {
+            edited(cluster.clone(), name, |_| {});
+            let crd_lookups = mock_kubernetes_sdk::calls()
+                .into_iter()
+                .filter(|call| call["kind"] == "CustomResourceDefinition")
+                .count();
+            let expected = usize::from(name == "deployment-update-wired-no-providers");
+            assert_eq!(crd_lookups, expected, "{name}");
+        }
+    }
+    // wired, owner with providers: no CRD lookup, whatever the CRD
+    case_in(
+        cluster_with("cluster-crd-unpatched.json"),
+        "deployment-update-injected",
+        true,
+    );
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("llamastack-with-userconfig", "default")]
+    );
+    // not wired, owner without providers: none either
+    case_in(
+        cluster_with("cluster-crd-unpatched.json"),
+        "deployment-create-no-providers",
+        true,
+    );
+    assert_eq!(
+        mock_kubernetes_sdk::calls(),
+        [llsd_lookup("plain", "default")]
+    );
 }
 
 #[test]

@@ -43,6 +43,8 @@ DEPLOYMENT_RULE = {
     "operations": ["CREATE", "UPDATE"],
 }
 LLSD_RESOURCE = {"apiVersion": "llamastack.io/v1alpha1", "kind": "LlamaStackDistribution"}
+CRD_RESOURCE = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition"}
+HASH = "llsd-providers.llamastack.io/providers-hash"
 
 
 def policies():
@@ -57,7 +59,7 @@ def policies():
 def test_metadata_declares_both_resources_mutation_and_context():
     assert METADATA["rules"] == [LLSD_RULE, DEPLOYMENT_RULE]
     assert METADATA["mutating"] is True
-    assert METADATA["contextAwareResources"] == [LLSD_RESOURCE]
+    assert METADATA["contextAwareResources"] == [LLSD_RESOURCE, CRD_RESOURCE]
     assert METADATA["hostCapabilities"] == ["kubernetes/get_resource"]
     assert METADATA["executionMode"] == "kubewarden-wapc"
     assert METADATA["backgroundAudit"] is True
@@ -101,7 +103,10 @@ def test_artifacthub_package_matches_metadata():
     assert "github.com/kubewarden/kwctl" not in (KW / "artifacthub-pkg.yml").read_text()
     assert yaml.safe_load(a["kubewarden/rules"]) == METADATA["rules"]
     assert a["kubewarden/mutation"] == str(METADATA["mutating"]).lower()
-    assert yaml.safe_load(a["kubewarden/contextAwareResources"]) == METADATA["contextAwareResources"]
+    # (kwctl writes them sorted)
+    key = lambda r: (r["apiVersion"], r["kind"])  # noqa: E731
+    assert sorted(yaml.safe_load(a["kubewarden/contextAwareResources"]), key=key) == \
+        sorted(METADATA["contextAwareResources"], key=key)
     assert a["kubewarden/resources"] == METADATA["annotations"]["io.artifacthub.resources"]
     assert PKG["displayName"] == METADATA["annotations"]["io.artifacthub.displayName"]
     assert PKG["description"] == METADATA["annotations"]["io.kubewarden.policy.description"]
@@ -112,18 +117,52 @@ def test_artifacthub_package_matches_metadata():
     assert PKG["homeURL"] == METADATA["annotations"]["io.kubewarden.policy.url"]
 
 
-def test_two_instances_one_validating_one_mutating():
+def test_three_instances_one_validating_two_mutating():
     found = policies()
-    assert set(found) == {"llsd-providers-validate", "llsd-providers-inject"}
+    assert set(found) == {"llsd-providers-validate", "llsd-providers-inject", "llsd-providers-inject-wired"}
     validate, inject = found["llsd-providers-validate"]["spec"], found["llsd-providers-inject"]["spec"]
     assert validate["module"] == inject["module"]
     assert validate["mutating"] is False and validate["rules"] == [LLSD_RULE]
     assert "contextAwareResources" not in validate
     assert inject["mutating"] is True and inject["rules"] == [DEPLOYMENT_RULE]
-    assert inject["contextAwareResources"] == METADATA["contextAwareResources"]
+    assert inject["contextAwareResources"] == METADATA["contextAwareResources"] == [LLSD_RESOURCE, CRD_RESOURCE]
     for spec in (validate, inject):
         for rule in spec["rules"]:
             assert rule in METADATA["rules"]
+    # the failure policy per instance (docs/kubewarden.md, "Failure policy")
+    assert validate["failurePolicy"] == "Fail"
+    assert inject["failurePolicy"] == "Ignore"
+    assert found["llsd-providers-inject-wired"]["spec"]["failurePolicy"] == "Fail"
+
+
+def test_the_wired_instance_is_the_injecting_one_with_the_complementary_selection():
+    found = policies()
+    inject, wired = found["llsd-providers-inject"], found["llsd-providers-inject-wired"]
+    differ = {"failurePolicy", "matchConditions"}
+    assert {k: v for k, v in inject["spec"].items() if k not in differ} == \
+        {k: v for k, v in wired["spec"].items() if k not in differ}
+    assert inject["metadata"]["annotations"] == wired["metadata"]["annotations"]
+    assert inject["spec"]["matchConditions"][0] == wired["spec"]["matchConditions"][0]
+
+
+def test_the_documented_rbac_is_the_example_and_grants_only_gets():
+    text = (EXAMPLES / "rbac.yaml").read_text()
+    body = text[text.index("apiVersion:"):]
+    # shown inside a numbered list item, indented by three spaces
+    indented = "".join("   " + line if line.strip() else line for line in body.splitlines(True))
+    assert indented in DOCS, "docs/kubewarden.md must show examples/kubewarden/rbac.yaml as it is"
+    role, binding = yaml.safe_load_all(text)
+    assert role["kind"] == "ClusterRole" and binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert role["rules"] == [
+        {"apiGroups": ["llamastack.io"], "resources": ["llamastackdistributions"], "verbs": ["get"]},
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"],
+         "resourceNames": ["llamastackdistributions.llamastack.io"], "verbs": ["get"]},
+    ]
+
+
+def test_the_documented_manifests_are_the_examples():
+    for name in ["validate-llsd.yaml", "inject-deployments.yaml", "inject-deployments-wired.yaml"]:
+        assert f"examples/kubewarden/{name}" in DOCS, name
 
 
 SETTING_KEYS = [
@@ -173,7 +212,7 @@ def test_roles_split_the_metadata():
     assert validate["rules"] == [LLSD_RULE] and validate["mutating"] is False
     assert not validate.get("contextAwareResources")
     assert inject["rules"] == [DEPLOYMENT_RULE] and inject["mutating"] is True
-    assert inject["contextAwareResources"] == [LLSD_RESOURCE]
+    assert inject["contextAwareResources"] == [LLSD_RESOURCE, CRD_RESOURCE]
     assert inject["hostCapabilities"] == validate["hostCapabilities"] == METADATA["hostCapabilities"]
     # together they are the published module's metadata
     assert validate["rules"] + inject["rules"] == METADATA["rules"]
@@ -243,17 +282,27 @@ def _object(name):
 
 
 def test_match_conditions_select_the_deployments_an_llsd_controls():
-    spec = policies()["llsd-providers-inject"]["spec"]
-    (condition,) = spec["matchConditions"]
-    program = _cel(condition["expression"])
+    found = policies()
+    programs = {name: [_cel(c["expression"]) for c in found[name]["spec"]["matchConditions"]]
+                for name in ["llsd-providers-inject", "llsd-providers-inject-wired"]}
 
-    def matches(obj):
-        return bool(program.evaluate({"object": celpy.json_to_cel(obj)}))
+    def matches(name, obj, operation="CREATE", old=None):
+        context = {"object": celpy.json_to_cel(obj), "oldObject": celpy.json_to_cel(old),
+                   "request": celpy.json_to_cel({"operation": operation})}
+        return all(bool(program.evaluate(context)) for program in programs[name])
+
+    def instances(obj, operation="CREATE", old=None):
+        return [name for name in programs if matches(name, obj, operation, old)]
 
     owned = _object("deployment-create-providers")
-    assert matches(owned)
-    assert matches(_object("deployment-update-injected"))
-    assert not matches(_object("deployment-create-unowned"))
+    injected = _object("deployment-update-injected")
+    assert HASH in injected["spec"]["template"]["metadata"]["annotations"]
+    # exactly one instance for every Deployment an LLSD controls
+    assert instances(owned) == ["llsd-providers-inject"]
+    assert instances(injected, "UPDATE", owned) == ["llsd-providers-inject"]
+    assert instances(owned, "UPDATE", injected) == ["llsd-providers-inject-wired"]
+    assert instances(injected, "UPDATE", injected) == ["llsd-providers-inject-wired"]
+    assert instances(_object("deployment-create-unowned")) == []
     # an ownerReference to an LLSD that is not the controller, or of another kind or group
     for change in [
         {"controller": False},
@@ -268,8 +317,23 @@ def test_match_conditions_select_the_deployments_an_llsd_controls():
                 ref.pop(k, None)
             else:
                 ref[k] = v
-        assert not matches(obj), change
+        assert instances(obj) == [] and instances(obj, "UPDATE", injected) == [], change
     # a forged label alone does not select a Deployment
     forged = _object("deployment-create-unowned")
     forged["metadata"].setdefault("labels", {})["app.kubernetes.io/managed-by"] = "llama-stack-operator"
-    assert not matches(forged)
+    assert instances(forged) == []
+
+
+def test_the_validating_instance_sees_only_llsds_with_providers():
+    (condition,) = policies()["llsd-providers-validate"]["spec"]["matchConditions"]
+    program = _cel(condition["expression"])
+
+    def matches(obj):
+        return bool(program.evaluate({"object": celpy.json_to_cel(obj)}))
+
+    llsd = json.loads((DATA / "llsd-create-valid.json").read_text())["object"]
+    assert matches(llsd)
+    del llsd["spec"]["server"]["externalProviders"]
+    assert not matches(llsd)
+    del llsd["spec"]["server"]
+    assert not matches(llsd)

@@ -5,9 +5,16 @@ test hosts answer `kubernetes/get_resource` from.
 
     python3 tests/data/policy/generate.py [path/to/llsd-providers]
 
-The already-injected Deployment (deployment-update-injected.json) is the
-output of `llsd-providers inject` on the same LLSD and Deployment, so rerun
-this after a change to the injection (default binary: target/debug/llsd-providers).
+The wired Deployments (deployment-update-injected.json and the
+deployment-update-wired-*.json) are the output of `llsd-providers inject` on
+the same LLSD and Deployment, so rerun this after a change to the injection
+(default binary: target/debug/llsd-providers).
+
+cluster.json is a cluster with the externalProviders patch applied to the
+LLSD CRD (the policy reads the CRD before it removes a wired Deployment's
+providers); cluster-crd-unpatched.json is an overlay, merged over
+cluster.json by the tests that need it (`resources` and `errors` by key),
+holding the CRD as the operator ships it, without the patch.
 """
 
 import copy
@@ -68,6 +75,60 @@ PINNED = {
         {"providerId": "guard", "image": f"registry.example.com/llama-providers/team/guard:2.0@{DIGEST}"}
     ],
 }
+
+CRD_NAME = "llamastackdistributions.llamastack.io"
+CRD_PATCH = yaml.safe_load((ROOT / "config/crd/external-providers-patch.yaml").read_text())
+
+
+def crd(patched):
+    """The LLSD CRD, reduced to what the policy reads (spec.versions[].name and
+    schema) plus the parents the patch adds to; `patched`: with the
+    externalProviders fields of config/crd/external-providers-patch.yaml."""
+    obj = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    schema = {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "replicas": {"type": "integer", "format": "int32"},
+                    "server": {
+                        "type": "object",
+                        "properties": {"distribution": obj, "userConfig": obj, "containerSpec": obj},
+                        "required": ["distribution"],
+                    },
+                },
+                "required": ["server"],
+            },
+            "status": {"type": "object", "properties": {"phase": {"type": "string"}}},
+        },
+    }
+    value = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": CRD_NAME},
+        "spec": {
+            "group": "llamastack.io",
+            "names": {"kind": "LlamaStackDistribution", "plural": "llamastackdistributions", "singular": "llamastackdistribution"},
+            "scope": "Namespaced",
+            "versions": [
+                {"name": "v1alpha1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
+            ],
+        },
+    }
+    if patched:
+        for op in CRD_PATCH:
+            assert op["op"] == "add", op
+            *parents, last = op["path"].lstrip("/").split("/")
+            node = value
+            for token in parents:
+                node = node[int(token)] if isinstance(node, list) else node[token]
+            node[last] = copy.deepcopy(op["value"])
+    return value
+
 
 INVALID = {
     "inference": [
@@ -136,6 +197,8 @@ def main():
             f"{NAMESPACE}/plain": llsd("plain"),
             f"{NAMESPACE}/pinned": llsd("pinned", PINNED),
             f"{NAMESPACE}/broken": llsd("broken", {"inference": [{"providerId": "x"}]}, config_map=None),
+            # cluster-scoped: no namespace before the '/'
+            f"/{CRD_NAME}": crd(patched=True),
         },
         "errors": {
             f"restricted/{OWNER}": "Forbidden: the policy is not allowed to read llamastack.io/v1alpha1 "
@@ -145,6 +208,15 @@ def main():
     injected = inject(cli, owner, deployment())
     injected_changed = copy.deepcopy(injected)
     injected_changed["spec"]["replicas"] = 2
+    # wired while its LLSD existed (the operator's update, replicas changed); the LLSD is gone
+    wired_ghost = inject(cli, llsd("ghost", TWO_PROVIDERS), deployment("ghost"))
+    wired_ghost_changed = copy.deepcopy(wired_ghost)
+    wired_ghost_changed["spec"]["replicas"] = 2
+    # wired while "plain" listed providers; it lists none now
+    wired_plain = inject(cli, llsd("plain", TWO_PROVIDERS), deployment("plain"))
+    stripped = inject(cli, cluster["resources"][f"{NAMESPACE}/plain"], wired_plain)
+    if stripped != deployment("plain"):
+        sys.exit("inject on an LLSD without providers does not give back the operator's Deployment")
     fixtures = {
         "llsd-create-valid": request("llsd-1", LLSD_KIND, "llamastackdistributions", "CREATE", llsd(OWNER, TWO_PROVIDERS)),
         "llsd-create-invalid": request("llsd-2", LLSD_KIND, "llamastackdistributions", "CREATE", llsd("invalid", INVALID)),
@@ -161,6 +233,12 @@ def main():
         "deployment-update-injected": request(
             "dep-5", DEPLOY_KIND, "deployments", "UPDATE", injected_changed, injected
         ),
+        "deployment-update-wired-owner-missing": request(
+            "dep-9", DEPLOY_KIND, "deployments", "UPDATE", wired_ghost_changed, wired_ghost
+        ),
+        "deployment-update-wired-no-providers": request(
+            "dep-10", DEPLOY_KIND, "deployments", "UPDATE", wired_plain, wired_plain
+        ),
         "deployment-create-unowned": request("dep-6", DEPLOY_KIND, "deployments", "CREATE", deployment(owned=False)),
         "deployment-create-owner-invalid": request("dep-7", DEPLOY_KIND, "deployments", "CREATE", deployment("broken")),
         "deployment-create-pinned": request("dep-8", DEPLOY_KIND, "deployments", "CREATE", deployment("pinned")),
@@ -175,6 +253,8 @@ def main():
     for name, value in fixtures.items():
         (HERE / f"{name}.json").write_text(json.dumps(value, indent=2) + "\n")
     (HERE / "cluster.json").write_text(json.dumps(cluster, indent=2) + "\n")
+    unpatched = {"resources": {f"/{CRD_NAME}": crd(patched=False)}}
+    (HERE / "cluster-crd-unpatched.json").write_text(json.dumps(unpatched, indent=2) + "\n")
     settings = HERE / "settings"
     settings.mkdir(exist_ok=True)
     (settings / "strict.json").write_text(
@@ -199,7 +279,7 @@ def main():
         )
         + "\n"
     )
-    print(f"wrote {len(fixtures)} request fixtures, cluster.json and settings/ in {HERE.relative_to(ROOT)}")
+    print(f"wrote {len(fixtures)} request fixtures, cluster.json, cluster-crd-unpatched.json and settings/ in {HERE.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

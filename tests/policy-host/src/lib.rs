@@ -66,17 +66,35 @@ fn pre() -> &'static WasmtimeEngineProviderPre {
 }
 
 /// The cluster the host answers `get_resource` from: `resources` by
-/// `namespace/name`, `errors` as host errors, anything else not found.
+/// `namespace/name` (cluster-scoped ones by `/name`), `errors` as host
+/// errors, anything else not found.
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
     pub resources: serde_json::Map<String, Value>,
     pub errors: serde_json::Map<String, Value>,
 }
 
+/// The resources the policy's metadata lists in `contextAwareResources`.
+const CONTEXT_AWARE: &[(&str, &str)] = &[
+    ("llamastack.io/v1alpha1", "LlamaStackDistribution"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+];
+
 impl Cluster {
     /// `tests/data/policy/cluster.json`.
     pub fn fixture() -> Cluster {
         Cluster::from_value(&read_json(data_dir().join("cluster.json")))
+    }
+
+    /// `cluster.json` with an overlay file of `tests/data/policy` merged
+    /// over it (`resources` and `errors` replaced or added by key), e.g.
+    /// `cluster-crd-unpatched.json`.
+    pub fn fixture_with(overlay: &str) -> Cluster {
+        let mut cluster = Cluster::fixture();
+        let overlay = Cluster::from_value(&read_json(data_dir().join(overlay)));
+        cluster.resources.extend(overlay.resources);
+        cluster.errors.extend(overlay.errors);
+        cluster
     }
 
     pub fn from_value(value: &Value) -> Cluster {
@@ -98,9 +116,7 @@ impl Cluster {
         if let Some(error) = self.errors.get(&key) {
             return Err(error.as_str().unwrap_or("error").to_string());
         }
-        if request.api_version != "llamastack.io/v1alpha1"
-            || request.kind != "LlamaStackDistribution"
-        {
+        if !CONTEXT_AWARE.contains(&(request.api_version.as_str(), request.kind.as_str())) {
             return Err(format!(
                 "{}/{} is not in the policy's contextAwareResources",
                 request.api_version, request.kind
@@ -211,11 +227,14 @@ impl PolicyHost {
 
 /// The same evaluation natively (the policy's own `evaluate`, same bytes in,
 /// same JSON out). Lookup errors are worded as the guest sees them through
-/// the SDK and waPC (`error invoking host capability …: Host error: …`).
+/// the SDK and waPC (`error invoking host capability …: Host error: …`),
+/// cut to their first line as the guest's lookup cuts them.
 pub fn native_validate(cluster: &Cluster, payload: &[u8]) -> Vec<u8> {
     let response = llsd_providers::policy::evaluate(payload, &|request| {
         cluster.get(request).map_err(|e| {
-            format!("error invoking host capability kubernetes.get_resource: Host error: {e}")
+            let e =
+                format!("error invoking host capability kubernetes.get_resource: Host error: {e}");
+            llsd_providers::policy::host_error_line(&e)
         })
     });
     serde_json::to_vec(&response).expect("serializable")

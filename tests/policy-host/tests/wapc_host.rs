@@ -13,17 +13,95 @@ fn msg(response: &Value) -> &str {
     response["message"].as_str().unwrap_or_default()
 }
 
+type Calls = Vec<(String, String, String, Value)>;
+
 /// Runs a fixture in the wasm host and natively; both must answer the same.
-fn run(name: &str, settings: &Value) -> (Value, Vec<(String, String, String, Value)>) {
-    let request = fixture(name);
-    let host = PolicyHost::new(Cluster::fixture());
-    let response = host.validate(&request, settings);
+fn run(name: &str, settings: &Value) -> (Value, Calls) {
+    run_in(Cluster::fixture(), name, settings)
+}
+
+/// `run` in another cluster.
+fn run_in(cluster: Cluster, name: &str, settings: &Value) -> (Value, Calls) {
+    run_request(cluster, &fixture(name), settings, name)
+}
+
+/// `run` on a request.
+fn run_request(cluster: Cluster, request: &Value, settings: &Value, name: &str) -> (Value, Calls) {
+    let host = PolicyHost::new(cluster.clone());
+    let response = host.validate(request, settings);
     let payload = json!({"request": request, "settings": settings}).to_string();
     let native: Value =
-        serde_json::from_slice(&native_validate(&Cluster::fixture(), payload.as_bytes())).unwrap();
+        serde_json::from_slice(&native_validate(&cluster, payload.as_bytes())).unwrap();
     assert_eq!(response, native, "{name}: wasm and native answers differ");
     (response, host.take_calls())
 }
+
+/// The `get_resource` payloads of the host calls (all must be lookups).
+fn lookups(calls: &Calls) -> Vec<Value> {
+    calls
+        .iter()
+        .map(|(binding, namespace, operation, payload)| {
+            assert_eq!(
+                (binding.as_str(), namespace.as_str(), operation.as_str()),
+                ("kubewarden", "kubernetes", "get_resource")
+            );
+            payload.clone()
+        })
+        .collect()
+}
+
+/// The owner lookup as the guest sends it.
+fn llsd_lookup(name: &str, namespace: &str) -> Value {
+    json!({
+        "api_version": "llamastack.io/v1alpha1",
+        "kind": "LlamaStackDistribution",
+        "name": name,
+        "namespace": namespace,
+        "disable_cache": true,
+        "field_masks": null
+    })
+}
+
+/// The CRD lookup as the guest sends it: cluster-scoped, uncached.
+fn crd_lookup() -> Value {
+    json!({
+        "api_version": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "name": "llamastackdistributions.llamastack.io",
+        "namespace": null,
+        "disable_cache": true,
+        "field_masks": null
+    })
+}
+
+/// The single warning of an accepted response without a patch.
+fn only_warning(response: &Value) -> &str {
+    assert_eq!(response["accepted"], true, "{response}");
+    assert!(response["message"].is_null(), "{response}");
+    assert!(response["mutated_object"].is_null(), "{response}");
+    let warnings = response["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        !warning.contains('\n'),
+        "one line (an HTTP header): {warning}"
+    );
+    warning
+}
+
+/// The message of a rejection (no warnings, no patch).
+fn rejection(response: &Value) -> &str {
+    assert_eq!(response["accepted"], false, "{response}");
+    assert!(response["warnings"].is_null(), "{response}");
+    assert!(response["mutated_object"].is_null(), "{response}");
+    msg(response)
+}
+
+const HOST_ERROR: &str = "error invoking host capability kubernetes.get_resource: Host error: ";
+
+const LOOKUP_FIX: &str = "fix: if the LlamaStackDistribution exists, give the policy access to it \
+     (contextAwareResources: llamastack.io/v1alpha1 LlamaStackDistribution) and check the \
+     policy-server's RBAC; if it was deleted, the Deployment is orphaned";
 
 fn owner_llsd(namespace_name: &str) -> Value {
     Cluster::fixture().resources[namespace_name].clone()
@@ -304,26 +382,103 @@ fn deployment_without_providers_is_accepted_unchanged() {
 }
 
 #[test]
-fn missing_owner_is_rejected_naming_the_llsd_and_the_error() {
+fn missing_owner_of_an_unwired_deployment_is_admitted_with_a_warning() {
     let (response, calls) = run("deployment-create-owner-missing", &json!({}));
-    assert_eq!(response["accepted"], false);
-    assert_eq!(calls[0].3["name"], "ghost");
-    let message = msg(&response);
-    assert!(
-        message.starts_with("cannot look up LlamaStackDistribution 'default/ghost'"),
-        "{message}"
+    assert_eq!(
+        only_warning(&response),
+        format!(
+            "external providers not injected: cannot look up LlamaStackDistribution 'default/ghost', \
+             the controller owner of Deployment 'llamastack-with-userconfig', to inject its external \
+             providers: {HOST_ERROR}Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named \
+             'ghost' inside of namespace 'default' ({LOOKUP_FIX}; the operator's next update is \
+             wired once the lookup works)"
+        )
     );
+    assert_eq!(lookups(&calls), [llsd_lookup("ghost", "default")]);
+}
+
+#[test]
+fn missing_owner_of_a_wired_deployment_is_rejected_naming_the_llsd_and_the_error() {
+    let (response, calls) = run("deployment-update-wired-owner-missing", &json!({}));
+    assert_eq!(
+        rejection(&response),
+        format!(
+            "cannot look up LlamaStackDistribution 'default/ghost', the controller owner of \
+             Deployment 'llamastack-with-userconfig', to inject its external providers: \
+             {HOST_ERROR}Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' \
+             inside of namespace 'default'\n  {LOOKUP_FIX}"
+        )
+    );
+    assert_eq!(lookups(&calls), [llsd_lookup("ghost", "default")]);
+    // wired in the stored Deployment only: an UPDATE dropping the wiring
+    let mut request = fixture("deployment-update-wired-owner-missing");
+    request["object"] = fixture("deployment-create-owner-missing")["object"].clone();
+    let (response, _) = run_request(Cluster::fixture(), &request, &json!({}), "drop wiring");
     assert!(
-        message.contains("error invoking host capability kubernetes.get_resource: Host error: Cannot find llamastack.io/v1alpha1/LlamaStackDistribution named 'ghost' inside of namespace 'default'"),
+        rejection(&response).starts_with("cannot look up LlamaStackDistribution 'default/ghost'"),
+        "{response}"
+    );
+}
+
+#[test]
+fn lookup_errors_on_an_unwired_deployment_are_a_warning_naming_the_error() {
+    let (response, calls) = run("deployment-create-lookup-error", &json!({}));
+    let warning = only_warning(&response);
+    assert!(
+        warning.starts_with(&format!(
+            "external providers not injected: cannot look up LlamaStackDistribution \
+             'restricted/llamastack-with-userconfig', the controller owner of Deployment \
+             'llamastack-with-userconfig', to inject its external providers: {HOST_ERROR}Forbidden: \
+             the policy is not allowed to read"
+        )),
+        "{warning}"
+    );
+    assert!(warning.contains(&format!("({LOOKUP_FIX};")), "{warning}");
+    assert_eq!(
+        lookups(&calls),
+        [llsd_lookup("llamastack-with-userconfig", "restricted")]
+    );
+}
+
+#[test]
+fn a_multi_line_host_error_reaches_the_warning_as_its_first_line() {
+    // the policy-server appends a stack backtrace to some errors
+    let mut cluster = Cluster::fixture();
+    cluster.errors.insert(
+        "default/ghost".to_string(),
+        json!("Forbidden: not allowed\nstack backtrace:\n   0: policy_server::x\n"),
+    );
+    let (response, _) = run_in(
+        cluster.clone(),
+        "deployment-create-owner-missing",
+        &json!({}),
+    );
+    let warning = only_warning(&response);
+    assert!(
+        warning.contains(&format!(
+            "providers: {HOST_ERROR}Forbidden: not allowed ({LOOKUP_FIX};"
+        )),
+        "{warning}"
+    );
+    let (response, _) = run_in(cluster, "deployment-update-wired-owner-missing", &json!({}));
+    let message = rejection(&response);
+    assert!(
+        message.ends_with(&format!(
+            "providers: {HOST_ERROR}Forbidden: not allowed\n  {LOOKUP_FIX}"
+        )),
         "{message}"
     );
 }
 
 #[test]
-fn lookup_errors_are_rejected_naming_the_error() {
-    let (response, _) = run("deployment-create-lookup-error", &json!({}));
-    assert_eq!(response["accepted"], false);
-    let message = msg(&response);
+fn lookup_errors_on_a_wired_deployment_are_rejected_naming_the_error() {
+    let mut request = fixture("deployment-update-injected");
+    request["namespace"] = json!("restricted");
+    for part in ["object", "oldObject"] {
+        request[part]["metadata"]["namespace"] = json!("restricted");
+    }
+    let (response, _) = run_request(Cluster::fixture(), &request, &json!({}), "restricted");
+    let message = rejection(&response);
     assert!(
         message.contains("'restricted/llamastack-with-userconfig'"),
         "{message}"
@@ -332,6 +487,117 @@ fn lookup_errors_are_rejected_naming_the_error() {
         message.contains("Forbidden: the policy is not allowed to read"),
         "{message}"
     );
+    assert!(message.ends_with(&format!("\n  {LOOKUP_FIX}")), "{message}");
+}
+
+#[test]
+fn owner_without_providers_strips_a_wired_deployment_when_the_crd_serves_them() {
+    let request = fixture("deployment-update-wired-no-providers");
+    let original = &request["object"];
+    let (response, calls) = run("deployment-update-wired-no-providers", &json!({}));
+    assert_eq!(response["accepted"], true, "{}", msg(&response));
+    assert!(response["warnings"].is_null(), "{response}");
+    assert_eq!(
+        lookups(&calls),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+    let patch = patch_of(&response, original).expect("a mutation");
+    for op in &patch.0 {
+        let path = serde_json::to_value(op).unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            path.starts_with("/spec/template/spec/")
+                || path.starts_with("/spec/template/metadata/annotations"),
+            "the patch touches {path}"
+        );
+    }
+    let mut patched = original.clone();
+    json_patch::patch(&mut patched, &patch).expect("the patch applies");
+    // the operator's own Deployment again, as the CLI gives it
+    assert_eq!(patched, fixture("deployment-create-no-providers")["object"]);
+    let cli = cli_inject(&owner_llsd("default/plain"), original, None).expect("CLI injects");
+    assert_eq!(
+        patched, cli,
+        "policy and CLI disagree (one core, one answer)"
+    );
+}
+
+const UNPATCHED: &str = "cluster-crd-unpatched.json";
+
+#[test]
+fn owner_without_providers_and_an_unpatched_crd_keep_the_wiring() {
+    let (response, calls) = run_in(
+        Cluster::fixture_with(UNPATCHED),
+        "deployment-update-wired-no-providers",
+        &json!({}),
+    );
+    assert_eq!(
+        rejection(&response),
+        "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': \
+         LlamaStackDistribution 'default/plain' lists none, but CustomResourceDefinition \
+         'llamastackdistributions.llamastack.io' (version v1alpha1) has no \
+         spec.server.externalProviders: the operator's CRD was installed or upgraded without the \
+         llsd-providers patch, so the API server drops the external providers of every \
+         LlamaStackDistribution it returns. The Deployment keeps its providers until the patch is \
+         back.\n  fix: re-apply the patch: kubectl patch crd llamastackdistributions.llamastack.io \
+         --type=json --patch-file config/crd/external-providers-patch.yaml (docs/crd.md, \
+         \"Operator upgrades\")"
+    );
+    assert_eq!(
+        lookups(&calls),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+}
+
+#[test]
+fn an_unreadable_crd_keeps_the_wiring() {
+    let mut cluster = Cluster::fixture();
+    cluster.errors.insert(
+        "/llamastackdistributions.llamastack.io".to_string(),
+        json!("customresourcedefinitions is forbidden"),
+    );
+    let (response, calls) = run_in(cluster, "deployment-update-wired-no-providers", &json!({}));
+    let message = rejection(&response);
+    assert!(
+        message.starts_with(&format!(
+            "refusing to remove the external providers of Deployment 'llamastack-with-userconfig': \
+             LlamaStackDistribution 'default/plain' lists none, but cannot read \
+             CustomResourceDefinition 'llamastackdistributions.llamastack.io' to tell whether the \
+             API server still serves spec.server.externalProviders: {HOST_ERROR}\
+             customresourcedefinitions is forbidden\n  fix: give the policy access to it \
+             (contextAwareResources: apiextensions.k8s.io/v1 CustomResourceDefinition"
+        )),
+        "{message}"
+    );
+    assert_eq!(
+        lookups(&calls),
+        [llsd_lookup("plain", "default"), crd_lookup()]
+    );
+}
+
+#[test]
+fn the_crd_is_looked_up_only_before_removing_a_wired_deployments_providers() {
+    let mut names: Vec<String> = std::fs::read_dir(data_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter_map(|file| file.strip_suffix(".json").map(str::to_string))
+        .filter(|name| !name.starts_with("cluster"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for cluster in [Cluster::fixture(), Cluster::fixture_with(UNPATCHED)] {
+        for name in &names {
+            let (_, calls) = run_in(cluster.clone(), name, &json!({}));
+            let crd = lookups(&calls)
+                .iter()
+                .filter(|lookup| **lookup == crd_lookup())
+                .count();
+            let expected = usize::from(name == "deployment-update-wired-no-providers");
+            assert_eq!(crd, expected, "{name}");
+        }
+    }
 }
 
 #[test]

@@ -39,7 +39,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: install all help demo check ts-types test test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: install all help demo check ts-types test test-cluster bench-cluster test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -157,9 +157,20 @@ test: setup
 	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
 	$(LAYER) policy $(MAKE) --no-print-directory test-policy
 	$(LAYER) kubewarden $(MAKE) --no-print-directory test-kwctl
+	$(LAYER) cluster LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-cluster
 	$(LAYER) e2e LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
+
+## test-cluster: etcd, kube-apiserver, kube-controller-manager and Kubewarden's policy-server on loopback (../shared/tools): the operator's reconciles through the documented policies, RBAC and CRD patch (tests/cluster; skipped without the tools unless LLSD_TEST_ALL=1)
+test-cluster: setup-python
+	@if $(KW_DIR)/find-kwctl.sh >/dev/null 2>&1; then $(MAKE) --no-print-directory kubewarden-manifests; fi
+	$(CARGO) build --locked
+	$(VPY) -m pytest -q tests/cluster
+
+## bench-cluster: admission latency in policy-server (p50/p99, HTTPS, loopback) for the injecting and validating instances, side by side (docs/benchmarks.md)
+bench-cluster: setup-python kubewarden-manifests
+	$(VPY) tests/cluster/bench_admission.py
 
 ## test-e2e: the pipeline in both install modes with a Llama Stack server, and the built images (root: the pod's volumes are bind mounts, unshare -m)
 test-e2e: setup-e2e images

@@ -24,6 +24,7 @@ import copy
 import http.client
 import json
 import pathlib
+import shutil
 import ssl
 import statistics
 import sys
@@ -75,6 +76,7 @@ def main():
         run(cluster, args)
     finally:
         cluster.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def run(cluster, args):

@@ -116,7 +116,13 @@ impl Plugin {
     }
 
     /// `program ARGS` with the stand-in kubectl first on PATH.
-    fn run_program(&self, program: &Path, args: &[&str], kubectl: Option<&str>) -> Out {
+    fn run_program(
+        &self,
+        program: &Path,
+        args: &[&str],
+        kubectl: Option<&str>,
+        tmpdir: Option<&Path>,
+    ) -> Out {
         let _ = std::fs::remove_file(self.log());
         let path = format!(
             "{}:{}",
@@ -134,6 +140,9 @@ impl Plugin {
         if let Some(kubectl) = kubectl {
             command.env("KUBECTL", kubectl);
         }
+        if let Some(tmpdir) = tmpdir {
+            command.env("TMPDIR", tmpdir);
+        }
         let out = command.output().unwrap();
         Out {
             code: out.status.code(),
@@ -150,20 +159,25 @@ impl Plugin {
     /// `kubectl llsd-providers ARGS`, as kubectl runs the plugin: the
     /// binary under the name kubectl-llsd_providers.
     fn run(&self, args: &[&str]) -> Out {
+        self.run_in(args, None)
+    }
+
+    /// `run` with `$TMPDIR` set to `tmpdir`.
+    fn run_in(&self, args: &[&str], tmpdir: Option<&Path>) -> Out {
         let link = self.dir.path().join("kubectl-llsd_providers");
         if !link.exists() {
             std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_llsd-providers"), &link).unwrap();
         }
-        self.run_program(&link, args, None)
+        self.run_program(&link, args, None, tmpdir)
     }
 }
 
 fn gets(ns: &str) -> Vec<String> {
     vec![
-        format!("get llamastackdistribution {NAME} -n {ns} -o json"),
-        format!("get deployment {NAME} -n {ns} -o json"),
-        format!("get replicasets -l {SELECTOR} -n {ns} -o json"),
-        format!("get pods -l {SELECTOR} -n {ns} -o json"),
+        format!("get --output=json --namespace={ns} -- llamastackdistribution {NAME}"),
+        format!("get --output=json --namespace={ns} -- deployment {NAME}"),
+        format!("get --output=json --selector={SELECTOR} --namespace={ns} -- replicasets"),
+        format!("get --output=json --selector={SELECTOR} --namespace={ns} -- pods"),
     ]
 }
 
@@ -219,7 +233,7 @@ fn without_a_namespace_kubectl_uses_the_context_s() {
     let out = plugin.run(&["status", NAME]);
     assert_eq!(
         out.commands[0],
-        format!("get llamastackdistribution {NAME} -o json")
+        format!("get --output=json -- llamastackdistribution {NAME}")
     );
 }
 
@@ -253,7 +267,9 @@ fn rollout_restarts_the_deployment() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.commands,
-        [format!("rollout restart deployment/{NAME} -n default")]
+        [format!(
+            "rollout restart --namespace=default -- deployment/{NAME}"
+        )]
     );
     assert_eq!(out.stdout, format!("deployment.apps/{NAME} restarted\n"));
 }
@@ -281,7 +297,7 @@ fn validate_and_inject_read_the_live_objects() {
     assert_eq!(
         out.commands,
         [format!(
-            "get llamastackdistribution {NAME} -n default -o json"
+            "get --output=json --namespace=default -- llamastackdistribution {NAME}"
         )]
     );
     assert!(
@@ -314,12 +330,73 @@ fn validate_and_inject_read_the_live_objects() {
 }
 
 #[test]
+fn names_and_namespaces_that_kubectl_could_read_as_options_are_refused_before_it_runs() {
+    let plugin = Plugin::new();
+    for args in [
+        &["validate", "--", "--server=https://127.0.0.1:18444"][..],
+        &["status", "--", "--kubeconfig=/tmp/evil"],
+        &["inject", "--dry-run", "--", "-nkube-system"],
+        &["rollout", "--", "--server=https://127.0.0.1:18444"],
+        &["status", "Not_A_Name"],
+        &["status", "a\u{1b}[2Jb"],
+    ] {
+        let out = plugin.run(args);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not a Kubernetes object name")
+                && out
+                    .stderr
+                    .contains("fix: a name is at most 253 lowercase letters"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains('\u{1b}'), "escaped: {}", out.stderr);
+        assert!(out.commands.is_empty(), "{args:?} ran {:?}", out.commands);
+    }
+    for namespace in [
+        "--server=https://127.0.0.1:18444",
+        "-nkube-system",
+        "a.b",
+        "",
+    ] {
+        let out = plugin.run(&["status", NAME, &format!("--namespace={namespace}")]);
+        assert_eq!(out.code, Some(2), "{namespace:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not a Kubernetes namespace"),
+            "{namespace:?}: {}",
+            out.stderr
+        );
+        assert!(out.commands.is_empty());
+    }
+    // a name with dots is a valid object name, passed after `--`
+    let out = plugin.run(&["validate", "my.llsd", "-n", "default"]);
+    assert_eq!(
+        out.commands,
+        ["get --output=json --namespace=default -- llamastackdistribution my.llsd"]
+    );
+}
+
+#[test]
+fn inject_dry_run_writes_no_file() {
+    // It used to write the live objects into $TMPDIR/llsd-providers-kubectl-<pid>,
+    // following a link another user had put there.
+    let plugin = Plugin::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = plugin.run_in(
+        &["inject", NAME, "-n", "default", "--dry-run"],
+        Some(tmp.path()),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn kubectl_errors_become_actionable_messages() {
     let plugin = Plugin::new();
     let out = plugin.run(&["status", "missing", "-n", "default"]);
     assert_eq!(out.code, Some(2));
     assert!(
-        out.stderr.starts_with("ERROR: Not found running `kubectl get llamastackdistribution missing -n default -o json`: Error from server (NotFound): llamastackdistributions.llamastack.io \"missing\" not found. Fix: check the name and the namespace (-n)"),
+        out.stderr.starts_with("ERROR: Not found running `kubectl get --output=json --namespace=default -- llamastackdistribution missing`: Error from server (NotFound): llamastackdistributions.llamastack.io \"missing\" not found. Fix: check the name and the namespace (-n)"),
         "{}",
         out.stderr
     );
@@ -339,7 +416,7 @@ fn kubectl_errors_become_actionable_messages() {
     );
 
     let link = plugin.dir.path().join("kubectl-llsd_providers");
-    let out = plugin.run_program(&link, &["status", NAME], Some("/nonexistent/kubectl"));
+    let out = plugin.run_program(&link, &["status", NAME], Some("/nonexistent/kubectl"), None);
     assert_eq!(out.code, Some(2));
     assert!(
         out.stderr
@@ -356,6 +433,7 @@ fn the_subcommand_is_the_same_plugin() {
     let via_subcommand = plugin.run_program(
         Path::new(env!("CARGO_BIN_EXE_llsd-providers")),
         &["kubectl", "status", NAME, "-n", "default", "-o", "json"],
+        None,
         None,
     );
     assert_eq!(via_name.stdout, via_subcommand.stdout);

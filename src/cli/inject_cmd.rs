@@ -25,18 +25,47 @@ pub struct InjectArgs {
     pub(super) options: Option<PathBuf>,
 }
 
-enum Failure {
-    Unreadable(String),
-    Invalid(Vec<FileReport>),
+/// The inputs that are not a valid LLSD, Deployment or options, each with
+/// its report.
+struct Invalid(Vec<FileReport>);
+
+/// One input of the injection: the name its problems are reported under
+/// (a file, or what the kubectl plugin read) and its bytes.
+pub struct Source {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 pub fn run(args: &InjectArgs) -> Outcome {
-    match prepare(args) {
-        Err(Failure::Unreadable(message)) => {
+    let read = |path: &Path| {
+        read_bounded(path, MAX_INPUT_BYTES).map(|bytes| Source {
+            name: display_name(path),
+            bytes,
+        })
+    };
+    let sources = read(&args.llsd).and_then(|llsd| {
+        let deployment = read(&args.deployment)?;
+        let options = args.options.as_deref().map(read).transpose()?;
+        Ok((llsd, deployment, options))
+    });
+    match sources {
+        Ok((llsd, deployment, options)) => run_on(&llsd, &deployment, options.as_ref()),
+        Err(message) => {
             eprintln!("ERROR: {message}");
             Outcome::UsageOrUnreadable
         }
-        Err(Failure::Invalid(reports)) => {
+    }
+}
+
+/// The injection on inputs already read; the kubectl plugin passes what
+/// kubectl printed, so nothing is written to disk.
+pub fn run_on(
+    llsd_source: &Source,
+    deployment_source: &Source,
+    options_source: Option<&Source>,
+) -> Outcome {
+    match prepare(llsd_source, deployment_source, options_source) {
+        Err(Invalid(reports)) => {
             for report in reports {
                 eprint!("{}", report.render_text());
             }
@@ -61,14 +90,10 @@ pub fn run(args: &InjectArgs) -> Outcome {
             Err(err) => {
                 // Each problem is reported against the file it is in, at
                 // the line of its field.
-                for (input, path, text) in [
-                    (Input::Llsd, Some(args.llsd.as_path()), &texts[0]),
-                    (
-                        Input::Deployment,
-                        Some(args.deployment.as_path()),
-                        &texts[1],
-                    ),
-                    (Input::Options, args.options.as_deref(), &texts[2]),
+                for (input, source, text) in [
+                    (Input::Llsd, Some(llsd_source), &texts[0]),
+                    (Input::Deployment, Some(deployment_source), &texts[1]),
+                    (Input::Options, options_source, &texts[2]),
                 ] {
                     let mut diagnostics: Vec<Diagnostic> = err
                         .diagnostics
@@ -78,8 +103,8 @@ pub fn run(args: &InjectArgs) -> Outcome {
                         .collect();
                     if !diagnostics.is_empty() {
                         Locations::fill(text, 1, &mut diagnostics);
-                        let name = path.map_or("<default options>".to_string(), display_name);
-                        eprint!("{}", FileReport::invalid(&name, diagnostics).render_text());
+                        let name = source.map_or(DEFAULT_OPTIONS, |s| s.name.as_str());
+                        eprint!("{}", FileReport::invalid(name, diagnostics).render_text());
                     }
                 }
                 Outcome::Problems
@@ -98,32 +123,32 @@ struct Inputs {
     texts: [String; 3],
 }
 
-fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
-    let read = |path: &Path| read_bounded(path, MAX_INPUT_BYTES).map_err(Failure::Unreadable);
-    let llsd_bytes = read(&args.llsd)?;
-    let deployment_bytes = read(&args.deployment)?;
-    let options_bytes = args.options.as_deref().map(read).transpose()?;
+const DEFAULT_OPTIONS: &str = "<default options>";
 
+fn prepare(
+    llsd_source: &Source,
+    deployment_source: &Source,
+    options_source: Option<&Source>,
+) -> Result<Inputs, Invalid> {
     let mut invalid = Vec::new();
-    let llsd = match yaml_input::read_document(&llsd_bytes, check_llsd) {
+    let llsd = match yaml_input::read_document(&llsd_source.bytes, check_llsd) {
         Ok((llsd, _warnings)) => Some(llsd),
         Err(_) => {
             // The whole file's report: every document, warnings too.
-            invalid.push(validate_bytes(&display_name(&args.llsd), &llsd_bytes));
+            invalid.push(validate_bytes(&llsd_source.name, &llsd_source.bytes));
             None
         }
     };
-    let mut report = |path: &Path, diagnostics| {
-        invalid.push(FileReport::invalid(&display_name(path), diagnostics))
-    };
-    let deployment = yaml_input::read_document(&deployment_bytes, |value| Ok(value.clone()))
-        .map_err(|d| report(&args.deployment, d))
+    let mut report =
+        |source: &Source, diagnostics| invalid.push(FileReport::invalid(&source.name, diagnostics));
+    let deployment = yaml_input::read_document(&deployment_source.bytes, |value| Ok(value.clone()))
+        .map_err(|d| report(deployment_source, d))
         .ok();
-    let options = match (&args.options, &options_bytes) {
-        (Some(path), Some(bytes)) => yaml_input::read_document(bytes, InjectOptions::read)
-            .map_err(|d| report(path, d))
+    let options = match options_source {
+        Some(source) => yaml_input::read_document(&source.bytes, InjectOptions::read)
+            .map_err(|d| report(source, d))
             .ok(),
-        _ => Some(InjectOptions::default()),
+        None => Some(InjectOptions::default()),
     };
     match (llsd, deployment, options) {
         (Some(llsd), Some(deployment), Some(options)) if invalid.is_empty() => {
@@ -133,12 +158,12 @@ fn prepare(args: &InjectArgs) -> Result<Inputs, Failure> {
                 deployment,
                 options,
                 texts: [
-                    text(&llsd_bytes),
-                    text(&deployment_bytes),
-                    options_bytes.as_deref().map(text).unwrap_or_default(),
+                    text(&llsd_source.bytes),
+                    text(&deployment_source.bytes),
+                    options_source.map(|s| text(&s.bytes)).unwrap_or_default(),
                 ],
             })
         }
-        _ => Err(Failure::Invalid(invalid)),
+        _ => Err(Invalid(invalid)),
     }
 }

@@ -22,6 +22,7 @@ use llsd_providers::install::{
 use llsd_providers::pipeline::{
     self, CRD_CONFIG_FILE, CrdConfig, MergeResult, ProviderDir, SPEC_FILE, message_budget,
 };
+use llsd_providers::validate::rules;
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::path::{Path, PathBuf};
@@ -198,6 +199,27 @@ pub fn run(args: &InstallArgs) -> Outcome {
             ));
         }
     };
+
+    // The ids become directory names under --sources and --metadata-dir:
+    // checked as the LLSD's are, where they enter (a hand-set LLSD_PROVIDERS
+    // could name `../elsewhere` or an absolute path).
+    for crd in &crds {
+        if let Err(problem) = rules::provider_id(&crd.provider_id) {
+            return fail(
+                args,
+                "stepFailed",
+                None,
+                &format!(
+                    "The provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {} (init container {}). Resolution: {}; the injection writes this list from the LLSD.",
+                    problem.problem, args.init_container, problem.fix
+                ),
+                &format!(
+                    "ERROR: the provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {}\n\nResolution: {}; the injection writes this list from the LLSD.",
+                    problem.problem, problem.fix
+                ),
+            );
+        }
+    }
 
     // Every provider tree: its spec and its wheels with their metadata.
     let mut providers = Vec::new();

@@ -6,7 +6,7 @@
 //! RBAC apply unchanged.
 
 use super::Outcome;
-use super::inject_cmd::{self, InjectArgs};
+use super::inject_cmd::{self, Source};
 use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
@@ -16,7 +16,7 @@ use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::status::{
     PodView, StatusReport, check_pod, diagnose, render_table, status_patch,
 };
-use llsd_providers::validate::{check_llsd, summary_line, validate_bytes};
+use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::process::Command;
@@ -33,10 +33,26 @@ pub struct KubectlArgs {
 #[derive(Debug, Args)]
 struct Target {
     /// The LlamaStackDistribution's name.
+    #[arg(value_parser = object_name)]
     name: String,
     /// Its namespace (default: the kubeconfig context's).
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = namespace)]
     namespace: Option<String>,
+}
+
+/// Names and namespaces are checked as Kubernetes checks them before any
+/// kubectl runs: what reaches kubectl can never read as one of its options
+/// (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
+fn object_name(value: &str) -> Result<String, String> {
+    rules::object_name(value)
+        .map(|()| value.to_string())
+        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
+}
+
+fn namespace(value: &str) -> Result<String, String> {
+    rules::namespace(value)
+        .map(|()| value.to_string())
+        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,14 +126,26 @@ fn kubectl(args: &[String]) -> Result<Vec<u8>, String> {
     }
 }
 
-fn get(target: &Target, what: &[&str]) -> Result<Vec<u8>, String> {
-    let mut args: Vec<String> = vec!["get".to_string()];
-    args.extend(what.iter().map(|s| s.to_string()));
+/// `kubectl VERB [OPTION…] -n NS -- ARG…`: every option first and `--`
+/// before the arguments, so that no argument can be read as an option.
+fn kubectl_command(target: &Target, verb: &[&str], options: &[&str], args: &[&str]) -> Vec<String> {
+    let mut command: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
+    command.extend(options.iter().map(|s| s.to_string()));
     if let Some(ns) = &target.namespace {
-        args.extend(["-n".to_string(), ns.clone()]);
+        command.push(format!("--namespace={ns}"));
     }
-    args.extend(["-o".to_string(), "json".to_string()]);
-    kubectl(&args)
+    command.push("--".to_string());
+    command.extend(args.iter().map(|s| s.to_string()));
+    command
+}
+
+/// `kubectl get -o json … -- WHAT…`, with `selector` as one
+/// `--selector=…` argument (its labels come from the cluster).
+fn get(target: &Target, what: &[&str], selector: Option<&str>) -> Result<Vec<u8>, String> {
+    let selector = selector.map(|s| format!("--selector={s}"));
+    let mut options = vec!["--output=json"];
+    options.extend(selector.as_deref());
+    kubectl(&kubectl_command(target, &["get"], &options, what))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, String> {
@@ -136,7 +164,7 @@ struct List<T> {
 }
 
 fn live_llsd(target: &Target) -> Result<LlamaStackDistribution, String> {
-    let bytes = get(target, &["llamastackdistribution", &target.name])?;
+    let bytes = get(target, &["llamastackdistribution", &target.name], None)?;
     let value: serde_json::Value = parse("an LLSD", &bytes)?;
     check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
         let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
@@ -204,7 +232,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
     let llsd = live_llsd(target)?;
     let deployment: Deployment = parse(
         "a Deployment",
-        &get(target, &["deployment", &target.name]).map_err(|e| {
+        &get(target, &["deployment", &target.name], None).map_err(|e| {
             format!(
                 "{e} (the operator names the Deployment after the LLSD; is the operator running?)"
             )
@@ -219,7 +247,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
     let selector = selector.join(",");
     let replica_sets: List<ReplicaSet> = parse(
         "ReplicaSets",
-        &get(target, &["replicasets", "-l", &selector])?,
+        &get(target, &["replicasets"], Some(&selector))?,
     )?;
     let ours: Vec<&ReplicaSet> = replica_sets
         .items
@@ -230,7 +258,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         .iter()
         .max_by_key(|rs| revision(rs))
         .and_then(|rs| rs.metadata.name.clone());
-    let pods = read_pods(&get(target, &["pods", "-l", &selector])?)?;
+    let pods = read_pods(&get(target, &["pods"], Some(&selector))?)?;
     let mut pods: Vec<PodView> = pods
         .iter()
         .map(PodView::new)
@@ -335,7 +363,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
 }
 
 fn validate(target: &Target) -> Result<Outcome, String> {
-    let bytes = get(target, &["llamastackdistribution", &target.name])?;
+    let bytes = get(target, &["llamastackdistribution", &target.name], None)?;
     let name = format!("llamastackdistribution/{}", target.name);
     let report = validate_bytes(&name, &bytes);
     print!("{}", report.render_text());
@@ -353,36 +381,26 @@ fn inject(target: &Target, dry_run: bool) -> Result<Outcome, String> {
             "inject needs --dry-run: the plugin prints the wired Deployment and never writes it (the Kubewarden policy does on the next apply). Fix: kubectl llsd-providers inject NAME --dry-run".to_string(),
         );
     }
-    let llsd = get(target, &["llamastackdistribution", &target.name])?;
-    let deployment = get(target, &["deployment", &target.name])?;
-    let dir = std::env::temp_dir().join(format!("llsd-providers-kubectl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
-    let (llsd_path, deployment_path) = (dir.join("llsd.json"), dir.join("deployment.json"));
-    let written = std::fs::write(&llsd_path, llsd)
-        .and_then(|()| std::fs::write(&deployment_path, deployment));
-    let outcome = written
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
-        .map(|()| {
-            inject_cmd::run(&InjectArgs {
-                llsd: llsd_path,
-                deployment: deployment_path,
-                options: None,
-            })
-        });
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
+    let llsd = Source {
+        name: format!("llamastackdistribution/{}", target.name),
+        bytes: get(target, &["llamastackdistribution", &target.name], None)?,
+    };
+    let deployment = Source {
+        name: format!("deployment/{}", target.name),
+        bytes: get(target, &["deployment", &target.name], None)?,
+    };
+    // what kubectl printed goes straight to the injection: no file is written
+    Ok(inject_cmd::run_on(&llsd, &deployment, None))
 }
 
 fn rollout(target: &Target) -> Result<Outcome, String> {
-    let mut args = vec![
-        "rollout".to_string(),
-        "restart".to_string(),
-        format!("deployment/{}", target.name),
-    ];
-    if let Some(ns) = &target.namespace {
-        args.extend(["-n".to_string(), ns.clone()]);
-    }
-    let out = kubectl(&args)?;
+    let deployment = format!("deployment/{}", target.name);
+    let out = kubectl(&kubectl_command(
+        target,
+        &["rollout", "restart"],
+        &[],
+        &[&deployment],
+    ))?;
     print!("{}", String::from_utf8_lossy(&out));
     Ok(Outcome::Success)
 }

@@ -53,10 +53,11 @@ pub fn run_yaml_api(key: &str) -> Result<(), Problem> {
 /// A providerId: a DNS-1123 label of at most 46 characters, so that
 /// `install-provider-{id}` is a valid container name.
 pub fn provider_id(id: &str) -> Result<(), Problem> {
+    let shown = crate::diagnostic::printable(id, false);
     if id.len() > MAX_PROVIDER_ID_LEN {
         return Err(problem(
             format!(
-                "'{id}' is {} characters long; at most {MAX_PROVIDER_ID_LEN} are allowed",
+                "'{shown}' is {} characters long; at most {MAX_PROVIDER_ID_LEN} are allowed",
                 id.len()
             ),
             format!(
@@ -65,11 +66,7 @@ pub fn provider_id(id: &str) -> Result<(), Problem> {
             ),
         ));
     }
-    let bytes = id.as_bytes();
-    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
-    let alphanumeric =
-        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if !bytes.iter().all(allowed) || !alphanumeric(bytes.first()) || !alphanumeric(bytes.last()) {
+    if !is_dns_label(id) {
         let suggestion = dns_label_suggestion(id);
         let fix = if suggestion.is_empty() {
             "use lowercase letters, digits and '-', starting and ending with a letter or digit"
@@ -79,9 +76,57 @@ pub fn provider_id(id: &str) -> Result<(), Problem> {
                 "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. '{suggestion}'"
             )
         };
-        return Err(problem(format!("'{id}' is not a DNS-1123 label"), fix));
+        return Err(problem(format!("'{shown}' is not a DNS-1123 label"), fix));
     }
     Ok(())
+}
+
+/// Whether `s` has a DNS-1123 label's characters: lowercase letters,
+/// digits and '-', starting and ending with a letter or digit (its length
+/// is the caller's rule).
+fn is_dns_label(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let alphanumeric =
+        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && alphanumeric(bytes.first())
+        && alphanumeric(bytes.last())
+}
+
+const NAME_CHARACTERS: &str =
+    "lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+/// A Kubernetes namespace: a DNS-1123 label of at most 63 characters.
+pub fn namespace(value: &str) -> Result<(), Problem> {
+    if value.len() <= 63 && is_dns_label(value) {
+        return Ok(());
+    }
+    Err(problem(
+        format!(
+            "'{}' is not a Kubernetes namespace",
+            crate::diagnostic::printable(value, false)
+        ),
+        format!("a namespace is at most 63 {NAME_CHARACTERS}; `kubectl get namespaces` lists them"),
+    ))
+}
+
+/// The name of a Kubernetes object such as an LLSD or a Deployment: a
+/// DNS-1123 subdomain (labels joined by '.', at most 253 characters).
+pub fn object_name(value: &str) -> Result<(), Problem> {
+    if value.len() <= 253 && value.split('.').all(is_dns_label) {
+        return Ok(());
+    }
+    Err(problem(
+        format!(
+            "'{}' is not a Kubernetes object name",
+            crate::diagnostic::printable(value, false)
+        ),
+        format!(
+            "a name is at most 253 {NAME_CHARACTERS}, and '.'; `kubectl get llsd -A` lists the LlamaStackDistributions"
+        ),
+    ))
 }
 
 fn dns_label_suggestion(id: &str) -> String {
@@ -329,6 +374,34 @@ pub fn wheel_path(path: &str) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubernetes_names_and_namespaces() {
+        for ok in ["a", "llsd-1", "my.llsd", "a.b-c.d", &"a".repeat(253)] {
+            assert_eq!(object_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "-n",
+            "--server=https://x",
+            "A",
+            "a..b",
+            ".a",
+            "a.",
+            "a_b",
+            &"a".repeat(254),
+        ] {
+            assert!(object_name(bad).is_err(), "{bad}");
+        }
+        for ok in ["default", "kube-system", &"a".repeat(63)] {
+            assert_eq!(namespace(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "-nkube-system", "a.b", "A", &"a".repeat(64)] {
+            assert!(namespace(bad).is_err(), "{bad}");
+        }
+        let problem = object_name("a\u{1b}[2J").unwrap_err().problem;
+        assert!(!problem.contains('\u{1b}'), "{problem}");
+    }
 
     #[test]
     fn provider_ids() {

@@ -441,6 +441,31 @@ fn the_subcommand_is_the_same_plugin() {
 }
 
 #[test]
+fn text_from_the_cluster_reaches_the_terminal_escaped() {
+    let plugin = Plugin::new();
+    let pods_file = plugin.dir.path().join("objects/pods.json");
+    let mut pods = read_json(pods_file.to_str().unwrap());
+    pods["items"][1]["metadata"]["annotations"]["llsd-providers.llamastack.io/providers-hash"] =
+        json!("\u{1b}[2J\u{1b}]8;;https://x\u{7}link\u{202e}");
+    std::fs::write(&pods_file, serde_json::to_vec(&pods).unwrap()).unwrap();
+    let out = plugin.run(&["status", NAME, "-n", "default"]);
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("PROVIDERS CHANGED: "), "{}", out.stdout);
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(
+            !out.stdout.contains(raw),
+            "{raw:?} printed raw: {}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout.contains("runs provider list \\u{1b}[2J"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn pods_are_checked_only_where_the_diagnosis_reads() {
     let plugin = Plugin::new();
     let pods_file = plugin.dir.path().join("objects/pods.json");

@@ -10,6 +10,7 @@ use super::inject_cmd::{self, Source};
 use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use llsd_providers::diagnostic::printable;
 use llsd_providers::inject::names::HASH_ANNOTATION;
 use llsd_providers::inject::providers_hash;
 use llsd_providers::llsd::LlamaStackDistribution;
@@ -87,8 +88,11 @@ enum PluginCommand {
 
 /// Why a kubectl call failed, as the user can act on it.
 fn kubectl_error(args: &[String], stderr: &str) -> String {
-    let command = format!("kubectl {}", args.join(" "));
-    let said = stderr.trim();
+    // what the cluster said (and label values in the selector) reach the
+    // terminal escaped, as every other text from an input does
+    let command = printable(&format!("kubectl {}", args.join(" ")), false);
+    let said = printable(stderr.trim(), true);
+    let said = said.as_str();
     if said.contains("(Forbidden)") || said.contains("is forbidden") {
         format!(
             "kubectl was refused access (RBAC Forbidden) running `{command}`: {said}. Fix: ask for get/list \
@@ -293,10 +297,12 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
     let hash_mismatch = pods.first().and_then(|newest| {
         let has = newest.annotation(HASH_ANNOTATION).unwrap_or("none");
         (has != expected).then(|| {
+            // the annotation and the pod's name come from the cluster
+            let has = printable(has, false);
             format!(
                 "The newest pod {} runs provider list {has}, the LLSD asks for {expected}: the change has not reached \
                  the pod. Fix: kubectl llsd-providers rollout {}{}",
-                newest.name().unwrap_or_default(),
+                printable(newest.name().unwrap_or_default(), false),
                 target.name,
                 target
                     .namespace

@@ -143,9 +143,68 @@ pub fn parse_metadata(text: &str) -> Result<CoreMetadata, String> {
     })
 }
 
-/// One PEP 508 requirement (`Requires-Dist` value).
+/// The longest `Requires-Dist` value read. Real ones are a few hundred
+/// bytes; the PEP 508 parser's memory grows with the square of a marker's
+/// length (640 `or` terms, 12 KB: 245 MB), and the install step runs under
+/// the injected container's 512Mi limit.
+pub const MAX_REQUIREMENT_BYTES: usize = 4096;
+/// The most `and`/`or` terms in one requirement's marker.
+pub const MAX_MARKER_TERMS: usize = 64;
+/// The deepest nesting of parentheses in a requirement: the parser recurses
+/// per level (about 5,000 levels overflowed the stack).
+pub const MAX_REQUIREMENT_NESTING: usize = 32;
+
+/// One PEP 508 requirement (`Requires-Dist` value), refused before parsing
+/// when it is larger than [`MAX_REQUIREMENT_BYTES`], has more than
+/// [`MAX_MARKER_TERMS`] marker terms or nests parentheses deeper than
+/// [`MAX_REQUIREMENT_NESTING`].
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    check_requirement_size(text)?;
     Requirement::from_str(text).map_err(|err| format!("invalid requirement '{text}': {err}"))
+}
+
+fn check_requirement_size(text: &str) -> Result<(), String> {
+    let shown = || {
+        let head: String = text.chars().take(80).collect();
+        crate::diagnostic::printable(&head, false)
+    };
+    if text.len() > MAX_REQUIREMENT_BYTES {
+        return Err(format!(
+            "requirement '{}…' is {} bytes long; at most {MAX_REQUIREMENT_BYTES} are read",
+            shown(),
+            text.len()
+        ));
+    }
+    let terms = text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|word| matches!(*word, "and" | "or"))
+        .count();
+    if terms > MAX_MARKER_TERMS {
+        return Err(format!(
+            "requirement '{}…' joins {} marker terms with and/or; at most {MAX_MARKER_TERMS} are read",
+            shown(),
+            terms + 1
+        ));
+    }
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_REQUIREMENT_NESTING {
+        return Err(format!(
+            "requirement '{}…' nests parentheses {deepest} deep; at most {MAX_REQUIREMENT_NESTING} are read",
+            shown()
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -168,6 +227,51 @@ mod tests {
         assert!(w.is_compatible(&supported));
         assert!(WheelName::parse("x-1.0.tar.gz").is_err());
         assert!(WheelName::parse("x-1.0-py3.whl").is_err());
+    }
+
+    /// Issue #24 items 2 and 3: requirements whose parsing would take
+    /// hundreds of MB or overflow the stack are refused before parsing, in
+    /// well under a millisecond, with the bound named.
+    #[test]
+    fn oversized_requirements_are_refused_before_parsing() {
+        let terms = |n: usize| {
+            let ors: Vec<String> = (0..n).map(|i| format!("extra == \"e{i}\"")).collect();
+            format!("x; {}", ors.join(" or "))
+        };
+        assert!(parse_requirement(&terms(MAX_MARKER_TERMS + 1)).is_ok());
+        let error = parse_requirement(&terms(MAX_MARKER_TERMS + 2)).unwrap_err();
+        assert!(
+            error.contains("joins 66 marker terms with and/or; at most 64"),
+            "{error}"
+        );
+        let error = parse_requirement(&terms(10_000)).unwrap_err();
+        assert!(
+            error.contains("bytes long; at most 4096 are read"),
+            "{error}"
+        );
+        let nested =
+            |n: usize| format!("x; {}python_version > '3'{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_requirement(&nested(MAX_REQUIREMENT_NESTING)).is_ok());
+        let error = parse_requirement(&nested(MAX_REQUIREMENT_NESTING + 1)).unwrap_err();
+        assert!(
+            error.contains("nests parentheses 33 deep; at most 32"),
+            "{error}"
+        );
+        // the issue's 5,000 levels exceed the length bound; 2,000 fit in it
+        // and are refused by the depth bound
+        assert!(
+            parse_requirement(&nested(5_000))
+                .unwrap_err()
+                .contains("bytes long")
+        );
+        assert!(
+            parse_requirement(&nested(2_000))
+                .unwrap_err()
+                .contains("nests parentheses 2000 deep")
+        );
+        // the value is shown escaped and cut
+        let error = parse_requirement(&format!("\u{1b}[2J{}", "a".repeat(5000))).unwrap_err();
+        assert!(!error.contains('\u{1b}') && error.len() < 200, "{error}");
     }
 
     #[test]

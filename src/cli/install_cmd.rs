@@ -12,6 +12,7 @@
 //! ```
 
 use super::Outcome;
+use super::input::{not_regular, read_regular, real_dir};
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
 use llsd_providers::inject::names::{POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
@@ -23,6 +24,7 @@ use llsd_providers::pipeline::{
     self, CRD_CONFIG_FILE, CrdConfig, MergeResult, ProviderDir, SPEC_FILE, message_budget,
 };
 use llsd_providers::validate::rules;
+use llsd_providers::yaml_input::MAX_INPUT_BYTES;
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::path::{Path, PathBuf};
@@ -167,6 +169,47 @@ fn provider_error(args: &InstallArgs, crd: &CrdConfig, title: &str, fix: &str) -
     )
 }
 
+/// `In image IMAGE: PROBLEM`, with the tree's paths as the image has them
+/// (`/lls-provider/…`) rather than where the step sees them.
+fn in_image(crd: &CrdConfig, root: &Path, problem: &str) -> String {
+    format!(
+        "In image {}: {}",
+        crd.image.as_deref().unwrap_or("unknown"),
+        problem.replace(&root.display().to_string(), "")
+    )
+}
+
+/// What a provider tree may hold, for the refusals of anything else.
+const IMAGE_FILES: &str = "a provider image holds its spec and wheels as regular files and directories (no symbolic links, FIFOs or devices)";
+
+/// The `*.whl` files of a provider's `packages` directory, sorted; none when
+/// it is absent. The directory must be a real one and every wheel a regular
+/// file (see [`IMAGE_FILES`]).
+fn wheel_files(packages: &Path) -> Result<Vec<PathBuf>, String> {
+    if !real_dir(packages, IMAGE_FILES)? {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(packages)
+        .map_err(|err| format!("cannot read {}: {err}", packages.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot read {}: {err}", packages.display()))?;
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "whl") {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        if !kind.is_file() {
+            return Err(not_regular(&path, kind, IMAGE_FILES));
+        }
+        files.push(path);
+    }
+    files.sort();
+    Ok(files)
+}
+
 fn usage_error(message: &str) -> Outcome {
     eprintln!("ERROR: {message}");
     Outcome::UsageOrUnreadable
@@ -227,9 +270,23 @@ pub fn run(args: &InstallArgs) -> Outcome {
     for crd in &crds {
         let tree = sources.join(&crd.provider_id).join("lls-provider");
         let spec_path = tree.join(SPEC_FILE);
-        let spec = match std::fs::read(&spec_path) {
-            Ok(bytes) => bytes,
-            Err(_) => {
+        // Regular files and real directories only (as the merge reads its
+        // metadata directory): in imageVolume mode the tree is the image
+        // itself, and a link, FIFO or device there would be followed into the
+        // server's own files, block the step, or never end.
+        let read = real_dir(&tree, IMAGE_FILES)
+            .and_then(|_| read_regular(&spec_path, MAX_INPUT_BYTES, IMAGE_FILES));
+        let spec = match read {
+            Ok(Some(bytes)) => bytes,
+            Err(problem) => {
+                return provider_error(
+                    args,
+                    crd,
+                    &in_image(crd, &sources.join(&crd.provider_id), &problem),
+                    "Put the provider's spec and wheels in the image as regular files and directories.",
+                );
+            }
+            Ok(None) => {
                 return provider_error(
                     args,
                     crd,
@@ -244,14 +301,17 @@ pub fn run(args: &InstallArgs) -> Outcome {
             }
         };
         let mut wheels = Vec::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(tree.join("packages"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
-            .collect();
-        files.sort();
+        let files = match wheel_files(&tree.join("packages")) {
+            Ok(files) => files,
+            Err(problem) => {
+                return provider_error(
+                    args,
+                    crd,
+                    &in_image(crd, &sources.join(&crd.provider_id), &problem),
+                    "Put the provider's spec and wheels in the image as regular files and directories.",
+                );
+            }
+        };
         if files.is_empty() {
             return provider_error(
                 args,

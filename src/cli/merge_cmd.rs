@@ -6,7 +6,7 @@
 //! ```
 
 use super::Outcome;
-use super::input::read_bounded;
+use super::input::{not_regular, read_bounded, read_regular};
 use super::output::{check_destinations, write_all_or_nothing};
 use clap::Args;
 use llsd_providers::pipeline::{
@@ -208,8 +208,10 @@ fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
             continue;
         }
         if !is_dir {
-            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                return Err(not_regular(&entry.path(), "a symbolic link"));
+            if let Ok(kind) = entry.file_type()
+                && kind.is_symlink()
+            {
+                return Err(not_regular(&entry.path(), kind, METADATA_WRITERS));
             }
             continue;
         }
@@ -223,31 +225,13 @@ fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
     Ok(dirs)
 }
 
-/// A provider file's bytes; `None` when it does not exist. Only a regular
-/// file is read: a symlink is not followed (its target's content would
-/// reach messages), a FIFO or device is not opened (it would block).
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Ok(None);
-    };
-    let kind = meta.file_type();
-    if kind.is_symlink() {
-        return Err(not_regular(path, "a symbolic link"));
-    }
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file but a FIFO, socket or device"
-        };
-        return Err(not_regular(path, what));
-    }
-    read_bounded(path, MAX_INPUT_BYTES).map(Some)
-}
+/// Who writes the metadata directory, for the refusals of what is not a
+/// regular file or directory there.
+const METADATA_WRITERS: &str =
+    "the install init containers write regular files and directories only";
 
-fn not_regular(path: &Path, what: &str) -> String {
-    format!(
-        "cannot read {}: it is {what}; the install init containers write regular files and directories only",
-        path.display()
-    )
+/// A provider file's bytes; `None` when it does not exist (see
+/// [`read_regular`]).
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    read_regular(path, MAX_INPUT_BYTES, METADATA_WRITERS)
 }

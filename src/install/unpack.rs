@@ -7,11 +7,14 @@
 //! it runs no provider scripts).
 
 use sha2::{Digest, Sha256};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-/// The largest file accepted inside a wheel (a safety bound on unpacking).
-const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// The largest file unpacked from a wheel, counted in the bytes actually
+/// inflated (a zip header may declare any size): a safety bound on what one
+/// entry may write into the shared volume. Entries are streamed to disk, so
+/// memory stays at one buffer whatever their size.
+pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
 /// The text of the wheel's `{name}-{version}.dist-info/METADATA`.
 pub fn read_metadata(wheel: &Path) -> Result<String, String> {
@@ -89,6 +92,68 @@ fn b64url(bytes: &[u8]) -> String {
 
 /// Unpacks `wheel` into `target`; returns the paths written, relative to `target`.
 pub fn install_wheel(wheel: &Path, target: &Path) -> Result<Vec<PathBuf>, String> {
+    install_wheel_bounded(wheel, target, MAX_ENTRY_BYTES)
+}
+
+/// `bytes` human-readable for the bound's messages (`1 GiB`, `1000 bytes`).
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{} GiB", bytes >> 30)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Streams `entry` into a new file at `path`: at most `max` bytes, counted
+/// as they are inflated. Returns the SHA-256 and the length; on any error
+/// the partial file is removed.
+fn unpack_entry(
+    entry: &mut impl Read,
+    path: &Path,
+    max: u64,
+    declared: u64,
+) -> Result<(Vec<u8>, u64), String> {
+    let mut out = std::fs::File::create(path)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    let mut limited = entry.take(max + 1);
+    let result = loop {
+        let n = match limited.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(err) => break Err(format!("cannot be inflated: {err}")),
+        };
+        total += n as u64;
+        if total > max {
+            break Err(format!(
+                "inflates to more than {} (its zip header declares {}); at most {} is unpacked per file",
+                size_text(max),
+                size_text(declared),
+                size_text(max)
+            ));
+        }
+        hasher.update(&buffer[..n]);
+        if let Err(err) = out.write_all(&buffer[..n]) {
+            break Err(format!("cannot write {}: {err}", path.display()));
+        }
+    };
+    match result {
+        Ok(()) => Ok((hasher.finalize().to_vec(), total)),
+        Err(problem) => {
+            drop(out);
+            let _ = std::fs::remove_file(path);
+            Err(problem)
+        }
+    }
+}
+
+fn install_wheel_bounded(
+    wheel: &Path,
+    target: &Path,
+    max_entry: u64,
+) -> Result<Vec<PathBuf>, String> {
     let file = std::fs::File::open(wheel)
         .map_err(|err| format!("cannot read {}: {err}", wheel.display()))?;
     let mut archive = zip::ZipArchive::new(file)
@@ -117,23 +182,23 @@ pub fn install_wheel(wheel: &Path, target: &Path) -> Result<Vec<PathBuf>, String
         else {
             continue;
         };
-        if entry.size() > MAX_ENTRY_BYTES {
+        if entry.size() > max_entry {
             return Err(format!(
-                "{}: '{member}' is larger than 1 GiB",
-                wheel.display()
+                "{}: '{member}' is larger than {} (its zip header declares {}); at most {} is unpacked per file",
+                wheel.display(),
+                size_text(max_entry),
+                size_text(entry.size()),
+                size_text(max_entry)
             ));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|err| format!("{}: '{member}': {err}", wheel.display()))?;
         let path = target.join(&relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
         }
-        std::fs::write(&path, &bytes)
-            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        let declared = entry.size();
+        let (digest, length) = unpack_entry(&mut entry, &path, max_entry, declared)
+            .map_err(|problem| format!("{}: '{member}' {problem}", wheel.display()))?;
         #[cfg(unix)]
         if entry.unix_mode().is_some_and(|m| m & 0o111 != 0) || relative.starts_with("bin") {
             use std::os::unix::fs::PermissionsExt;
@@ -142,8 +207,8 @@ pub fn install_wheel(wheel: &Path, target: &Path) -> Result<Vec<PathBuf>, String
         record.push_str(&format!(
             "{},sha256={},{}\n",
             record_path(&relative),
-            b64url(&Sha256::digest(&bytes)),
-            bytes.len()
+            b64url(&digest),
+            length
         ));
         written.push(relative);
     }
@@ -182,6 +247,76 @@ fn record_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deflated entry of `size` zero bytes in a wheel whose zip headers
+    /// (local and central) declare `declared` bytes instead.
+    fn lying_wheel(dir: &Path, size: usize, declared: u32) -> PathBuf {
+        let path = dir.join("liar-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("liar-1.0.dist-info/METADATA", deflated)
+            .unwrap();
+        zip.write_all(b"Metadata-Version: 2.1\nName: liar\nVersion: 1.0\n")
+            .unwrap();
+        zip.start_file("liar/big.bin", deflated).unwrap();
+        zip.write_all(&vec![0u8; size]).unwrap();
+        zip.finish().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let size = (size as u32).to_le_bytes();
+        // every header that declares the real size gets the lie (local file
+        // header: uncompressed size at +22; central directory: at +24)
+        for (signature, offset) in [(0x04034b50u32, 22), (0x02014b50u32, 24)] {
+            let sig = signature.to_le_bytes();
+            let starts: Vec<usize> = (0..bytes.len() - 4)
+                .filter(|&i| bytes[i..i + 4] == sig)
+                .collect();
+            for start in starts {
+                let field = start + offset;
+                if bytes[field..field + 4] == size {
+                    bytes[field..field + 4].copy_from_slice(&declared.to_le_bytes());
+                }
+            }
+        }
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Issue #24 item 1: the bound holds on the bytes inflated, whatever the
+    /// header says, and what was written of the entry is removed.
+    #[test]
+    fn an_entry_is_bounded_by_what_it_inflates_to_not_by_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let wheel = lying_wheel(dir.path(), 100_000, 1_000);
+        let target = dir.path().join("target");
+        let error = install_wheel_bounded(&wheel, &target, 10_000).unwrap_err();
+        assert!(
+            error.ends_with(
+                "'liar/big.bin' inflates to more than 10000 bytes (its zip header declares 1000 bytes); at most 10000 bytes is unpacked per file"
+            ),
+            "{error}"
+        );
+        assert!(!target.join("liar/big.bin").exists());
+        // an honest header over the bound is refused before anything is read
+        let honest = lying_wheel(dir.path(), 100_000, 100_000);
+        let error = install_wheel_bounded(&honest, &target, 10_000).unwrap_err();
+        assert!(
+            error.contains("'liar/big.bin' is larger than 10000 bytes"),
+            "{error}"
+        );
+        // within the bound it is written whole, RECORD with the real size
+        let written = install_wheel_bounded(&honest, &target, 100_000).unwrap();
+        assert!(written.contains(&PathBuf::from("liar/big.bin")));
+        assert_eq!(
+            std::fs::metadata(target.join("liar/big.bin"))
+                .unwrap()
+                .len(),
+            100_000
+        );
+        let record = std::fs::read_to_string(target.join("liar-1.0.dist-info/RECORD")).unwrap();
+        assert!(record.contains("liar/big.bin,sha256="), "{record}");
+        assert!(record.contains(",100000\n"), "{record}");
+    }
 
     #[test]
     fn base64url_without_padding() {

@@ -218,11 +218,38 @@ pub struct InputDiagnostic {
 pub fn printable(s: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c == '\t' || (c == '\n' && keep_newlines) || !(c.is_control() || bidi) {
+        if c == '\t' || (c == '\n' && keep_newlines) || !drives_terminal(c) {
             out.push(c);
         } else {
             out.extend(c.escape_unicode());
+        }
+    }
+    out
+}
+
+/// A character a terminal acts on rather than shows: a control character
+/// (C0, DEL, C1 such as CSI) or a bidirectional override or isolate.
+pub fn drives_terminal(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// The bidirectional embeddings, overrides, isolates and marks, which
+/// reorder the text a terminal shows ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text as serde_json writes it, with every character that drives a
+/// terminal and that serde_json leaves raw (DEL, C1 controls, bidirectional
+/// controls) written as a `\uXXXX` escape: the same JSON value, safe to
+/// print. Outside strings JSON text is ASCII, so only strings change.
+pub fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if drives_terminal(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out

@@ -273,13 +273,41 @@ fn termination_messages_cannot_drive_the_terminal() {
         ),
         "{text}"
     );
-    // JSON and YAML carry the text as data, escaped by their own rules.
-    let json = status(
-        false,
-        &root().join("tests/data/hostile/pod-terminal-escapes.json"),
-        "json",
-    );
-    assert!(!json.stdout.contains(&0x1b), "raw ESC in JSON");
+    // JSON and YAML carry the text as data, with every character a
+    // terminal acts on escaped (C1 CSI and the right-to-left override
+    // included, which serde_json and serde_yaml wrote raw): read back, the
+    // same text (issue #24 item 9).
+    let expected = "pip failed\u{1b}]0;owned\u{7}\u{1b}[2J\rfake: Ready\u{9b}31m\u{202e}evil";
+    for format in ["json", "yaml"] {
+        let run = status(
+            false,
+            &root().join("tests/data/hostile/pod-terminal-escapes.json"),
+            format,
+        );
+        let out = String::from_utf8(run.stdout).unwrap();
+        for raw in ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}'] {
+            assert!(!out.contains(raw), "{format}: {raw:?} printed raw:\n{out}");
+        }
+        let report: serde_json::Value = if format == "json" {
+            serde_json::from_str(&out).unwrap()
+        } else {
+            serde_yaml::from_str(&out).unwrap()
+        };
+        fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::String(s) => out.push(s.clone()),
+                serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+                serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+                _ => {}
+            }
+        }
+        let mut messages = Vec::new();
+        strings(&report, &mut messages);
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{format}: {messages:?}"
+        );
+    }
 }
 
 #[test]

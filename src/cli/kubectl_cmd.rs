@@ -7,7 +7,7 @@
 
 use super::Outcome;
 use super::inject_cmd::{self, Source};
-use super::status_cmd::{StatusFormat, now_rfc3339};
+use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use llsd_providers::diagnostic::printable;
@@ -347,18 +347,14 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
             Ok(out)
         }
         StatusFormat::StatusPatch => match report.pods.first() {
-            Some(newest) => serde_json::to_string(&status_patch(newest, &llsd, &now_rfc3339()))
-                .map(|s| s + "\n")
-                .map_err(|e| e.to_string()),
+            Some(newest) => json_text(&status_patch(newest, &llsd, &now_rfc3339()), false),
             None => Err(format!(
                 "no pod of the Deployment {} to compute the status from. Fix: kubectl describe deployment {}",
                 report.llsd, report.llsd
             )),
         },
-        StatusFormat::Json => serde_json::to_string_pretty(&report)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
-        StatusFormat::Yaml => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
+        StatusFormat::Json => json_text(&report, true),
+        StatusFormat::Yaml => yaml_text(&report),
     };
     print!("{}", printed?);
     Ok(if ready {

@@ -3,8 +3,9 @@
 use super::Outcome;
 use super::input::{display_name, read_bounded};
 use clap::{Args, ValueEnum};
-use llsd_providers::diagnostic::Diagnostic;
+use llsd_providers::diagnostic::{Diagnostic, terminal_safe_json};
 use llsd_providers::llsd::LlamaStackDistribution;
+use llsd_providers::merge::yaml_document;
 use llsd_providers::status::{diagnose, read_pod, render_table, status_patch};
 use llsd_providers::validate::{FileReport, check_llsd};
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
@@ -59,18 +60,14 @@ pub fn run(args: &StatusArgs) -> Outcome {
             return Outcome::UsageOrUnreadable;
         }
         (StatusFormat::StatusPatch, Some(llsd)) => {
-            serde_json::to_string(&status_patch(&report, llsd, &now_rfc3339()))
-                .map(|s| s + "\n")
-                .map_err(|e| e.to_string())
+            json_text(&status_patch(&report, llsd, &now_rfc3339()), false)
         }
         (StatusFormat::Text, _) => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             Ok(render_table(&report, colour))
         }
-        (StatusFormat::Json, _) => serde_json::to_string_pretty(&report)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
-        (StatusFormat::Yaml, _) => serde_yaml::to_string(&report).map_err(|e| e.to_string()),
+        (StatusFormat::Json, _) => json_text(&report, true),
+        (StatusFormat::Yaml, _) => yaml_text(&report),
     };
     match printed {
         Ok(text) => print!("{text}"),
@@ -117,4 +114,27 @@ fn read_document<T>(
         );
         Outcome::UsageOrUnreadable
     })
+}
+
+/// `value` as JSON text and a line break; what a terminal would act on
+/// (DEL, C1 controls, bidirectional controls, which serde_json writes raw)
+/// escaped: the same JSON value. Termination messages come from provider
+/// images.
+pub fn json_text(value: &impl serde::Serialize, pretty: bool) -> Result<String, String> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    text.map(|t| terminal_safe_json(&t) + "\n")
+        .map_err(|e| e.to_string())
+}
+
+/// `value` (an object) as a YAML document by the project's YAML writer,
+/// which double-quotes and escapes the same characters.
+pub fn yaml_text(value: &impl serde::Serialize) -> Result<String, String> {
+    match serde_json::to_value(value).map_err(|e| e.to_string())? {
+        serde_json::Value::Object(object) => Ok(yaml_document(&object)),
+        _ => Err("the report is not an object".to_string()),
+    }
 }

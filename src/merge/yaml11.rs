@@ -91,12 +91,14 @@ pub fn double_quoted(s: &str) -> String {
     out
 }
 
-/// PyYAML's printable set, minus the BOM (a BOM inside a document trips
-/// other parsers).
-/// A character PyYAML's reader accepts unescaped.
+/// A character written unescaped: PyYAML's printable set (what its reader
+/// accepts unescaped), minus the BOM (a BOM inside a document trips other
+/// parsers) and the bidirectional controls (they reorder what a terminal
+/// shows; escaped, PyYAML reads the same character back).
 pub fn is_printable(c: char) -> bool {
     matches!(c as u32,
         0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfefe | 0xff00..=0xfffd | 0x1_0000..=0x10_ffff)
+        && !crate::diagnostic::is_bidi_control(c)
 }
 
 /// A JSON number as PyYAML reads it back: integers in decimal, floats

@@ -169,13 +169,25 @@ fn provider_error(args: &InstallArgs, crd: &CrdConfig, title: &str, fix: &str) -
     )
 }
 
-/// `In image IMAGE: PROBLEM`, with the tree's paths as the image has them
-/// (`/lls-provider/…`) rather than where the step sees them.
-fn in_image(crd: &CrdConfig, root: &Path, problem: &str) -> String {
-    format!(
-        "In image {}: {}",
-        crd.image.as_deref().unwrap_or("unknown"),
-        problem.replace(&root.display().to_string(), "")
+/// A provider tree holding something else than regular files and
+/// directories: `In image IMAGE: PROBLEM`, with the tree's paths as the
+/// image has them (`/lls-provider/…`) rather than where the step sees them.
+fn not_in_image_files(
+    args: &InstallArgs,
+    crd: &CrdConfig,
+    sources: &Path,
+    problem: &str,
+) -> Outcome {
+    let root = sources.join(&crd.provider_id).display().to_string();
+    provider_error(
+        args,
+        crd,
+        &format!(
+            "In image {}: {}",
+            crd.image.as_deref().unwrap_or("unknown"),
+            problem.replace(&root, "")
+        ),
+        "Put the provider's spec and wheels in the image as regular files and directories.",
     )
 }
 
@@ -278,14 +290,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
             .and_then(|_| read_regular(&spec_path, MAX_INPUT_BYTES, IMAGE_FILES));
         let spec = match read {
             Ok(Some(bytes)) => bytes,
-            Err(problem) => {
-                return provider_error(
-                    args,
-                    crd,
-                    &in_image(crd, &sources.join(&crd.provider_id), &problem),
-                    "Put the provider's spec and wheels in the image as regular files and directories.",
-                );
-            }
+            Err(problem) => return not_in_image_files(args, crd, sources, &problem),
             Ok(None) => {
                 return provider_error(
                     args,
@@ -303,14 +308,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         let mut wheels = Vec::new();
         let files = match wheel_files(&tree.join("packages")) {
             Ok(files) => files,
-            Err(problem) => {
-                return provider_error(
-                    args,
-                    crd,
-                    &in_image(crd, &sources.join(&crd.provider_id), &problem),
-                    "Put the provider's spec and wheels in the image as regular files and directories.",
-                );
-            }
+            Err(problem) => return not_in_image_files(args, crd, sources, &problem),
         };
         if files.is_empty() {
             return provider_error(

@@ -7,6 +7,11 @@ use pep508_rs::{ExtraName, PackageName, Requirement};
 use std::collections::HashSet;
 use std::str::FromStr;
 
+/// The most `python-abi-platform` tags a wheel name may expand to: the
+/// compressed tag sets multiply (a name with 200 dots per part expanded to
+/// 8 million tags, 449 MB, from 10 KB); real wheels carry a handful.
+pub const MAX_WHEEL_TAGS: usize = 256;
+
 /// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WheelName {
@@ -40,6 +45,15 @@ impl WheelName {
         let version = Version::from_str(parts[1])
             .map_err(|err| format!("'{file_name}': invalid version: {err}"))?;
         let n = parts.len();
+        let combinations = parts[n - 3..].iter().fold(1usize, |product, part| {
+            product.saturating_mul(part.split('.').count())
+        });
+        if combinations > MAX_WHEEL_TAGS {
+            return Err(format!(
+                "'{}': its compressed tag sets expand to {combinations} python-abi-platform tags; at most {MAX_WHEEL_TAGS} are read",
+                crate::diagnostic::printable(file_name, false)
+            ));
+        }
         let mut tags = Vec::new();
         for python in parts[n - 3].split('.') {
             for abi in parts[n - 2].split('.') {
@@ -61,11 +75,48 @@ impl WheelName {
         self.tags.iter().any(|tag| supported.contains(tag))
     }
 
+    /// Refuses `METADATA` that describes another distribution than the file
+    /// name (pip refuses such a wheel: its `Name` or `Version` decide what
+    /// the server's `importlib.metadata` reports).
+    pub fn check_metadata(&self, metadata: &CoreMetadata) -> Result<(), String> {
+        if metadata.name != self.name || metadata.version != self.version {
+            return Err(format!(
+                "its METADATA describes {} {}, but its file name {} {}; pip refuses such a wheel",
+                metadata.name, metadata.version, self.name, self.version
+            ));
+        }
+        Ok(())
+    }
+
     /// The tag triples as written in the file name, for messages.
     pub fn tag_text(&self) -> String {
         let stem = self.file_name.trim_end_matches(".whl");
         let parts: Vec<&str> = stem.split('-').collect();
         parts[parts.len().saturating_sub(3)..].join("-")
+    }
+}
+
+/// The wheel's one top-level `.dist-info` directory, from its member
+/// names. Refuses none, and several: another distribution's metadata in a
+/// wheel (`PyYAML-1.0.dist-info`) would make `importlib.metadata` in the
+/// server report that distribution at this wheel's word. The error reads
+/// after the wheel's name.
+pub fn dist_info_dir<'a>(members: impl IntoIterator<Item = &'a str>) -> Result<&'a str, String> {
+    let mut dirs: Vec<&str> = members
+        .into_iter()
+        .filter_map(|member| member.split_once('/').map(|(top, _)| top))
+        .filter(|top| top.ends_with(".dist-info"))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    match dirs.as_slice() {
+        [one] => Ok(one),
+        [] => Err("has no .dist-info directory".to_string()),
+        several => Err(format!(
+            "carries the metadata of {} distributions ({}); a wheel holds its own only",
+            several.len(),
+            crate::diagnostic::printable(&several.join(", "), false)
+        )),
     }
 }
 
@@ -272,6 +323,36 @@ mod tests {
         // the value is shown escaped and cut
         let error = parse_requirement(&format!("\u{1b}[2J{}", "a".repeat(5000))).unwrap_err();
         assert!(!error.contains('\u{1b}') && error.len() < 200, "{error}");
+    }
+
+    #[test]
+    fn tag_expansion_is_bounded_and_metadata_must_match_the_name() {
+        let dots = |n: usize| vec!["x"; n].join(".");
+        let ok = format!("a-1.0-{}-{}-{}.whl", dots(8), dots(8), dots(4));
+        assert_eq!(WheelName::parse(&ok).unwrap().tags.len(), 256);
+        let bad = format!("a-1.0-{}-{}-{}.whl", dots(201), dots(201), dots(201));
+        let error = WheelName::parse(&bad).unwrap_err();
+        assert!(
+            error.ends_with("expand to 8120601 python-abi-platform tags; at most 256 are read"),
+            "{error}"
+        );
+        let name = WheelName::parse("prov_pa-1.0-py3-none-any.whl").unwrap();
+        let metadata = |text: &str| parse_metadata(text).unwrap();
+        assert!(
+            name.check_metadata(&metadata("Name: Prov.PA\nVersion: 1.0\n"))
+                .is_ok()
+        );
+        let error = name
+            .check_metadata(&metadata("Name: PyYAML\nVersion: 1.0\n"))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "its METADATA describes pyyaml 1.0, but its file name prov-pa 1.0; pip refuses such a wheel"
+        );
+        assert!(
+            name.check_metadata(&metadata("Name: prov-pa\nVersion: 2.0\n"))
+                .is_err()
+        );
     }
 
     #[test]

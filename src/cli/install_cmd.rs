@@ -332,6 +332,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
             let parsed = WheelName::parse(&file_name).and_then(|name| {
                 let metadata =
                     unpack::read_metadata(file).and_then(|text| parse_metadata(&text))?;
+                name.check_metadata(&metadata)?;
                 Ok(Wheel {
                     file: name,
                     metadata,

@@ -131,6 +131,32 @@ fn the_module_must_be_in_the_main_wheel() {
     );
 }
 
+/// Issue #24 item 8: metadata that lies about the wheel is refused, as the
+/// install step refuses it.
+#[test]
+fn a_wheel_describes_itself_only() {
+    let mut tree = good_tree();
+    let mut foreign = wheel(
+        "acme-provider",
+        "1.0.0",
+        &["acme_provider/__init__.py", "PyYAML-1.0.dist-info/METADATA"],
+        &[],
+    );
+    tree.insert(MAIN, Entry::file(foreign.clone(), 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(MAIN.to_string(), "carries the metadata of 2 distributions (PyYAML-1.0.dist-info, acme_provider-1.0.0.dist-info); a wheel holds its own only".to_string())]
+    );
+    foreign = wheel("pyyaml", "1.0.0", &["acme_provider/__init__.py"], &[]);
+    tree.insert(MAIN, Entry::file(foreign, 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [(MAIN.to_string(), "is not a readable wheel: pyyaml-1.0.0.dist-info/METADATA: its METADATA describes pyyaml 1.0.0, but its file name acme-provider 1.0.0; pip refuses such a wheel".to_string())]
+    );
+}
+
 #[test]
 fn tags_must_fit_the_python() {
     let mut tree = good_tree();

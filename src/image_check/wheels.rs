@@ -7,7 +7,7 @@ use super::finding::Finding;
 use super::python::{TargetPython, platform_fits};
 use super::tree::{Kind, Tree};
 use crate::provider_package::ProviderPackage;
-use crate::wheel::{CoreMetadata, WheelName, parse_metadata};
+use crate::wheel::{CoreMetadata, WheelName, dist_info_dir, parse_metadata};
 use std::io::{Cursor, Read};
 
 /// Where wheels live in the image.
@@ -155,6 +155,14 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
         }
     };
     let files: Vec<String> = zip.file_names().map(str::to_string).collect();
+    if let Err(problem) = dist_info_dir(files.iter().map(String::as_str)) {
+        findings.push(Finding::error(
+            path,
+            problem,
+            "build the wheel with pip wheel from the provider's own project",
+        ));
+        return None;
+    }
     let metadata_path = files
         .iter()
         .find(|f| {
@@ -180,7 +188,10 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
         findings.push(unreadable(format!("{metadata_path}: {err}")));
         return None;
     }
-    match parse_metadata(&text) {
+    match parse_metadata(&text).and_then(|metadata| {
+        name.check_metadata(&metadata)?;
+        Ok(metadata)
+    }) {
         Ok(metadata) => Some(Wheel {
             path: path.to_string(),
             name,

@@ -158,12 +158,9 @@ fn install_wheel_bounded(
         .map_err(|err| format!("cannot read {}: {err}", wheel.display()))?;
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|err| format!("{} is not a valid wheel (zip): {err}", wheel.display()))?;
-    let dist_info = archive
-        .file_names()
-        .filter_map(|n| n.split_once('/').map(|(top, _)| top))
-        .find(|top| top.ends_with(".dist-info"))
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} has no .dist-info directory", wheel.display()))?;
+    let dist_info = crate::wheel::dist_info_dir(archive.file_names())
+        .map_err(|problem| format!("{} {problem}", wheel.display()))?
+        .to_string();
     let stem = dist_info.trim_end_matches(".dist-info");
     let data = format!("{stem}.data");
     let project = stem.split('-').next().unwrap_or(stem).to_string();
@@ -316,6 +313,39 @@ mod tests {
         let record = std::fs::read_to_string(target.join("liar-1.0.dist-info/RECORD")).unwrap();
         assert!(record.contains("liar/big.bin,sha256="), "{record}");
         assert!(record.contains(",100000\n"), "{record}");
+    }
+
+    /// Issue #24 item 8: a wheel that also ships another distribution's
+    /// `.dist-info` (`PyYAML-1.0.dist-info`) is refused before anything is
+    /// written: the server's `importlib.metadata.version('PyYAML')` would
+    /// answer 1.0.
+    #[test]
+    fn a_foreign_dist_info_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prov-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, text) in [
+            ("prov-1.0.dist-info/METADATA", "Name: prov\nVersion: 1.0\n"),
+            ("prov/__init__.py", ""),
+            (
+                "PyYAML-1.0.dist-info/METADATA",
+                "Name: PyYAML\nVersion: 1.0\n",
+            ),
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        let target = dir.path().join("target");
+        let error = install_wheel(&path, &target).unwrap_err();
+        assert!(
+            error.ends_with(
+                "carries the metadata of 2 distributions (PyYAML-1.0.dist-info, prov-1.0.dist-info); a wheel holds its own only"
+            ),
+            "{error}"
+        );
+        assert!(!target.exists());
     }
 
     #[test]

@@ -54,6 +54,7 @@ EXEMPT = {
     "/spec/server/externalProviders": "key",      # JSON pointer into the LLSD
     "/schema/openAPIV3Schema/properties/spec/properties/server/properties/externalProviders": "key",  # into the CRD
     "/spec/template/metadata/annotations": "key",  # JSON pointer into a Deployment
+    "the report is not an object": "internal",    # status reports are structs: never printed
     "duplicate entry with key": "internal",       # serde_yaml text, rewritten before printing
     "recursion limit exceeded": "internal",       # serde_yaml text, replaced by our message
     "repetition limit exceeded": "internal",      # serde_yaml text, replaced by our message

@@ -456,20 +456,46 @@ pub fn run(args: &InstallArgs) -> Outcome {
             return write_error(args, dir, &err.to_string());
         }
     }
-    for chosen in &plan.install {
+    // Which chosen wheel wrote each file: two distributions writing one file
+    // would leave whichever came last (issue #24 item 8).
+    let mut owners: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for (index, chosen) in plan.install.iter().enumerate() {
         let provider = &providers[chosen.provider];
         let wheel = &provider.wheels[chosen.wheel];
         let path = sources
             .join(&provider.id)
             .join("lls-provider/packages")
             .join(&wheel.file.file_name);
-        if let Err(problem) = unpack::install_wheel(&path, target_dir) {
-            return provider_error(
-                args,
-                &crds[chosen.provider],
-                &format!("Cannot install wheel {}: {problem}", wheel.file.file_name),
-                "Rebuild the wheel with pip wheel, and check that the shared volume has room (sharedVolumeSizeLimit).",
-            );
+        let written = match unpack::install_wheel(&path, target_dir) {
+            Ok(written) => written,
+            Err(problem) => {
+                return provider_error(
+                    args,
+                    &crds[chosen.provider],
+                    &format!("Cannot install wheel {}: {problem}", wheel.file.file_name),
+                    "Rebuild the wheel with pip wheel, and check that the shared volume has room (sharedVolumeSizeLimit).",
+                );
+            }
+        };
+        for file in written {
+            if let Some(&first) = owners.get(&file) {
+                let earlier = &plan.install[first];
+                let earlier_provider = &providers[earlier.provider];
+                return provider_error(
+                    args,
+                    &crds[chosen.provider],
+                    &format!(
+                        "Wheel {} overwrites {}, which wheel {} of provider '{}' (image {}) installed",
+                        wheel.file.file_name,
+                        file.display(),
+                        earlier_provider.wheels[earlier.wheel].file.file_name,
+                        earlier_provider.id,
+                        earlier_provider.image
+                    ),
+                    "Two distributions cannot own one file: rename the module in one of them, or ship one distribution that both providers require.",
+                );
+            }
+            owners.insert(file, index);
         }
     }
     for (crd, spec) in crds.iter().zip(&specs) {

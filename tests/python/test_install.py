@@ -72,6 +72,11 @@ def wheels(tmp_path_factory):
         "srv-strictlib": make("strictlib", "1.0"),
         "srv-app": make("srvapp", "1.0", ["srvlib<3", "strictlib<2"]),
     }
+    # Two distributions that both ship common/__init__.py.
+    for key, name in [("o1", "o1-prov"), ("o2", "o2-prov")]:
+        w[key] = build_wheel(PY, root / "src", name, "1.0",
+                             {f"{name.replace('-', '_')}/__init__.py": "", "common/__init__.py": f"OWNER = {name!r}\n"},
+                             [], out)
     # A wheel for another Python than the server's (which is PY): the same
     # files, tagged for one other CPython version only.
     other = out / f"t_prov-1.0-{OTHER_TAG}.whl"
@@ -343,6 +348,17 @@ def test_incompatible_shadowing_of_a_server_package_is_an_error(tmp_path, mode, 
     check = subprocess.run([str(server / "bin/python"), "-m", "pip", "check"], capture_output=True, text=True,
                            env=dict(os.environ, PYTHONPATH=str(target)))
     assert "srvapp 1.0 has requirement strictlib<2, but you have strictlib 2.0" in check.stdout
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_wheel_that_overwrites_another_wheels_file_is_refused(tmp_path, mode, wheels, server, merge_image):
+    """Issue #24 item 8: which provider's common/__init__.py the server
+    imported depended on the install order, and nothing said so."""
+    pod, results = run_pod(tmp_path, mode, [("o1", "o1", []), ("o2", "o2", [])], wheels, server, merge_image)
+    err = assert_refused(results, "Wheel o2_prov-1.0-py3-none-any.whl overwrites common/__init__.py, which wheel "
+                                  "o1_prov-1.0-py3-none-any.whl of provider 'o1' (image r.io/o1:1) installed")
+    assert "Two distributions cannot own one file" in err
+    assert not (pod.volume("llsd-merged-config") / "config.yaml").exists()
 
 
 def test_injecting_ten_providers_yields_one_init_container_with_image_volumes(tmp_path):

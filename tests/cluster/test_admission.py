@@ -23,8 +23,10 @@ def applied(kube, name, namespace):
 
 
 def replica_sets(kube, name, namespace):
-    return [rs for rs in kube.items("replicaset", namespace)
-            if any(o.get("name") == name for o in rs["metadata"].get("ownerReferences", []))]
+    """The names of the ReplicaSets Deployment `name` owns (sorted; their
+    status changes as the controller manager works, their names do not)."""
+    return sorted(rs["metadata"]["name"] for rs in kube.items("replicaset", namespace)
+                  if any(o.get("name") == name for o in rs["metadata"].get("ownerReferences", [])))
 
 
 def settled(kube, name, namespace):

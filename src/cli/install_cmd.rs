@@ -222,6 +222,26 @@ fn wheel_files(packages: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The last line of defence: should the step panic anyway (the bounds on
+/// its inputs are the fix for every crash known), it still ends with a
+/// termination message, so that `status` can tell the user what stopped
+/// the pod's start. The previous hook still prints the panic to stderr.
+fn write_termination_message_on_panic(termination_log: PathBuf, budget: usize, container: String) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let result = MergeResult::failed(
+            "stepFailed",
+            None,
+            &format!(
+                "The install step stopped on an internal error (init container {container}): {}. Resolution: report it with the provider images; kubectl logs has the full message.",
+                llsd_providers::diagnostic::printable(&info.to_string(), false)
+            ),
+        );
+        let _ = std::fs::write(&termination_log, result.termination_message(budget));
+        previous(info);
+    }));
+}
+
 fn usage_error(message: &str) -> Outcome {
     eprintln!("ERROR: {message}");
     Outcome::UsageOrUnreadable
@@ -231,6 +251,11 @@ pub fn run(args: &InstallArgs) -> Outcome {
     if let Some(to) = &args.copy_binary_to {
         return copy_binary(to);
     }
+    write_termination_message_on_panic(
+        args.termination_log.clone(),
+        message_budget(pod_containers(args)),
+        args.init_container.clone(),
+    );
     let (Some(sources), Some(target_dir), Some(metadata_dir), Some(installed_list)) = (
         &args.sources,
         &args.target,
@@ -669,5 +694,36 @@ fn copy_binary(to: &Path) -> Outcome {
             "cannot copy llsd-providers to {}: {err}",
             to.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_termination_message_on_panic;
+
+    /// The hook writes the termination message a crash would otherwise
+    /// leave empty (issue #24 item 3), and hands the panic on.
+    #[test]
+    fn a_panic_still_ends_in_a_termination_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("termination-log");
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        write_termination_message_on_panic(log.clone(), 4096, "merge-config".to_string());
+        let caught = std::panic::catch_unwind(|| panic!("boom \u{1b}[2J"));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(before);
+        assert!(caught.is_err());
+        let message = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            message.starts_with(
+                "merge-config failed: The install step stopped on an internal error (init container merge-config): "
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("boom \\u{1b}[2J") && message.contains("\"stepFailed\""),
+            "{message}"
+        );
     }
 }

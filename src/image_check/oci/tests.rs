@@ -131,3 +131,88 @@ fn a_gzip_bomb_stops_at_the_budget() {
         err.message
     );
 }
+
+/// Issue #24 item 6: the bytes a hard link copies count against the
+/// budget (40 links to a 50 MB file in a 60 KB archive made 2.1 GB).
+#[test]
+fn hard_links_count_against_the_budget() {
+    let mut builder = tar::Builder::new(Vec::new());
+    let data = vec![b'x'; 10_000];
+    let mut header = tar::Header::new_gnu();
+    header.set_size(data.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "lls-provider/big", data.as_slice())
+        .unwrap();
+    for i in 0..10 {
+        let mut link = tar::Header::new_gnu();
+        link.set_entry_type(tar::EntryType::Link);
+        link.set_size(0);
+        link.set_mode(0o644);
+        builder
+            .append_link(
+                &mut link,
+                format!("lls-provider/link{i}"),
+                "lls-provider/big",
+            )
+            .unwrap();
+    }
+    let blob = builder.into_inner().unwrap();
+    // the archive itself reads well inside the budget...
+    let mut budget = 200_000;
+    apply_layer(&mut Tree::default(), &blob, "sha256:x", &mut budget).unwrap();
+    assert!(
+        budget < 200_000 - 100_000,
+        "the links' 100,000 bytes are counted: {budget}"
+    );
+    // ...but not with what its links copy
+    let mut budget = 50_000;
+    let err = apply_layer(&mut Tree::default(), &blob, "sha256:x", &mut budget).unwrap_err();
+    assert!(
+        err.message.contains("unpacks to more than"),
+        "{}",
+        err.message
+    );
+}
+
+/// Issue #24 item 6: a layer listed many times is read and hashed once.
+#[test]
+fn a_layer_listed_twice_is_read_once() {
+    let good = archive(&[layer(&good_tree(), &[])]);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in tar::Archive::new(good.as_slice()).entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        files.push((name, data));
+    }
+    // list the manifest's one layer three times
+    let manifest_path = files
+        .iter()
+        .find(|(_, d)| serde_json::from_slice::<Value>(d).is_ok_and(|v| v.get("layers").is_some()))
+        .map(|(n, _)| n.clone())
+        .unwrap();
+    let reads = std::cell::RefCell::new(Vec::new());
+    let read = |path: &str| {
+        reads.borrow_mut().push(path.to_string());
+        files.iter().find(|(n, _)| n == path).map(|(n, d)| {
+            if *n != manifest_path {
+                return d.clone();
+            }
+            let mut manifest: Value = serde_json::from_slice(d).unwrap();
+            let layer = manifest["layers"][0].clone();
+            manifest["layers"] = serde_json::json!([layer.clone(), layer.clone(), layer]);
+            serde_json::to_vec(&manifest).unwrap()
+        })
+    };
+    let manifest: Value = serde_json::from_slice(&read(&manifest_path).unwrap()).unwrap();
+    let tree = apply_layers(&read, manifest["layers"].as_array().unwrap()).unwrap();
+    assert!(tree.get("/lls-provider/lls-provider-spec.yaml").is_some());
+    let layer_path = blob_path(manifest["layers"][0]["digest"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        reads.borrow().iter().filter(|p| **p == layer_path).count(),
+        1
+    );
+}

@@ -47,11 +47,11 @@ pub fn check_size(len: usize) -> Result<(), Diagnostic> {
         return Err(Diagnostic::error(
             "",
             format!(
-                "input is {} bytes, over the {} byte limit for LLSDs and provider metadata",
+                "input is {} bytes, over the {} byte limit for one Kubernetes object or provider metadata",
                 len, MAX_INPUT_BYTES
             ),
-            "pass the LlamaStackDistribution or lls-provider-spec.yaml itself; \
-             Kubernetes objects are at most 1.5 MiB",
+            "pass the object itself (the LLSD, the Deployment, the pod as kubectl get -o json prints it) \
+             or lls-provider-spec.yaml; Kubernetes objects are at most 1.5 MiB",
         ));
     }
     Ok(())

@@ -9,6 +9,7 @@ mod common;
 
 use common::{Prerequisite, Run, have, run_cli};
 use std::path::Path;
+use std::process::Command;
 
 /// The core's test builders (wheels, trees, OCI archives), shared; they
 /// name the tree module as `super::tree`.
@@ -245,6 +246,43 @@ fn layout_directories() {
     assert_eq!(run.code, Some(1));
     assert!(
         text(&run).contains("ERROR layout: is not an OCI image: it has no index.json\n"),
+        "{}",
+        text(&run)
+    );
+}
+
+/// Issue #24 item 11: a layout file that is a link or a FIFO is named as
+/// such, at once — a FIFO index.json hung, a blob linked to /dev/zero read
+/// 1 GiB and was then called missing.
+#[test]
+fn layout_files_that_are_links_or_fifos_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    std::fs::create_dir(&layout).unwrap();
+    let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
+    tar::Archive::new(bytes.as_slice()).unpack(&layout).unwrap();
+    std::fs::remove_file(layout.join("index.json")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(layout.join("index.json"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let started = std::time::Instant::now();
+    let run = run_cli(false, dir.path(), &["check-image", "layout"]);
+    assert_eq!(run.code, Some(1), "{}", text(&run));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(
+        text(&run).contains(
+            "ERROR layout: cannot read index.json: it is not a regular file but a FIFO, socket or device; image tools write an OCI layout as regular files"
+        ),
+        "{}",
+        text(&run)
+    );
+    std::fs::remove_file(layout.join("index.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", layout.join("index.json")).unwrap();
+    let run = run_cli(false, dir.path(), &["check-image", "layout"]);
+    assert!(
+        text(&run).contains("ERROR layout: cannot read index.json: it is a symbolic link;"),
         "{}",
         text(&run)
     );

@@ -2,6 +2,7 @@
 //! reads PATH (an OCI archive file, an OCI layout directory, or an unpacked
 //! root directory) into the core's tree and prints its report.
 
+use super::input::read_regular;
 use super::{Outcome, OutputFormat};
 use clap::Args;
 use llsd_providers::image_check::oci::{KEEP_DATA_UNDER, MAX_ARCHIVE_BYTES};
@@ -35,7 +36,7 @@ pub fn run(args: &CheckImageArgs) -> Outcome {
         Ok(Image::Archive(bytes)) => check_archive(&name, &bytes, python),
         Ok(Image::Tree(tree)) => check_tree(&name, &tree, python),
         Ok(Image::Layout(dir)) => {
-            let read = |relative: &str| read_file(&dir.join(relative)).ok();
+            let read = |relative: &str| read_layout_file(&dir.join(relative));
             match read_layout(&read) {
                 Ok(tree) => check_tree(&name, &tree, python),
                 Err(finding) => {
@@ -74,6 +75,29 @@ fn read_image(path: &Path) -> Result<Image, String> {
         return Ok(Image::Layout(path.to_path_buf()));
     }
     read_root(path).map(Image::Tree)
+}
+
+/// Who writes an OCI layout, for the refusal of what is not a regular file.
+const LAYOUT_WRITERS: &str = "image tools write an OCI layout as regular files (a link could point at /dev/zero, a FIFO would block)";
+
+/// One file of an OCI layout directory: absent, read (bounded), or refused
+/// with the reason when it is a link, FIFO or device.
+fn read_layout_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let limit = usize::try_from(MAX_ARCHIVE_BYTES).unwrap_or(usize::MAX);
+    // the finding names the layout's relative path itself
+    let prefix = format!("cannot read {}: ", path.display());
+    let read = read_regular(path, limit, LAYOUT_WRITERS)
+        .map_err(|e| e.strip_prefix(&prefix).map(str::to_string).unwrap_or(e))?;
+    let Some(bytes) = read else {
+        return Ok(None);
+    };
+    if bytes.len() > limit {
+        return Err(format!(
+            "it is larger than {} MiB; a provider image holds its wheels and metadata only",
+            MAX_ARCHIVE_BYTES >> 20
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {

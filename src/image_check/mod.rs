@@ -11,6 +11,7 @@
 //! ([`permissions`]).
 
 pub mod finding;
+pub mod links;
 pub mod oci;
 pub mod package_name;
 pub mod permissions;
@@ -29,7 +30,13 @@ pub use tree::{Entry, Kind, Tree};
 /// provider image contract; `python` narrows the tag and marker checks to
 /// that CPython.
 pub fn check_tree(image: &str, tree: &Tree, python: Option<&TargetPython>) -> ImageReport {
+    let link_findings = links::check_links(tree);
+    if links::provider_dir_is_not_a_dir(tree) {
+        // /lls-provider itself is a link or a file: nothing under it to check
+        return ImageReport::new(image, python.map(TargetPython::version), link_findings);
+    }
     let (package, mut findings) = spec::check_spec(tree);
+    findings.extend(link_findings);
     let wheels = wheels::check_wheels(tree, package.as_ref(), python, &mut findings);
     if let Some(package) = &package {
         let main = wheels::image_path(&package.spec.wheel_path);

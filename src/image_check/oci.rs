@@ -53,13 +53,29 @@ pub fn read_archive(bytes: &[u8]) -> Result<Tree, Finding> {
             FIX_SAVE,
         ));
     }
-    read_layout(&|path: &str| files.get(path).cloned())
+    read_layout(&|path: &str| Ok(files.get(path).cloned()))
 }
 
-/// Reads an OCI layout given a way to read its files by relative path
-/// (`index.json`, `blobs/sha256/HEX`).
-pub fn read_layout(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<Tree, Finding> {
-    if read("oci-layout").is_none() {
+/// Reads one file of an OCI layout by its relative path (`index.json`,
+/// `blobs/sha256/HEX`): `Ok(None)` when it is absent, `Err(why)` when it is
+/// there but not read (a link, a FIFO, a device, too large), so that the
+/// finding names the problem rather than calling the file missing.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<Option<Vec<u8>>, String>;
+
+/// `read(path)`, an unreadable file as a finding.
+fn fetch(read: ReadFile, path: &str) -> Result<Option<Vec<u8>>, Finding> {
+    read(path).map_err(|why| {
+        Finding::error(
+            "",
+            format!("cannot read {path}: {why}"),
+            "an OCI layout holds regular files: save the image again (skopeo copy … oci:DIR, or buildah push … oci:DIR)",
+        )
+    })
+}
+
+/// Reads an OCI layout given a way to read its files by relative path.
+pub fn read_layout(read: ReadFile) -> Result<Tree, Finding> {
+    if fetch(read, "oci-layout")?.is_none() {
         return Err(Finding::error(
             "",
             "is not an OCI image: it has no oci-layout file",
@@ -86,7 +102,7 @@ pub fn read_layout(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<Tree, Findi
 /// however often the list names it (a 52 MB layer listed 200 times was
 /// copied and hashed 200 times); every listing still counts against the
 /// budget.
-fn apply_layers(read: &dyn Fn(&str) -> Option<Vec<u8>>, layers: &[Value]) -> Result<Tree, Finding> {
+fn apply_layers(read: ReadFile, layers: &[Value]) -> Result<Tree, Finding> {
     let mut tree = Tree::default();
     let mut budget = MAX_UNPACKED_BYTES;
     let mut blobs: std::collections::HashMap<&str, Vec<u8>> = std::collections::HashMap::new();
@@ -103,7 +119,7 @@ fn apply_layers(read: &dyn Fn(&str) -> Option<Vec<u8>>, layers: &[Value]) -> Res
 /// An index's manifest for linux/amd64 (or its only/first one), following
 /// nested indexes.
 fn pick_manifest(
-    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    read: ReadFile,
     index: &Value,
     what: &str,
     depth: usize,
@@ -152,9 +168,9 @@ fn blob_path(digest: &str) -> Result<String, Finding> {
     }
 }
 
-fn blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, digest: &str) -> Result<Vec<u8>, Finding> {
+fn blob(read: ReadFile, digest: &str) -> Result<Vec<u8>, Finding> {
     let path = blob_path(digest)?;
-    let data = read(&path).ok_or_else(|| {
+    let data = fetch(read, &path)?.ok_or_else(|| {
         Finding::error(
             "",
             format!("blob {path} is missing"),
@@ -176,9 +192,9 @@ fn blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, digest: &str) -> Result<Vec<u8>,
     Ok(data)
 }
 
-fn json_blob(read: &dyn Fn(&str) -> Option<Vec<u8>>, path: &str) -> Result<Value, Finding> {
+fn json_blob(read: ReadFile, path: &str) -> Result<Value, Finding> {
     let data = if path == "index.json" {
-        read(path).ok_or_else(|| {
+        fetch(read, path)?.ok_or_else(|| {
             Finding::error("", "is not an OCI image: it has no index.json", FIX_SAVE)
         })?
     } else {

@@ -11,6 +11,10 @@ use crate::yaml_input;
 /// The validated spec, and the findings about it.
 pub fn check_spec(tree: &Tree) -> (Option<ProviderPackage>, Vec<Finding>) {
     let Some((resolved, entry)) = tree.resolve(SPEC_PATH) else {
+        if tree.get(SPEC_PATH).is_some() {
+            // a link that resolves nowhere (or loops): reported by links.rs
+            return (None, Vec::new());
+        }
         let fix = if tree.get("/lls-provider").is_none() {
             "the image has no /lls-provider directory: COPY the provider's lls-provider-spec.yaml and packages/ to /lls-provider/ in the Containerfile"
         } else {
@@ -18,6 +22,10 @@ pub fn check_spec(tree: &Tree) -> (Option<ProviderPackage>, Vec<Finding>) {
         };
         return (None, vec![Finding::error(SPEC_PATH, "is missing", fix)]);
     };
+    if matches!(tree.get(SPEC_PATH).map(|e| &e.kind), Some(Kind::Symlink(_))) {
+        // reported as the link it is (links.rs): the install step does not follow it
+        return (None, Vec::new());
+    }
     let Kind::File(bytes) = &entry.kind else {
         return (
             None,

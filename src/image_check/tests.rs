@@ -157,6 +157,58 @@ fn a_wheel_describes_itself_only() {
     );
 }
 
+fn link(target: &str) -> Entry {
+    Entry {
+        kind: Kind::Symlink(target.to_string()),
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+    }
+}
+
+/// Issue #24 item 11: links are named as links (a symlinked /lls-provider
+/// was "missing", a spec linked inside the image "empty", a loop
+/// "missing"), since the install step follows none.
+#[test]
+fn links_in_the_provider_tree_are_named_as_links() {
+    // /lls-provider itself a link to a valid tree elsewhere in the image
+    let mut tree = Tree::default();
+    for (path, entry) in good_tree().under("/") {
+        let moved = path.replacen("/lls-provider", "/opt/provider", 1);
+        tree.insert(&moved, entry.clone());
+    }
+    tree.insert("/lls-provider", link("/opt/provider"));
+    let report = check_tree("img", &tree, None);
+    assert_eq!(
+        errors(&report),
+        [("/lls-provider".to_string(), "is a symbolic link to /opt/provider; the install step follows no link in /lls-provider".to_string())]
+    );
+    // the spec a link inside the image, and a loop
+    let mut tree = good_tree();
+    tree.insert("/etc/spec.yaml", Entry::file(SPEC, 0o644, 0, 0));
+    tree.insert(
+        "/lls-provider/lls-provider-spec.yaml",
+        link("/etc/spec.yaml"),
+    );
+    tree.insert("/lls-provider/loop", link("/lls-provider/loop"));
+    let report = check_tree("img", &tree, None);
+    let found = errors(&report);
+    assert!(
+        found.contains(&("/lls-provider/lls-provider-spec.yaml".to_string(), "is a symbolic link to /etc/spec.yaml; the install step follows no link in /lls-provider".to_string())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("/lls-provider/loop".to_string(), "is a symbolic link to /lls-provider/loop; the install step follows no link in /lls-provider".to_string())),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(_, m)| m == "is missing" || m == "is empty"),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn tags_must_fit_the_python() {
     let mut tree = good_tree();

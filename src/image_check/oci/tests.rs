@@ -72,12 +72,12 @@ fn broken_archives_are_one_finding_each() {
         let skip = skip.to_string();
         move |path: &str| {
             if path == skip {
-                return None;
+                return Ok(None);
             }
-            files
+            Ok(files
                 .iter()
                 .find(|(n, _)| n == path)
-                .map(|(_, d)| d.clone())
+                .map(|(_, d)| d.clone()))
         }
     };
     let err = read_layout(&read("oci-layout")).unwrap_err();
@@ -94,13 +94,13 @@ fn broken_archives_are_one_finding_each() {
         let files = files.clone();
         let biggest = biggest.clone();
         move |path: &str| {
-            files.iter().find(|(n, _)| n == path).map(|(n, d)| {
+            Ok(files.iter().find(|(n, _)| n == path).map(|(n, d)| {
                 let mut d = d.clone();
                 if *n == biggest {
                     d[600] ^= 1;
                 }
                 d
-            })
+            }))
         }
     };
     let err = read_layout(&corrupt).unwrap_err();
@@ -197,7 +197,7 @@ fn a_layer_listed_twice_is_read_once() {
     let reads = std::cell::RefCell::new(Vec::new());
     let read = |path: &str| {
         reads.borrow_mut().push(path.to_string());
-        files.iter().find(|(n, _)| n == path).map(|(n, d)| {
+        Ok(files.iter().find(|(n, _)| n == path).map(|(n, d)| {
             if *n != manifest_path {
                 return d.clone();
             }
@@ -205,9 +205,9 @@ fn a_layer_listed_twice_is_read_once() {
             let layer = manifest["layers"][0].clone();
             manifest["layers"] = serde_json::json!([layer.clone(), layer.clone(), layer]);
             serde_json::to_vec(&manifest).unwrap()
-        })
+        }))
     };
-    let manifest: Value = serde_json::from_slice(&read(&manifest_path).unwrap()).unwrap();
+    let manifest: Value = serde_json::from_slice(&read(&manifest_path).unwrap().unwrap()).unwrap();
     let tree = apply_layers(&read, manifest["layers"].as_array().unwrap()).unwrap();
     assert!(tree.get("/lls-provider/lls-provider-spec.yaml").is_some());
     let layer_path = blob_path(manifest["layers"][0]["digest"].as_str().unwrap()).unwrap();

@@ -7,7 +7,10 @@
 //! - `Deployment` CREATE/UPDATE controlled by an LLSD: the LLSD is fetched
 //!   through the context-aware `kubernetes/get_resource` host capability and
 //!   the Deployment is mutated with the core's [`inject`]; an up-to-date
-//!   Deployment is accepted without a patch.
+//!   Deployment is accepted without a patch. When the lookup fails, a
+//!   Deployment not wired yet is admitted unchanged with a warning and a
+//!   wired one is rejected; a wired one whose LLSD shows no providers keeps
+//!   them when the LLSD CRD lost its patch ([`crd_guard`]).
 //! - Anything else is accepted unchanged.
 //!
 //! Every decision is in [`evaluate`], a pure function of the payload and a

@@ -124,6 +124,22 @@ fn options_of(settings: &Value) -> Option<Value> {
     (!options.is_empty()).then_some(Value::Object(options))
 }
 
+/// Every operation of an injection's patch is inside the pod template's
+/// spec or annotations: the injection owns nothing else.
+fn assert_only_the_pod_template_changes(patch: &json_patch::Patch) {
+    for op in &patch.0 {
+        let path = serde_json::to_value(op).unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            path.starts_with("/spec/template/spec/")
+                || path.starts_with("/spec/template/metadata/annotations"),
+            "the patch touches {path}"
+        );
+    }
+}
+
 #[test]
 fn protocol_version_is_v1() {
     let host = PolicyHost::new(Cluster::default());
@@ -274,17 +290,7 @@ fn assert_patch_matches_cli(fixture_name: &str, owner: &str, settings: &Value) -
 
     let patch = patch_of(&response, original).expect("a mutation");
     assert!(!patch.0.is_empty());
-    for op in &patch.0 {
-        let path = serde_json::to_value(op).unwrap()["path"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            path.starts_with("/spec/template/spec/")
-                || path.starts_with("/spec/template/metadata/annotations"),
-            "the patch touches {path}"
-        );
-    }
+    assert_only_the_pod_template_changes(&patch);
     let mut patched = original.clone();
     json_patch::patch(&mut patched, &patch).expect("the patch applies");
     let cli = cli_inject(&owner_llsd(owner), original, options_of(settings).as_ref())
@@ -502,17 +508,7 @@ fn owner_without_providers_strips_a_wired_deployment_when_the_crd_serves_them() 
         [llsd_lookup("plain", "default"), crd_lookup()]
     );
     let patch = patch_of(&response, original).expect("a mutation");
-    for op in &patch.0 {
-        let path = serde_json::to_value(op).unwrap()["path"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            path.starts_with("/spec/template/spec/")
-                || path.starts_with("/spec/template/metadata/annotations"),
-            "the patch touches {path}"
-        );
-    }
+    assert_only_the_pod_template_changes(&patch);
     let mut patched = original.clone();
     json_patch::patch(&mut patched, &patch).expect("the patch applies");
     // the operator's own Deployment again, as the CLI gives it

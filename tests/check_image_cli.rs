@@ -225,14 +225,21 @@ fn archives_under_wasmtime() {
     check_all(true);
 }
 
-/// An OCI layout directory: the archive unpacked.
-#[test]
-fn layout_directories() {
+/// A temporary directory holding `layout/`, the good image as an OCI
+/// layout directory (the archive unpacked).
+fn good_layout() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
     std::fs::create_dir(&layout).unwrap();
     let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
     tar::Archive::new(bytes.as_slice()).unpack(&layout).unwrap();
+    (dir, layout)
+}
+
+/// An OCI layout directory: the archive unpacked.
+#[test]
+fn layout_directories() {
+    let (dir, layout) = good_layout();
     let run = run_cli(
         false,
         dir.path(),
@@ -256,11 +263,7 @@ fn layout_directories() {
 /// 1 GiB and was then called missing.
 #[test]
 fn layout_files_that_are_links_or_fifos_are_named_as_such() {
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
-    std::fs::create_dir(&layout).unwrap();
-    let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
-    tar::Archive::new(bytes.as_slice()).unpack(&layout).unwrap();
+    let (dir, layout) = good_layout();
     std::fs::remove_file(layout.join("index.json")).unwrap();
     let fifo = Command::new("mkfifo")
         .arg(layout.join("index.json"))

@@ -28,13 +28,18 @@ pub fn check_links(tree: &Tree) -> Vec<Finding> {
                 "is not a regular file or directory (a FIFO, a device, or a hard link to something outside the image); the install step reads regular files only",
                 FIX,
             )),
+            Kind::File(_) if path == KEEP_DATA_UNDER => Some(Finding::error(
+                path,
+                "is a file; the install step reads the directory /lls-provider",
+                "COPY the provider's lls-provider-spec.yaml and packages/ to the directory /lls-provider/",
+            )),
             Kind::File(_) | Kind::Dir => None,
         })
         .collect()
 }
 
 /// Whether `/lls-provider` is there but is no directory (then nothing under
-/// it can be checked).
+/// it can be checked, and [`check_links`] names what it is).
 pub fn provider_dir_is_not_a_dir(tree: &Tree) -> bool {
     tree.get(KEEP_DATA_UNDER)
         .is_some_and(|entry| !matches!(entry.kind, Kind::Dir))

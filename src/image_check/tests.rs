@@ -183,6 +183,19 @@ fn links_in_the_provider_tree_are_named_as_links() {
         errors(&report),
         [("/lls-provider".to_string(), "is a symbolic link to /opt/provider; the install step follows no link in /lls-provider".to_string())]
     );
+    // /lls-provider a file: one finding, never a valid image
+    let mut tree = good_tree();
+    tree.remove_all("/lls-provider");
+    tree.insert("/lls-provider", Entry::file("x", 0o644, 0, 0));
+    let report = check_tree("img", &tree, None);
+    assert!(!report.valid);
+    assert_eq!(
+        errors(&report),
+        [(
+            "/lls-provider".to_string(),
+            "is a file; the install step reads the directory /lls-provider".to_string()
+        )]
+    );
     // the spec a link inside the image, and a loop
     let mut tree = good_tree();
     tree.insert("/etc/spec.yaml", Entry::file(SPEC, 0o644, 0, 0));

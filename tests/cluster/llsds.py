@@ -3,6 +3,8 @@ settings (registry.example.com/llama-providers, pinned by digest)."""
 
 import copy
 
+# The pod-template annotation of a wired Deployment (src/inject/names.rs).
+HASH = "llsd-providers.llamastack.io/providers-hash"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 REGISTRY = "registry.example.com/llama-providers"
 

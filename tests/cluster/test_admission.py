@@ -8,10 +8,9 @@ import time
 import pytest
 
 from kube import differences, webhook_answers
-from llsds import TWO_PROVIDERS, llsd, provider
+from llsds import HASH, TWO_PROVIDERS, llsd, provider
 from llsd_operator import reconcile, render_deployment
 
-HASH = "llsd-providers.llamastack.io/providers-hash"
 INJECT_WEBHOOK = "clusterwide-llsd-providers-inject.kubewarden.admission"
 WIRED_WEBHOOK = "clusterwide-llsd-providers-inject-wired.kubewarden.admission"
 

@@ -4,9 +4,8 @@ what happens when an operator upgrade re-installs the CRD without it."""
 import json
 
 from llsd_operator import reconcile
-from llsds import TWO_PROVIDERS, llsd, provider
+from llsds import HASH, TWO_PROVIDERS, llsd, provider
 
-HASH = "llsd-providers.llamastack.io/providers-hash"
 
 
 def test_strict_field_validation_names_an_unknown_field(cluster, kube):

@@ -9,9 +9,8 @@ import pytest
 
 from kube import webhook_answers
 from llsd_operator import reconcile
-from llsds import TWO_PROVIDERS, llsd
+from llsds import HASH, TWO_PROVIDERS, llsd
 
-HASH = "llsd-providers.llamastack.io/providers-hash"
 
 
 @pytest.fixture

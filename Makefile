@@ -39,7 +39,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: install all help demo check ts-types test test-cluster bench-cluster test-e2e bench fuzz policy test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: install all help demo check ts-types test test-cluster bench-cluster test-e2e bench fuzz policy.wasm test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -130,22 +130,22 @@ demo: build wasm setup-wasmtime
 ## lint: formatting, clippy for every host and target, and the API docs (missing docs too): warnings are errors
 lint: setup-rust
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
-	$(CARGO) clippy --locked --features web --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
-	$(CARGO) clippy --locked --features web-image-check --no-default-features --target wasm32-unknown-unknown --lib -- -D warnings
-	$(CARGO) clippy --locked --lib --tests --features policy -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --locked -p llsd-providers-web --target wasm32-unknown-unknown --lib -- -D warnings
+	$(CARGO) clippy --locked -p llsd-providers-web --no-default-features --features image-check --target wasm32-unknown-unknown --lib -- -D warnings
+	$(CARGO) clippy --locked -p llsd-providers-policy --target wasm32-wasip1 --lib -- -D warnings
 	cd tests/policy-host && $(CARGO) fmt -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --lib --features policy,web,web-image-check
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --workspace --lib
 
-## check: the fast loop: format, clippy and the core tests (a few minutes on a warm machine)
+## check: the fast loop: format, clippy and the tests of every crate (a few minutes on a warm machine)
 check: setup-rust
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
-	$(CARGO) test --locked
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --locked --workspace
 
 ## ts-types: regenerate playground/src/core-types.d.ts from the Rust request and response types
 ts-types:
-	UPDATE_TS_TYPES=1 $(CARGO) test --locked --features web --lib web::typescript
+	UPDATE_TS_TYPES=1 $(CARGO) test --locked -p llsd-providers-web --lib typescript
 
 ## test: everything CI runs, each layer timed (table at the end, also in target/test-layers.txt)
 test: setup
@@ -153,10 +153,10 @@ test: setup
 	$(LAYER) lint $(MAKE) --no-print-directory lint
 	$(LAYER) wasm $(MAKE) --no-print-directory wasm
 	$(LAYER) core LLSD_TEST_ALL=1 PYTHON=$(abspath $(VPY)) $(CARGO) test --locked
-	$(LAYER) web-host $(CARGO) test --locked --features web --lib web::
+	$(LAYER) web-host $(CARGO) test --locked -p llsd-providers-web
 	$(LAYER) python-oracles $(VPY) -m pytest -q tests/python
 	$(LAYER) policy $(MAKE) --no-print-directory test-policy
-	$(LAYER) kubewarden $(MAKE) --no-print-directory test-kwctl
+	$(LAYER) kubewarden $(MAKE) --no-print-directory e2e-tests
 	$(LAYER) cluster LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-cluster
 	$(LAYER) e2e LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
@@ -164,7 +164,7 @@ test: setup
 
 ## test-cluster: etcd, kube-apiserver, kube-controller-manager and Kubewarden's policy-server on loopback (../shared/tools): the operator's reconciles through the documented policies, RBAC and CRD patch (tests/cluster; skipped without the tools unless LLSD_TEST_ALL=1)
 test-cluster: setup-python
-	@if $(KW_DIR)/find-kwctl.sh >/dev/null 2>&1; then $(MAKE) --no-print-directory kubewarden-manifests; fi
+	@if scripts/find-kwctl.sh >/dev/null 2>&1; then $(MAKE) --no-print-directory kubewarden-manifests; fi
 	$(CARGO) build --locked
 	$(VPY) -m pytest -q tests/cluster
 
@@ -216,34 +216,23 @@ test-playground: playground setup-chromium
 perf-playground: playground setup-chromium
 	cd playground && node perf.mjs
 
-POLICY_BUILD := target/wasm32-wasip1/policy/llsd_providers.wasm
-# wasm-opt from the `binaryen` npm package the playground pins, so every
-# machine runs the same optimizer (it runs on Node.js: about 40 s).
-WASM_OPT := playground/node_modules/.bin/wasm-opt
-# The features rustc enables for wasm32-wasip1; binaryen must accept them.
-WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue
+POLICY_BUILD := target/wasm32-wasip1/policy/llsd_providers_policy.wasm
 
-## policy: the Kubewarden policy module policy.wasm (speed-tuned profile, then wasm-opt -O3)
-policy: setup-rust playground/node_modules/.package-lock.json
-	$(CARGO) build --locked --lib --target wasm32-wasip1 --no-default-features --features policy --profile policy
-	@if [ policy.wasm -nt $(POLICY_BUILD) ]; then \
-	  echo "policy.wasm is up to date"; \
-	else \
-	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(POLICY_BUILD) -o policy.wasm.tmp && mv policy.wasm.tmp policy.wasm; \
-	  echo "policy.wasm: optimized with $$($(WASM_OPT) --version)"; \
-	fi
+## policy.wasm: the Kubewarden policy module (crates/policy, speed-tuned profile), as Kubewarden's own Rust policies build it
+policy.wasm: setup-rust
+	$(CARGO) build --locked -p llsd-providers-policy --target wasm32-wasip1 --profile policy
+	@cmp -s $(POLICY_BUILD) policy.wasm || cp $(POLICY_BUILD) policy.wasm
 	@echo "policy.wasm: $$(wc -c < policy.wasm) bytes, $$(gzip -9 -c policy.wasm | wc -c) gzipped"
 
 ## test-policy: the policy's native tests, the built module in a waPC host, and the request generator
 ## (the host crate compiles wasmtime, unoptimized: about 4 minutes the first time)
-test-policy: policy
-	$(CARGO) test --locked --lib --features policy policy::
+test-policy: policy.wasm
+	$(CARGO) test --locked -p llsd-providers-policy
 	$(CARGO) build --locked
 	cd tests/policy-host && $(CARGO) test --locked
 
 ## bench-policy: evaluation time in the waPC host vs native, and module size
-bench-policy: policy
+bench-policy: policy.wasm
 	cd tests/policy-host && $(CARGO) bench --locked --bench policy
 
 ## bench: merge benchmarks side by side (native, wasmtime, Python reference) -> docs/benchmarks.md figures
@@ -263,7 +252,7 @@ crd:
 include mk/kubewarden.mk
 include mk/images.mk
 
-## clean: remove build outputs (target/, policy.wasm, the playground build)
+## clean: remove build outputs (target/, the venvs)
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) $(E2E_VENV)

@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const crate = join(here, '..');
+// The browser host crate (crates/web).
+const crate = join(here, '..', 'crates', 'web');
 const args = new Set(process.argv.slice(2));
 
 function run(command, commandArgs, options = {}) {
@@ -38,13 +39,13 @@ const WASM_FEATURES = [
   '--enable-call-indirect-overlong',
 ];
 
-// The core (feature `web`, loaded with the page) and check-image (feature
-// `web-image-check`, pkg/image-check/, fetched by the page when the first
-// archive is dropped: its tar/zip/inflate and PEP 508 code would double the
-// core's size). Same profile and optimizer for both.
+// The page module (feature `page`, loaded with the page) and check-image
+// (feature `image-check`, pkg/image-check/, fetched by the page when the
+// first archive is dropped: its tar/zip/inflate and PEP 508 code would
+// double the page module's size). Same profile and optimizer for both.
 const MODULES = [
-  { feature: 'web', outDir: join(here, 'pkg'), outName: 'llsd_providers' },
-  { feature: 'web-image-check', outDir: join(here, 'pkg', 'image-check'), outName: 'image_check' },
+  { feature: 'page', outDir: join(here, 'pkg'), outName: 'llsd_providers' },
+  { feature: 'image-check', outDir: join(here, 'pkg', 'image-check'), outName: 'image_check' },
 ];
 
 if (!args.has('--skip-wasm')) {

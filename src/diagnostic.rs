@@ -5,7 +5,7 @@ use std::fmt;
 
 /// A 1-based line and column in the input text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Location {
     /// 1-based line.
     pub line: usize,
@@ -50,7 +50,7 @@ impl fmt::Display for Location {
 /// How serious a finding is; serialized as `error` or `warning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum Severity {
     /// The input is invalid: validation fails and hosts refuse it.
     Error,
@@ -61,7 +61,7 @@ pub enum Severity {
 
 /// One finding about an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// Error or warning; printed as the `ERROR` or `WARNING` label.
     pub severity: Severity,
@@ -70,7 +70,7 @@ pub struct Diagnostic {
     pub path: String,
     /// Where in the text, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub location: Option<Location>,
     /// What is wrong.
     pub problem: String,
@@ -198,10 +198,10 @@ impl Serialize for Input {
 
 /// A diagnostic and the input it points into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct InputDiagnostic {
     /// The input (`llsd`, `spec:{providerId}`, …).
-    #[cfg_attr(test, ts(type = "string"))]
+    #[cfg_attr(feature = "typescript", ts(type = "string"))]
     pub source: Input,
     /// What is wrong there.
     #[serde(flatten)]

@@ -22,24 +22,21 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod contract;
 pub mod crd;
 pub mod diagnostic;
 pub mod extra_providers;
 pub mod image_check;
 pub mod inject;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod install;
 pub mod llsd;
 pub mod locate;
 pub mod merge;
+pub mod operation;
 pub mod pipeline;
-#[cfg(feature = "policy")]
-pub mod policy;
 pub mod provider_package;
 pub mod status;
 pub mod validate;
-#[cfg(any(feature = "web", feature = "web-image-check"))]
-pub mod web;
 pub mod wheel;
 pub mod yaml_input;
 

@@ -15,10 +15,6 @@ pub const API_VERSION: &str = "llamastack.io/v1alpha1";
 /// `kind` of an LLSD; `validate` picks the LLSD rules by it.
 pub const KIND: &str = "LlamaStackDistribution";
 
-/// Longest providerId: `install-provider-` (17 characters) + id must fit the
-/// 63-character container name limit.
-pub const MAX_PROVIDER_ID_LEN: usize = 46;
-
 /// Most providers one section may list. The CRD's CEL uniqueness rule needs
 /// a bound to fit the API server's cost budget; real deployments list a few.
 pub const MAX_PROVIDERS_PER_SECTION: usize = 16;
@@ -138,7 +134,7 @@ pub struct Distribution {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerSpec {
     /// Name of the server container in the Deployment; the injection looks for
-    /// this container, [`crate::inject::names::DEFAULT_SERVER_CONTAINER`] when unset.
+    /// this container, [`crate::contract::DEFAULT_SERVER_CONTAINER`] when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Port the server listens on (the operator's field; not used here).
@@ -256,7 +252,7 @@ pub struct ExternalProviderRef {
     /// Unique id of this provider across all sections; becomes the run.yaml provider_id
     /// and names the init container install-provider-{providerId}.
     #[schemars(
-        length(min = 1, max = 46),
+        length(min = 1, max = crate::contract::MAX_PROVIDER_ID_LEN),
         regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     )]
     pub provider_id: String,
@@ -323,7 +319,7 @@ pub struct LlsdStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(description = "Install state of one external provider.")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ExternalProviderStatus {
     /// The provider's `providerId` (the list-map key).
     pub provider_id: String,
@@ -339,7 +335,7 @@ pub struct ExternalProviderStatus {
     /// When the phase last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub last_transition_time: Option<String>,
 }
 
@@ -352,17 +348,12 @@ pub struct ExternalProviderStatus {
 // into a `oneOf`, which Kubernetes' structural schemas do not allow.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum ProviderPhase {
     Pending,
     Installing,
     Ready,
     Failed,
-}
-
-/// Name of the init container installing `provider_id`.
-pub fn install_container_name(provider_id: &str) -> String {
-    format!("install-provider-{provider_id}")
 }
 
 #[cfg(test)]
@@ -454,11 +445,5 @@ spec:
     fn repeated_ids_name_the_first_user_and_each_repeat() {
         assert_eq!(repeated_ids(["a", "b", "a", "c", "a"]), [(0, 2), (0, 4)]);
         assert!(repeated_ids(["a", "b"]).is_empty());
-    }
-
-    #[test]
-    fn install_container_name_fits_for_longest_id() {
-        let id = "a".repeat(MAX_PROVIDER_ID_LEN);
-        assert_eq!(install_container_name(&id).len(), 63);
     }
 }

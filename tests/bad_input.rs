@@ -133,7 +133,7 @@ fn unknown_kinds_are_refused() {
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/tests/data/hostile/{name}",
-        env!("CARGO_MANIFEST_DIR")
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
     ))
     .unwrap()
 }

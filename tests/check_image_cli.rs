@@ -11,15 +11,8 @@ use common::{Prerequisite, Run, have, run_cli};
 use std::path::Path;
 use std::process::Command;
 
-/// The core's test builders (wheels, trees, OCI archives), shared; they
-/// name the tree module as `super::tree`.
-#[path = "../src/image_check/testing.rs"]
-#[allow(dead_code)]
-mod testing;
-use llsd_providers::image_check::tree;
-
+use llsd_providers::image_check::testing::{SPEC, archive, good_tree, gzip, layer, wheel};
 use llsd_providers::image_check::{Entry, Tree};
-use testing::{SPEC, archive, good_tree, gzip, layer, wheel};
 
 const MAIN: &str = "/lls-provider/packages/acme_provider-1.0.0-py3-none-any.whl";
 const HELPER: &str = "/lls-provider/packages/helper-2.0-py3-none-any.whl";

@@ -15,13 +15,13 @@ fn validate(args: &[&str]) -> Output {
     binary()
         .arg("validate")
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .expect("run llsd-providers")
 }
 
 fn examples(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
         .expect("examples dir")
         .map(|entry| entry.expect("entry").path())
@@ -38,7 +38,7 @@ fn check_golden(example: &Path, stdout: &str) {
         .to_string_lossy()
         .replace('/', "__")
         .replace(".yaml", ".txt");
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let golden = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .join("tests/golden/validate")
         .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -110,7 +110,7 @@ fn invalid_extra_providers_fail_with_exact_messages() {
 fn the_merge_output_validates() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("extra-providers.yaml");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
         .args(["merge", "--metadata-dir"])
         .arg(root.join("examples/merge/metadata"))
@@ -201,11 +201,13 @@ fn json_output_is_machine_readable() {
 #[test]
 fn stdin_and_multi_document_input() {
     let llsd = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/llsd/single-provider.yaml"),
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .join("examples/llsd/single-provider.yaml"),
     )
     .unwrap();
     let spec = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-spec/custom-vllm.yaml"),
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .join("examples/provider-spec/custom-vllm.yaml"),
     )
     .unwrap();
     let input = format!("{llsd}---\n{spec}");

@@ -2,7 +2,7 @@
 
 #[test]
 fn checked_in_crd_patch_is_up_to_date() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .join("config/crd/external-providers-patch.yaml");
     let checked_in =
         std::fs::read_to_string(&path).expect("config/crd/external-providers-patch.yaml");

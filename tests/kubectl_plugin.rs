@@ -15,7 +15,7 @@ const OLD_RS: &str = "llamastack-with-userconfig-7c4b2a1d9";
 const SELECTOR: &str = "app=llama-stack,app.kubernetes.io/instance=llamastack-with-userconfig";
 
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 fn read_json(path: &str) -> Value {

@@ -31,7 +31,7 @@ struct Metadata {
 }
 
 fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/merge-cases")
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/data/merge-cases")
 }
 
 fn cases() -> Vec<Case> {
@@ -135,7 +135,7 @@ fn run_case(case: &Case, wasm: bool) -> Outcome {
 }
 
 fn check_golden(case: &Case, outcome: &Outcome) {
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let golden = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .join("tests/golden/merge")
         .join(&case.name);
     let mut expected: BTreeMap<String, Vec<u8>> = outcome.files.clone();

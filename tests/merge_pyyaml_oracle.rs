@@ -15,7 +15,7 @@ mod common;
 use common::{bases, python};
 
 fn oracle() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/merge_oracle.py")
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/python/merge_oracle.py")
 }
 
 fn to_provider(v: &Value) -> ExternalProvider {
@@ -114,7 +114,10 @@ fn rendered_documents_load_as_their_json() {
     let plan = Command::new(python())
         .arg(oracle())
         .arg("plan")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/traps/comments.yaml"))
+        .arg(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+                .join("tests/data/traps/comments.yaml"),
+        )
         .output()
         .unwrap();
     let sets: Vec<Vec<Value>> = serde_json::from_slice(&plan.stdout).unwrap();
@@ -143,7 +146,7 @@ print("ok")
     let mut child = Command::new(python())
         .arg("-c")
         .arg(script)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python"))
+        .arg(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/python"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

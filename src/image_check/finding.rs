@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// One finding about a provider image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Finding {
     /// Error (the image breaks the contract) or warning (worth checking).
     pub severity: Severity,
@@ -16,11 +16,11 @@ pub struct Finding {
     pub path: String,
     /// The field of the spec file, for spec validation findings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub field: Option<String>,
     /// Line and column in the spec file, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub location: Option<Location>,
     /// What is wrong.
     pub message: String,
@@ -65,7 +65,7 @@ impl Finding {
 
 /// The result of checking one image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ImageReport {
     /// The image as the caller named it (a file or directory name).
     pub image: String,
@@ -73,7 +73,7 @@ pub struct ImageReport {
     pub valid: bool,
     /// The Python the tags and markers were checked against (`3.12`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub python: Option<String>,
     /// Every finding, errors and warnings, in check order.
     pub findings: Vec<Finding>,

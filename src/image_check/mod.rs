@@ -60,6 +60,7 @@ pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -
     }
 }
 
-pub(crate) mod testing;
+#[doc(hidden)]
+pub mod testing;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
 //! Test builders: wheels (zip), a good provider tree, OCI archives (tar).
-#![cfg(test)]
+#![cfg(any(test, feature = "testing"))]
 
 use super::tree::{Entry, Kind, Tree};
 use sha2::{Digest, Sha256};

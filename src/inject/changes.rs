@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// What happened to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum ChangeOp {
     /// In the injected Deployment only.
     Added,
@@ -24,7 +24,7 @@ pub enum ChangeOp {
 /// What kind of item changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum ChangeKind {
     /// An init container, by name.
     InitContainer,
@@ -47,7 +47,7 @@ pub type ChangeSummary = BTreeMap<String, usize>;
 
 /// One difference between the input and the injected Deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Change {
     /// What happened.
     pub op: ChangeOp,

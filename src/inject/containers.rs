@@ -5,10 +5,10 @@
 //! mounted as image volumes.
 
 use super::json::{self, Object};
-use super::names::*;
 use super::options::{InjectOptions, InstallMode};
+use crate::contract::*;
 use crate::diagnostic::Diagnostic;
-use crate::llsd::{ExternalProviderRef, ListedProvider, install_container_name};
+use crate::llsd::{ExternalProviderRef, ListedProvider};
 use crate::pipeline::CrdConfigRef;
 use k8s_openapi::api::core::v1::{
     Capabilities, EmptyDirVolumeSource, EnvVar, ImageVolumeSource, ResourceRequirements,
@@ -186,7 +186,7 @@ fn init_container(
 /// the constant copy script, which puts its `/lls-provider` tree on the
 /// shared volume; every per-provider value is an environment variable.
 pub fn copy_container(provider: &ExternalProviderRef, options: &InjectOptions) -> InitContainer {
-    let name = install_container_name(&provider.provider_id);
+    let name = install_container(&provider.provider_id);
     InitContainer {
         env: vec![
             env("PROVIDER_ID", &provider.provider_id),

@@ -9,7 +9,6 @@ mod changes;
 mod containers;
 mod hash;
 mod json;
-pub mod names;
 mod options;
 mod server;
 mod size;
@@ -25,9 +24,9 @@ pub use options::{
 };
 pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
 
+use crate::contract::*;
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::llsd::LlamaStackDistribution;
-use names::*;
 use serde_json::Value;
 
 /// Why a Deployment could not be wired: every problem with the input it is

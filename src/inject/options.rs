@@ -102,19 +102,72 @@ impl InjectOptions {
         })
     }
 
-    /// Reads options from a document: types first (a mismatch names its
-    /// field), then values ([`InjectOptions::check`]); every problem at once.
+    /// Reads options from a document, every problem at once: a field of the
+    /// wrong type or an unknown one names itself, and the well-typed fields
+    /// are then value-checked together ([`InjectOptions::check`]).
     pub fn read(value: &serde_json::Value) -> Result<InjectOptions, Vec<Diagnostic>> {
-        if let Some(removed) = Self::removed_field(value) {
-            return Err(vec![removed]);
-        }
-        let options: InjectOptions = crate::yaml_input::typed(Self::TYPES)(value)?;
-        let problems = options.check();
+        let (options, problems) = Self::read_fields(value, &[], "an injection option")?;
         if problems.is_empty() {
             Ok(options)
         } else {
             Err(problems)
         }
+    }
+
+    /// The options among the fields of `value` (a mapping), with every
+    /// problem: `host_fields` are the host's own keys beside the options
+    /// (the policy's settings), skipped here; any other unknown key is
+    /// reported as not being `what`, with the closest known name. An empty
+    /// value (`mergeImage:`, JSON `null`) means the default. `Err` only when
+    /// `value` is not a mapping.
+    pub fn read_fields(
+        value: &serde_json::Value,
+        host_fields: &[&str],
+        what: &str,
+    ) -> Result<(InjectOptions, Vec<Diagnostic>), Vec<Diagnostic>> {
+        use serde_json::{Map, Value};
+        let map = match value {
+            Value::Null => return Ok((InjectOptions::default(), Vec::new())),
+            Value::Object(map) => map,
+            other => {
+                return Err(vec![Diagnostic::error(
+                    "",
+                    format!(
+                        "must be a mapping, found {}",
+                        crate::validate::type_name(other)
+                    ),
+                    "write the options as `key: value` pairs (docs/external-providers.md), or omit them for the defaults",
+                )]);
+            }
+        };
+        let mut problems: Vec<Diagnostic> = Self::removed_field(value).into_iter().collect();
+        let option_names = Self::field_names();
+        // Each option alone first, so that every type error is reported; the
+        // well-typed ones are then value-checked together.
+        let mut typed = Map::new();
+        for (key, field) in map {
+            if field.is_null()
+                || key == REMOVED_MERGE_COMMAND
+                || host_fields.contains(&key.as_str())
+            {
+                continue;
+            }
+            if !option_names.iter().any(|name| name == key) {
+                problems.push(unknown_field(key, host_fields, what));
+                continue;
+            }
+            let single = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
+            match serde_path_to_error::deserialize::<_, InjectOptions>(single) {
+                Ok(_) => {
+                    typed.insert(key.clone(), field.clone());
+                }
+                Err(err) => problems.push(crate::yaml_input::type_mismatch(&err, Self::TYPES)),
+            }
+        }
+        let options =
+            serde_json::from_value::<InjectOptions>(Value::Object(typed)).unwrap_or_default();
+        problems.extend(options.check());
+        Ok((options, problems))
     }
 
     /// The error for a field that options no longer have, when `value` (the
@@ -187,6 +240,20 @@ impl InjectOptions {
         }
         problems
     }
+}
+
+/// A key that is neither an option nor one of the host's own fields.
+fn unknown_field(key: &str, host_fields: &[&str], what: &str) -> Diagnostic {
+    let known: Vec<&str> = InjectOptions::field_names()
+        .iter()
+        .map(String::as_str)
+        .chain(host_fields.iter().copied())
+        .collect();
+    let fix = match crate::validate::closest(key, &known) {
+        Some(name) => format!("did you mean `{name}`? Known: {}", known.join(", ")),
+        None => format!("remove it; known: {}", known.join(", ")),
+    };
+    Diagnostic::error(key, format!("'{key}' is not {what}"), fix)
 }
 
 /// A Kubernetes resource quantity: a decimal number with an optional
@@ -288,6 +355,37 @@ mod tests {
                 .iter()
                 .any(|name| name == "mergeCommand")
         );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = InjectOptions::read(&serde_json::json!({
+            "mergeImg": "x",
+            "runAsUser": "root",
+            "sharedVolumeSizeLimit": "2GB",
+            "installMode": null
+        }))
+        .unwrap_err();
+        let paths: Vec<&str> = err.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["mergeImg", "runAsUser", "sharedVolumeSizeLimit"]);
+        assert_eq!(err[0].problem, "'mergeImg' is not an injection option");
+        assert!(
+            err[0].fix.starts_with("did you mean `mergeImage`?"),
+            "{}",
+            err[0].fix
+        );
+    }
+
+    #[test]
+    fn host_fields_are_left_to_the_host() {
+        let (options, problems) = InjectOptions::read_fields(
+            &serde_json::json!({"requireDigest": true, "runAsUser": 2000}),
+            &["requireDigest"],
+            "a setting",
+        )
+        .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(options.run_as_user, 2000);
     }
 
     #[test]

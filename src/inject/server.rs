@@ -3,7 +3,7 @@
 //! PYTHONPATH, the shared volume read-only).
 
 use super::json::{self, Object};
-use super::names::*;
+use crate::contract::*;
 use crate::diagnostic::Diagnostic;
 use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
 use serde_json::Value;

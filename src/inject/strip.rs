@@ -2,8 +2,8 @@
 //! and an LLSD change replaces the old wiring instead of adding to it.
 
 use super::json::{self, Object};
-use super::names::*;
 use super::server::unwire;
+use crate::contract::*;
 use crate::diagnostic::Diagnostic;
 
 fn is_injected_init_container(name: &str) -> bool {

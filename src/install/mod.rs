@@ -4,14 +4,12 @@
 //! The core (wheel names and metadata, PEP 508 requirements with markers and
 //! extras, the resolution and its verification, the messages) is pure: its
 //! inputs are metadata, the server's distributions, a marker environment and
-//! the supported wheel tags. [`unpack`] writes a chosen wheel into the
-//! packages directory the way `pip install --no-deps --target` does.
-//!
-//! Native only: the WASI module, the policy and the playground do not link it.
+//! the supported wheel tags. Writing a chosen wheel into the packages
+//! directory (what `pip install --no-deps --target` does) is the CLI's
+//! (`crates/cli/src/unpack.rs`).
 
 pub mod report;
 pub mod resolve;
-pub mod unpack;
 pub use crate::wheel;
 
 pub use report::{Context, Failure, Origin, Refusal, Rendered, Shadow};

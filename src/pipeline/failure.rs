@@ -2,6 +2,7 @@
 //! formats docs/architecture.md fixes ("Error formats"; tests compare
 //! against them), and pointed into the inputs they are about.
 
+use crate::contract::install_container;
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic, Location};
 use serde::Serialize;
 use std::fmt;
@@ -102,7 +103,7 @@ pub enum MergeFailure {
 /// names, and the documented message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FailureSummary {
     /// `apiMismatch`, `duplicateId`, `missingSpec`, `missingProvider`,
     /// `unlistedProvider`, `invalidProviderFile` or `invalidBase`.
@@ -283,8 +284,9 @@ impl fmt::Display for MergeFailure {
                 f,
                 "ERROR: Missing metadata for provider '{provider_id}'\n\n\
                  {missing} does not exist.\n\n\
-                 Resolution: Check that the init container install-provider-{provider_id} ran and \
-                 completed; it writes this file. The merge lists providers in the order given by --providers."
+                 Resolution: Check that the init container {} ran and \
+                 completed; it writes this file. The merge lists providers in the order given by --providers.",
+                install_container(provider_id)
             ),
             MergeFailure::UnlistedProvider { directory, listed } => write!(
                 f,
@@ -311,8 +313,9 @@ impl fmt::Display for MergeFailure {
                 if *which == ProviderFile::CrdConfig {
                     write!(
                         f,
-                        "\nResolution: crd-config.yaml is written by the init container install-provider-{provider_id} \
-                         from the LLSD entry; re-create the pod, and fix the entry if the error names one of its fields."
+                        "\nResolution: crd-config.yaml is written by the init container {} \
+                         from the LLSD entry; re-create the pod, and fix the entry if the error names one of its fields.",
+                        install_container(provider_id)
                     )
                 } else {
                     write!(

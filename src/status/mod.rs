@@ -13,11 +13,9 @@ pub use patch::status_patch;
 pub use pod::{PodView, check_pod, read_pod};
 pub use render::render_table;
 
-use crate::inject::names::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
+use crate::contract::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
 use crate::inject::providers_hash;
-use crate::llsd::{
-    ExternalProviderStatus, LlamaStackDistribution, ProviderPhase, install_container_name,
-};
+use crate::llsd::{ExternalProviderStatus, LlamaStackDistribution, ProviderPhase};
 use crate::pipeline::{CrdConfig, MergeResult, parse_termination_message};
 use pod::ContainerStatus;
 use serde::Serialize;
@@ -30,7 +28,7 @@ pub const CONDITION_TYPE: &str = "ExternalProvidersReady";
 
 /// `ExternalProvidersReady`, as the operator would set it on the LLSD.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Condition {
     /// Always [`CONDITION_TYPE`].
     #[serde(rename = "type")]
@@ -48,7 +46,7 @@ pub struct Condition {
 /// The state of `merge-config`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct MergeStatus {
     /// The `merge-config` container's image (empty when the pod spec names none).
     pub image: String,
@@ -59,26 +57,26 @@ pub struct MergeStatus {
     pub message: String,
     /// When the current state began (RFC 3339), when the pod says.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub last_transition_time: Option<String>,
 }
 
 /// Everything `llsd-providers status` reports about one pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct StatusReport {
     /// The pod's name (`<unnamed pod>` when it has none).
     pub pod: String,
     /// Why this pod does not show the LLSD's current provider list, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub stale: Option<String>,
     /// One entry per provider: in CRD order with the LLSD, else in init-container order.
     pub external_providers: Vec<ExternalProviderStatus>,
     /// The `merge-config` init container's state; `None` when the pod has none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub merge_config: Option<MergeStatus>,
     /// Restarts per injected init container.
     pub restarts: BTreeMap<String, i32>,
@@ -87,7 +85,7 @@ pub struct StatusReport {
     /// What the install-and-merge step reported in its termination message
     /// (docs/architecture.md, "Termination message"), when it has reported.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(skip))]
+    #[cfg_attr(feature = "typescript", ts(skip))]
     pub merge_result: Option<MergeResult>,
 }
 
@@ -146,7 +144,7 @@ fn providers(pod: PodView, llsd: Option<&LlamaStackDistribution>) -> Vec<Provide
 /// `install-provider-{id}` when the pod has one (initContainers mode),
 /// else the one install-and-merge step (imageVolume mode).
 fn working_container(provider_id: &str, order: &[&str]) -> String {
-    let own = install_container_name(provider_id);
+    let own = crate::contract::install_container(provider_id);
     if order.contains(&own.as_str()) || !order.contains(&MERGE_CONTAINER) {
         own
     } else {

@@ -2,6 +2,7 @@
 //! when the caller says the output is a terminal.
 
 use super::StatusReport;
+use crate::contract::MERGE_CONTAINER;
 use crate::diagnostic::printable;
 use crate::llsd::ProviderPhase;
 use anstyle::{AnsiColor, Style};
@@ -64,9 +65,9 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
     if let Some(merge) = &report.merge_config {
         rows.push(Row {
             provider: "-".to_string(),
-            container: "merge-config".to_string(),
+            container: MERGE_CONTAINER.to_string(),
             phase: merge.phase,
-            restarts: report.restarts.get("merge-config").copied().unwrap_or(0),
+            restarts: report.restarts.get(MERGE_CONTAINER).copied().unwrap_or(0),
             image: printable(&merge.image, false),
         });
     }
@@ -118,7 +119,7 @@ pub fn render_table(report: &StatusReport, colour: bool) -> String {
                 .merge_config
                 .iter()
                 .filter(|m| m.phase != ProviderPhase::Ready)
-                .map(|m| ("merge-config", m.message.as_str())),
+                .map(|m| (MERGE_CONTAINER, m.message.as_str())),
         )
         .collect();
     let warnings: Vec<(String, &str)> = report

@@ -2,6 +2,7 @@
 //! `initContainerStatuses`, and the messages that explain it.
 
 use super::pod::{ContainerStatus, Terminated};
+use crate::contract::MERGE_CONTAINER;
 use crate::llsd::ProviderPhase;
 use std::collections::BTreeMap;
 
@@ -259,10 +260,10 @@ impl<'a> Subject<'a> {
 
     pub fn merge(image: &'a str) -> Self {
         Subject {
-            container: "merge-config",
+            container: MERGE_CONTAINER,
             image,
-            what: format!("Init container merge-config (image {image})"),
-            pull_context: "merge-config".to_string(),
+            what: format!("Init container {MERGE_CONTAINER} (image {image})"),
+            pull_context: MERGE_CONTAINER.to_string(),
             pulled: "merge image",
             running: "Merging the external providers into the run.yaml.".to_string(),
             done: "Merged the external providers into the run.yaml the server reads.".to_string(),

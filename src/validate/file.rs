@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 /// The findings for one input file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FileReport {
     /// The file's name as the caller gave it; reports start with it.
     pub file: String,
@@ -25,7 +25,7 @@ pub struct FileReport {
 
 /// The findings for one document of a file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct DocumentSummary {
     /// 1-based position in the file.
     pub document: usize,

@@ -7,9 +7,10 @@ mod file;
 mod llsd_rules;
 mod provider_package_rules;
 pub mod rules;
+pub mod supply_chain;
 
 pub use external_providers_rules::check_external_providers;
-pub use fields::type_name;
+pub use fields::{closest, type_name};
 pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
 pub use llsd_rules::check_llsd;
 pub use provider_package_rules::check_provider_package;
@@ -34,10 +35,10 @@ fn typed<T: DeserializeOwned>(document: &Value, collector: Collector) -> Checked
     // Outside the playground, plain serde first: path tracking allocates
     // every key it passes (a third of the policy's LLSD check), and the walk
     // above has already checked the fields it knows; only a mismatch it did
-    // not cover is read again for its path. The playground's module skips
-    // the second copy of the deserializers (10 KB gzipped) and pays the
-    // tracking.
-    if !cfg!(feature = "web")
+    // not cover is read again for its path. The playground's module
+    // (feature `compact`) skips the second copy of the deserializers (10 KB
+    // gzipped) and pays the tracking.
+    if !cfg!(feature = "compact")
         && let Ok(value) = T::deserialize(document)
     {
         return Ok((value, diagnostics));

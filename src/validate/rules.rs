@@ -1,6 +1,6 @@
 //! Checks of single values: each returns the problem and the fix.
 
-use crate::llsd::{MAX_PROVIDER_ID_LEN, install_container_name};
+use crate::contract::{MAX_PROVIDER_ID_LEN, install_container};
 use oci_spec::distribution::{ParseError, Reference};
 
 // The reference grammar without the regex engine (see reference.rs).
@@ -62,7 +62,7 @@ pub fn provider_id(id: &str) -> Result<(), Problem> {
             ),
             format!(
                 "shorten it: the init container `{}` must fit Kubernetes' 63-character name limit",
-                install_container_name("<id>")
+                install_container("<id>")
             ),
         ));
     }

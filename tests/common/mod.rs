@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 fn fixtures_path() -> PathBuf {
     match std::env::var_os("LLSD_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
+        None => Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("../shared/fixtures"),
     }
 }
 
@@ -121,7 +121,7 @@ pub fn python() -> String {
 /// Fixture run.yamls (when the shared fixtures are there) and trap files, sorted.
 pub fn bases() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let traps = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/traps");
+    let traps = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/data/traps");
     for dir in [fixtures_path().join("runyamls").as_path(), traps.as_path()] {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
@@ -151,7 +151,7 @@ pub fn provider(id: &str, api: &str, config: Option<Map<String, Value>>) -> Exte
 pub fn wasm_module() -> PathBuf {
     match std::env::var_os("LLSD_WASM") {
         Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+        None => Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("target/wasm32-wasip1/release/llsd-providers.wasm"),
     }
 }

@@ -1,4 +1,4 @@
-"""The Kubewarden packaging of the policy agrees with itself: kubewarden/
+"""The Kubewarden packaging of the policy agrees with itself: policy-metadata/, artifacthub/
 (metadata.yml, the two role metadata files, the usage README,
 artifacthub-pkg.yml, artifacthub-repo.yml, questions-ui.yml), LICENSE, the
 example ClusterAdmissionPolicies, the settings example, docs/kubewarden.md and
@@ -17,13 +17,14 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-KW = ROOT / "kubewarden"
+KW = ROOT / "policy-metadata"
+AH = ROOT / "artifacthub"
 METADATA = yaml.safe_load((KW / "metadata.yml").read_text())
 ROLES = {role: yaml.safe_load((KW / "roles" / role / "metadata.yml").read_text()) for role in ["validate-llsd", "inject-deployments"]}
-PKG = yaml.safe_load((KW / "artifacthub-pkg.yml").read_text())
+PKG = yaml.safe_load((AH / "artifacthub-pkg.yml").read_text())
 PKG_README = (KW / "README.md").read_text()
 QUESTIONS = yaml.safe_load((KW / "questions-ui.yml").read_text())["questions"]
-REPO = yaml.safe_load((KW / "artifacthub-repo.yml").read_text())
+REPO = yaml.safe_load((AH / "artifacthub-repo.yml").read_text())
 DATA = ROOT / "tests/data/policy"
 DOCS = (ROOT / "docs/kubewarden.md").read_text()
 EXAMPLES = ROOT / "examples/kubewarden"
@@ -100,7 +101,7 @@ def test_artifacthub_package_matches_metadata():
     # only what kwctl scaffold artifacthub emits (make check-artifacthub diffs the whole file)
     assert "kubewarden/hostCapabilities" not in a
     assert yaml.safe_load(a["kubewarden/questions-ui"]) == {"questions": QUESTIONS}
-    assert "github.com/kubewarden/kwctl" not in (KW / "artifacthub-pkg.yml").read_text()
+    assert "github.com/kubewarden/kwctl" not in (AH / "artifacthub-pkg.yml").read_text()
     assert yaml.safe_load(a["kubewarden/rules"]) == METADATA["rules"]
     assert a["kubewarden/mutation"] == str(METADATA["mutating"]).lower()
     # (kwctl writes them sorted)
@@ -183,7 +184,7 @@ def test_settings_are_documented_everywhere():
     for key in SETTING_KEYS:
         assert re.search(rf"^#? ?{key}:", text, re.M), f"settings.yaml lacks {key}"
         assert f"`{key}`" in DOCS, f"docs/kubewarden.md lacks {key}"
-        assert f"`{key}`" in PKG_README, f"kubewarden/README.md lacks {key}"
+        assert f"`{key}`" in PKG_README, f"policy-metadata/README.md lacks {key}"
     for policy in policies().values():
         assert set(policy["spec"].get("settings", {})) <= set(SETTING_KEYS)
 

@@ -3,7 +3,7 @@
 //! natively, for LLSD validation and Deployment injection with 1 and 10
 //! providers (injection in both install modes); plus the module size.
 //!
-//!     make policy && cd tests/policy-host && cargo bench --locked --bench policy
+//!     make policy.wasm && cd tests/policy-host && cargo bench --locked --bench policy
 //!
 //! Each figure is the median (and p90) per-call **thread CPU time** over
 //! batches of 20 calls — `BENCH_ITERATIONS` (default 2000) calls after 200
@@ -164,7 +164,7 @@ fn gzip_size(path: &std::path::Path) -> Option<usize> {
 
 /// `BENCH_DUMP_DIR`: each case's AdmissionRequest as `<slug>.json` and, for
 /// the injection cases, the owner lookup as a kwctl replay session
-/// `<slug>.session.yml`, so that `kwctl bench` (kubewarden/bench.sh) runs
+/// `<slug>.session.yml`, so that `kwctl bench` (tests/kubewarden/bench.sh) runs
 /// the very same requests.
 fn dump(dir: &std::path::Path, case: &Case) {
     std::fs::create_dir_all(dir).expect("BENCH_DUMP_DIR");

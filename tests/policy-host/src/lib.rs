@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wapc::WapcHost;
 use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-pub use llsd_providers::policy::GetResourceRequest;
+pub use llsd_providers_policy::GetResourceRequest;
 
 /// The repository root (this crate lives in `tests/policy-host`).
 pub fn repo_root() -> PathBuf {
@@ -35,7 +35,7 @@ pub fn fixture(name: &str) -> Value {
 }
 
 /// The module under test: `$POLICY_WASM`, else `policy.wasm` at the
-/// repository root (what `make policy` writes).
+/// repository root (what `make policy.wasm` writes).
 pub fn policy_wasm_path() -> PathBuf {
     std::env::var_os("POLICY_WASM")
         .map(PathBuf::from)
@@ -46,7 +46,7 @@ pub fn policy_wasm() -> Vec<u8> {
     let path = policy_wasm_path();
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read {}: {e}; build it with `make policy` (or set POLICY_WASM)",
+            "cannot read {}: {e}; build it with `make policy.wasm` (or set POLICY_WASM)",
             path.display()
         )
     })
@@ -230,11 +230,11 @@ impl PolicyHost {
 /// the SDK and waPC (`error invoking host capability …: Host error: …`),
 /// cut to their first line as the guest's lookup cuts them.
 pub fn native_validate(cluster: &Cluster, payload: &[u8]) -> Vec<u8> {
-    let response = llsd_providers::policy::evaluate(payload, &|request| {
+    let response = llsd_providers_policy::evaluate(payload, &|request| {
         cluster.get(request).map_err(|e| {
             let e =
                 format!("error invoking host capability kubernetes.get_resource: Host error: {e}");
-            llsd_providers::policy::host_error_line(&e)
+            llsd_providers_policy::host_error_line(&e)
         })
     });
     serde_json::to_vec(&response).expect("serializable")

@@ -1,0 +1,421 @@
+//! The kubectl plugin (native only): `kubectl llsd-providers status|validate|inject|rollout NAME`.
+//! The binary is the plugin when it runs under the name
+//! `kubectl-llsd_providers` (`make install` links it so); `llsd-providers
+//! kubectl …` is the same. Every cluster read goes through the `kubectl` on
+//! PATH (`$KUBECTL` overrides it), so the user's kubeconfig, context and
+//! RBAC apply unchanged.
+
+use super::Outcome;
+use super::inject_cmd::{self, Source};
+use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
+use clap::{Args, Subcommand};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use llsd_providers::contract::HASH_ANNOTATION;
+use llsd_providers::diagnostic::printable;
+use llsd_providers::inject::providers_hash;
+use llsd_providers::llsd::LlamaStackDistribution;
+use llsd_providers::status::{
+    PodView, StatusReport, check_pod, diagnose, render_table, status_patch,
+};
+use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::process::Command;
+
+/// The name the binary answers to as a kubectl plugin.
+pub const PLUGIN_NAME: &str = "kubectl-llsd_providers";
+
+#[derive(Debug, Args)]
+pub struct KubectlArgs {
+    #[command(subcommand)]
+    command: PluginCommand,
+}
+
+#[derive(Debug, Args)]
+struct Target {
+    /// The LlamaStackDistribution's name.
+    #[arg(value_parser = object_name)]
+    name: String,
+    /// Its namespace (default: the kubeconfig context's).
+    #[arg(short = 'n', long, value_parser = namespace)]
+    namespace: Option<String>,
+}
+
+/// Names and namespaces are checked as Kubernetes checks them before any
+/// kubectl runs: what reaches kubectl can never read as one of its options
+/// (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
+fn object_name(value: &str) -> Result<String, String> {
+    rules::object_name(value)
+        .map(|()| value.to_string())
+        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
+}
+
+fn namespace(value: &str) -> Result<String, String> {
+    rules::namespace(value)
+        .map(|()| value.to_string())
+        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Diagnose every pod of the LLSD's Deployment, the newest first.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        /// Report format.
+        #[arg(short = 'o', long, value_enum, default_value_t = StatusFormat::Text)]
+        output: StatusFormat,
+    },
+    /// Validate the live LLSD.
+    Validate {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print the Deployment wired for the live LLSD (nothing is written).
+    Inject {
+        #[command(flatten)]
+        target: Target,
+        /// Required: the plugin never writes the Deployment (the Kubewarden policy does).
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Restart the LLSD's Deployment so that its pods get the current provider list.
+    Rollout {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// Why a kubectl call failed, as the user can act on it.
+fn kubectl_error(args: &[String], stderr: &str) -> String {
+    // what the cluster said (and label values in the selector) reach the
+    // terminal escaped, as every other text from an input does
+    let command = printable(&format!("kubectl {}", args.join(" ")), false);
+    let said = printable(stderr.trim(), true);
+    let said = said.as_str();
+    if said.contains("(Forbidden)") || said.contains("is forbidden") {
+        format!(
+            "kubectl was refused access (RBAC Forbidden) running `{command}`: {said}. Fix: ask for get/list \
+             on llamastackdistributions, deployments, replicasets and pods in the namespace (and patch on \
+             deployments for rollout); `kubectl auth can-i get llamastackdistributions -n NS` checks."
+        )
+    } else if said.contains("(NotFound)") || said.contains("not found") {
+        format!(
+            "Not found running `{command}`: {said}. Fix: check the name and the namespace (-n); \
+             `kubectl get llsd -A` lists every LlamaStackDistribution."
+        )
+    } else {
+        format!(
+            "`{command}` failed: {said}. Fix: check that kubectl reaches the cluster (kubectl cluster-info) \
+             and that the LlamaStackDistribution CRD is installed."
+        )
+    }
+}
+
+fn kubectl(args: &[String]) -> Result<Vec<u8>, String> {
+    let program = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".to_string());
+    let out = Command::new(&program).args(args).output().map_err(|err| {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "kubectl is not on PATH (looked for `{program}`). Fix: install kubectl, or set KUBECTL to its path."
+            )
+        } else {
+            format!("cannot run `{program}`: {err}")
+        }
+    })?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(kubectl_error(args, &String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// `kubectl VERB [OPTION…] -n NS -- ARG…`: every option first and `--`
+/// before the arguments, so that no argument can be read as an option.
+fn kubectl_command(target: &Target, verb: &[&str], options: &[&str], args: &[&str]) -> Vec<String> {
+    let mut command: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
+    command.extend(options.iter().map(|s| s.to_string()));
+    if let Some(ns) = &target.namespace {
+        command.push(format!("--namespace={ns}"));
+    }
+    command.push("--".to_string());
+    command.extend(args.iter().map(|s| s.to_string()));
+    command
+}
+
+/// `kubectl get -o json … -- WHAT…`, with `selector` as one
+/// `--selector=…` argument (its labels come from the cluster).
+fn get(target: &Target, what: &[&str], selector: Option<&str>) -> Result<Vec<u8>, String> {
+    let selector = selector.map(|s| format!("--selector={s}"));
+    let mut options = vec!["--output=json"];
+    options.extend(selector.as_deref());
+    kubectl(&kubectl_command(target, &["get"], &options, what))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|err| unreadable(what, err))
+}
+
+fn unreadable(what: &str, error: impl std::fmt::Display) -> String {
+    format!(
+        "kubectl printed {what} this plugin cannot read: {error}. Fix: use a kubectl matching the cluster's version."
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct List<T> {
+    items: Vec<T>,
+}
+
+fn live_llsd(target: &Target) -> Result<LlamaStackDistribution, String> {
+    let bytes = get(target, &["llamastackdistribution", &target.name], None)?;
+    let value: serde_json::Value = parse("an LLSD", &bytes)?;
+    check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
+        let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+        format!(
+            "The live LlamaStackDistribution '{}' is not valid: {}. Fix: run `kubectl llsd-providers validate {}` for every problem with its location.",
+            target.name,
+            problems.join("; "),
+            target.name
+        )
+    })
+}
+
+/// The report over every pod of the Deployment.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PluginReport {
+    llsd: String,
+    namespace: Option<String>,
+    /// The provider list's hash the LLSD asks for.
+    providers_hash: String,
+    /// Set when the newest pod runs another provider list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash_mismatch: Option<String>,
+    /// Newest first.
+    pods: Vec<StatusReport>,
+}
+
+fn revision(rs: &ReplicaSet) -> u64 {
+    rs.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+fn owner(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<&str> {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true))
+        .map(|o| o.name.as_str())
+}
+
+/// The items of `kubectl get pods -o json`, each checked as `status --pod`
+/// checks its pod.
+fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+    let pods: List<serde_json::Value> = parse("pods", bytes)?;
+    for (index, pod) in pods.items.iter().enumerate() {
+        if let Err(problems) = check_pod(pod) {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|d| {
+                    let path = format!("items[{index}].{}", d.path);
+                    format!("{}: {}", path.trim_end_matches('.'), d.problem)
+                })
+                .collect();
+            return Err(unreadable("pods", problems.join("; ")));
+        }
+    }
+    Ok(pods.items)
+}
+
+fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
+    let llsd = live_llsd(target)?;
+    let deployment: Deployment = parse(
+        "a Deployment",
+        &get(target, &["deployment", &target.name], None).map_err(|e| {
+            format!(
+                "{e} (the operator names the Deployment after the LLSD; is the operator running?)"
+            )
+        })?,
+    )?;
+    let labels = deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.match_labels.clone())
+        .unwrap_or_default();
+    let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let selector = selector.join(",");
+    let replica_sets: List<ReplicaSet> = parse(
+        "ReplicaSets",
+        &get(target, &["replicasets"], Some(&selector))?,
+    )?;
+    let ours: Vec<&ReplicaSet> = replica_sets
+        .items
+        .iter()
+        .filter(|rs| owner(&rs.metadata) == Some(target.name.as_str()))
+        .collect();
+    let current = ours
+        .iter()
+        .max_by_key(|rs| revision(rs))
+        .and_then(|rs| rs.metadata.name.clone());
+    let pods = read_pods(&get(target, &["pods"], Some(&selector))?)?;
+    let mut pods: Vec<PodView> = pods
+        .iter()
+        .map(PodView::new)
+        .filter(|p| {
+            p.controller()
+                .is_some_and(|o| ours.iter().any(|rs| rs.metadata.name.as_deref() == Some(o)))
+        })
+        .collect();
+    // Newest first: the API server writes creationTimestamp in UTC with
+    // whole seconds, so the text sorts as the time.
+    pods.sort_by(|a, b| {
+        b.creation_timestamp()
+            .cmp(&a.creation_timestamp())
+            .then_with(|| a.name().cmp(&b.name()))
+    });
+    let expected = providers_hash(&llsd.providers_in_crd_order());
+    let mut reports = Vec::new();
+    for pod in &pods {
+        let mut report = diagnose(pod.value(), Some(&llsd));
+        let rs = pod.controller().unwrap_or_default();
+        if report.stale.is_none() && current.as_deref().is_some_and(|c| c != rs) {
+            report.stale = Some(format!(
+                "Pod {} belongs to ReplicaSet {rs}, not to the Deployment's current ReplicaSet {}: it is being replaced. \
+                 Fix: wait for the rollout (kubectl rollout status deployment/{}) and diagnose the newest pod.",
+                report.pod,
+                current.as_deref().unwrap_or_default(),
+                target.name
+            ));
+        }
+        reports.push(report);
+    }
+    let hash_mismatch = pods.first().and_then(|newest| {
+        let has = newest.annotation(HASH_ANNOTATION).unwrap_or("none");
+        (has != expected).then(|| {
+            // the annotation and the pod's name come from the cluster
+            let has = printable(has, false);
+            format!(
+                "The newest pod {} runs provider list {has}, the LLSD asks for {expected}: the change has not reached \
+                 the pod. Fix: kubectl llsd-providers rollout {}{}",
+                printable(newest.name().unwrap_or_default(), false),
+                target.name,
+                target
+                    .namespace
+                    .as_ref()
+                    .map(|ns| format!(" -n {ns}"))
+                    .unwrap_or_default()
+            )
+        })
+    });
+    let ready = reports
+        .first()
+        .is_some_and(|r| r.condition.status == "True" && hash_mismatch.is_none());
+    let report = PluginReport {
+        llsd: target.name.clone(),
+        namespace: target.namespace.clone(),
+        providers_hash: expected,
+        hash_mismatch,
+        pods: reports,
+    };
+    let printed = match format {
+        StatusFormat::Text => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut out = format!(
+                "LlamaStackDistribution {} : {} pod(s), newest first; providers hash {}\n",
+                report.llsd,
+                report.pods.len(),
+                report.providers_hash
+            );
+            if let Some(mismatch) = &report.hash_mismatch {
+                out.push_str(&format!("PROVIDERS CHANGED: {mismatch}\n"));
+            }
+            if report.pods.is_empty() {
+                out.push_str(&format!(
+                    "No pods: the Deployment has none yet. Fix: kubectl describe deployment {}\n",
+                    report.llsd
+                ));
+            }
+            for pod in &report.pods {
+                out.push('\n');
+                out.push_str(&render_table(pod, colour));
+            }
+            Ok(out)
+        }
+        StatusFormat::StatusPatch => match report.pods.first() {
+            Some(newest) => json_text(&status_patch(newest, &llsd, &now_rfc3339()), false),
+            None => Err(format!(
+                "no pod of the Deployment {} to compute the status from. Fix: kubectl describe deployment {}",
+                report.llsd, report.llsd
+            )),
+        },
+        StatusFormat::Json => json_text(&report, true),
+        StatusFormat::Yaml => yaml_text(&report),
+    };
+    print!("{}", printed?);
+    Ok(if ready {
+        Outcome::Success
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn validate(target: &Target) -> Result<Outcome, String> {
+    let bytes = get(target, &["llamastackdistribution", &target.name], None)?;
+    let name = format!("llamastackdistribution/{}", target.name);
+    let report = validate_bytes(&name, &bytes);
+    print!("{}", report.render_text());
+    println!("{}", summary_line(std::slice::from_ref(&report)));
+    Ok(if report.valid {
+        Outcome::Success
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn inject(target: &Target, dry_run: bool) -> Result<Outcome, String> {
+    if !dry_run {
+        return Err(
+            "inject needs --dry-run: the plugin prints the wired Deployment and never writes it (the Kubewarden policy does on the next apply). Fix: kubectl llsd-providers inject NAME --dry-run".to_string(),
+        );
+    }
+    let llsd = Source {
+        name: format!("llamastackdistribution/{}", target.name),
+        bytes: get(target, &["llamastackdistribution", &target.name], None)?,
+    };
+    let deployment = Source {
+        name: format!("deployment/{}", target.name),
+        bytes: get(target, &["deployment", &target.name], None)?,
+    };
+    // what kubectl printed goes straight to the injection: no file is written
+    Ok(inject_cmd::run_on(&llsd, &deployment, None))
+}
+
+fn rollout(target: &Target) -> Result<Outcome, String> {
+    let deployment = format!("deployment/{}", target.name);
+    let out = kubectl(&kubectl_command(
+        target,
+        &["rollout", "restart"],
+        &[],
+        &[&deployment],
+    ))?;
+    print!("{}", String::from_utf8_lossy(&out));
+    Ok(Outcome::Success)
+}
+
+pub fn run(args: &KubectlArgs) -> Outcome {
+    let result = match &args.command {
+        PluginCommand::Status { target, output } => status(target, *output),
+        PluginCommand::Validate { target } => validate(target),
+        PluginCommand::Inject { target, dry_run } => inject(target, *dry_run),
+        PluginCommand::Rollout { target } => rollout(target),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("ERROR: {message}");
+        Outcome::UsageOrUnreadable
+    })
+}

@@ -1,0 +1,19 @@
+//! Each operation composed once, from the texts a user gives to the answer
+//! every host renders: the CLI, the policy, the kubectl plugin and the
+//! playground call these and nothing below them for the same job.
+//!
+//! Problems come back as data: each [`InputDiagnostic`] names the input it
+//! points into with its field path and, where the text is known, its
+//! 1-based line and column ([`InputTexts::locate`]).
+
+mod inject;
+mod llsd;
+mod merge;
+mod status;
+mod texts;
+
+pub use inject::{Injection, inject_texts};
+pub use llsd::{LlsdRead, read_llsd};
+pub use merge::{MergeTexts, Merged, StepFailure, extra_providers_text, merge_texts};
+pub use status::{StatusAnswer, status_texts};
+pub use texts::{InputTexts, tagged};

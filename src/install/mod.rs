@@ -10,6 +10,7 @@
 
 pub mod report;
 pub mod resolve;
+pub mod step;
 pub use crate::wheel;
 
 pub use report::{Context, Failure, Origin, Refusal, Rendered, Shadow};

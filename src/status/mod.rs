@@ -7,11 +7,13 @@
 mod patch;
 pub mod pod;
 mod render;
+mod rollout;
 mod state;
 
 pub use patch::status_patch;
 pub use pod::{PodView, check_pod, read_pod};
 pub use render::render_table;
+pub use rollout::{DistributionStatus, Rollout, distribution_status};
 
 use crate::contract::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};
 use crate::inject::providers_hash;

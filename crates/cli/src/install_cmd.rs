@@ -16,18 +16,15 @@ use super::input::{not_regular, read_regular, real_dir};
 use super::merge_cmd::{self, MergeArgs};
 use super::unpack;
 use clap::Args;
-use llsd_providers::contract::{POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
-use llsd_providers::install::wheel::{WheelName, parse_metadata, parse_requirement};
-use llsd_providers::install::{Context, Failure, Provider, ServerDist, Target, Wheel, resolve};
-use llsd_providers::pipeline::{
-    self, CRD_CONFIG_FILE, CrdConfig, MergeResult, ProviderDir, SPEC_FILE, message_budget,
+use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
+use llsd_providers::install::step::{
+    IMAGE_FILES, Step, Stop, check_metadata, crd_config_text, installed_text, read_probe,
+    read_wheel,
 };
-use llsd_providers::validate::rules;
+use llsd_providers::install::{Provider, ServerDist, Target, Wheel, resolve};
+use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
 use llsd_providers::yaml_input::MAX_INPUT_BYTES;
-use pep508_rs::pep440_rs::Version;
-use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
@@ -55,7 +52,7 @@ pub struct InstallArgs {
     #[arg(long, value_name = "PROG", default_value = "python3")]
     python: String,
     /// This step's init container name, for messages.
-    #[arg(long, env = "INIT_CONTAINER_NAME", default_value = "merge-config")]
+    #[arg(long, env = "INIT_CONTAINER_NAME", default_value = MERGE_CONTAINER)]
     init_container: String,
     /// Where the step's result goes: a summary line and a JSON line (`kubectl describe pod` shows it).
     #[arg(
@@ -89,24 +86,6 @@ pub struct InstallArgs {
     copy_base_siblings: bool,
 }
 
-/// Where a provider's image keeps its tree, for messages.
-const IN_IMAGE: &str = "/lls-provider";
-
-/// What the server's Python reports about itself (see PROBE).
-#[derive(Debug, serde::Deserialize)]
-struct Probe {
-    markers: std::collections::BTreeMap<String, String>,
-    tags: Vec<String>,
-    dists: Vec<ProbeDist>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ProbeDist {
-    name: String,
-    version: String,
-    requires: Vec<String>,
-}
-
 /// Run by the server's interpreter with -I (see the file's header).
 const PROBE: &str = include_str!("probe.py");
 
@@ -137,61 +116,19 @@ fn write_result(args: &InstallArgs, result: &MergeResult) {
     let _ = std::fs::write(&args.termination_log, message);
 }
 
-/// A failure: the full message to stderr, the summary (with the kind and
-/// the provider it names) to the termination log.
-fn fail(
-    args: &InstallArgs,
-    kind: &str,
-    provider: Option<&str>,
-    summary: &str,
-    details: &str,
-) -> Outcome {
-    eprintln!("{details}");
-    write_result(args, &MergeResult::failed(kind, provider, summary));
+/// The step stops: the whole message to stderr, the summary (with the kind
+/// and the provider it names) to the termination log.
+fn stop(args: &InstallArgs, stop: Stop) -> Outcome {
+    eprintln!("{}", stop.details);
+    write_result(args, &stop.result());
     Outcome::Problems
 }
 
-fn provider_error(args: &InstallArgs, crd: &CrdConfig, title: &str, fix: &str) -> Outcome {
-    let image = crd.image.as_deref().unwrap_or("unknown");
-    fail(
-        args,
-        "installFailed",
-        Some(&crd.provider_id),
-        &format!(
-            "{title} (provider '{}', image {image}, init container {}). Resolution: {fix}",
-            crd.provider_id, args.init_container
-        ),
-        &format!(
-            "ERROR: {title}\n\nProvider: {}\nImage: {image}\nInit Container: {}\n\nResolution: {fix}",
-            crd.provider_id, args.init_container
-        ),
-    )
+/// `problem` with the tree's paths as the image has them (`/lls-provider/…`)
+/// rather than where the step sees them.
+fn in_image(sources: &Path, crd: &CrdConfig, problem: &str) -> String {
+    problem.replace(&sources.join(&crd.provider_id).display().to_string(), "")
 }
-
-/// A provider tree holding something else than regular files and
-/// directories: `In image IMAGE: PROBLEM`, with the tree's paths as the
-/// image has them (`/lls-provider/…`) rather than where the step sees them.
-fn not_in_image_files(
-    args: &InstallArgs,
-    crd: &CrdConfig,
-    sources: &Path,
-    problem: &str,
-) -> Outcome {
-    let root = sources.join(&crd.provider_id).display().to_string();
-    provider_error(
-        args,
-        crd,
-        &format!(
-            "In image {}: {}",
-            crd.image.as_deref().unwrap_or("unknown"),
-            problem.replace(&root, "")
-        ),
-        "Put the provider's spec and wheels in the image as regular files and directories.",
-    )
-}
-
-/// What a provider tree may hold, for the refusals of anything else.
-const IMAGE_FILES: &str = "a provider image holds its spec and wheels as regular files and directories (no symbolic links, FIFOs or devices)";
 
 /// The `*.whl` files of a provider's `packages` directory, sorted; none when
 /// it is absent. The directory must be a real one and every wheel a regular
@@ -228,14 +165,10 @@ fn wheel_files(packages: &Path) -> Result<Vec<PathBuf>, String> {
 fn write_termination_message_on_panic(termination_log: PathBuf, budget: usize, container: String) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let result = MergeResult::failed(
-            "stepFailed",
-            None,
-            &format!(
-                "The install step stopped on an internal error (init container {container}): {}. Resolution: report it with the provider images; kubectl logs has the full message.",
-                llsd_providers::diagnostic::printable(&info.to_string(), false)
-            ),
-        );
+        let step = Step {
+            init_container: &container,
+        };
+        let result = step.internal_error(&info.to_string()).result();
         let _ = std::fs::write(&termination_log, result.termination_message(budget));
         previous(info);
     }));
@@ -279,131 +212,35 @@ pub fn run(args: &InstallArgs) -> Outcome {
         }
     };
 
-    // The ids become directory names under --sources and --metadata-dir:
-    // checked as the LLSD's are, where they enter (a hand-set LLSD_PROVIDERS
-    // could name `../elsewhere` or an absolute path).
-    for crd in &crds {
-        if let Err(problem) = rules::provider_id(&crd.provider_id) {
-            return fail(
-                args,
-                "stepFailed",
-                None,
-                &format!(
-                    "The provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {} (init container {}). Resolution: {}; the injection writes this list from the LLSD.",
-                    problem.problem, args.init_container, problem.fix
-                ),
-                &format!(
-                    "ERROR: the provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {}\n\nResolution: {}; the injection writes this list from the LLSD.",
-                    problem.problem, problem.fix
-                ),
-            );
-        }
+    let step = Step {
+        init_container: &args.init_container,
+    };
+    if let Err(failure) = step.check_provider_ids(&crds) {
+        return stop(args, failure);
     }
 
     // Every provider tree: its spec and its wheels with their metadata.
     let mut providers = Vec::new();
     let mut specs = Vec::new();
     for crd in &crds {
-        let tree = sources.join(&crd.provider_id).join("lls-provider");
-        let spec_path = tree.join(SPEC_FILE);
-        // Regular files and real directories only (as the merge reads its
-        // metadata directory): in imageVolume mode the tree is the image
-        // itself, and a link, FIFO or device there would be followed into the
-        // server's own files, block the step, or never end.
-        let read = real_dir(&tree, IMAGE_FILES)
-            .and_then(|_| read_regular(&spec_path, MAX_INPUT_BYTES, IMAGE_FILES));
-        let spec = match read {
-            Ok(Some(bytes)) => bytes,
-            Err(problem) => return not_in_image_files(args, crd, sources, &problem),
-            Ok(None) => {
-                return provider_error(
-                    args,
-                    crd,
-                    &format!(
-                        "Missing {IN_IMAGE}/lls-provider-spec.yaml in image {}",
-                        crd.image.as_deref().unwrap_or("unknown")
-                    ),
-                    &format!(
-                        "Build the provider image with its metadata file at {IN_IMAGE}/lls-provider-spec.yaml (see docs/external-providers.md)."
-                    ),
-                );
+        match read_tree(sources, crd, &step) {
+            Ok((provider, spec)) => {
+                providers.push(provider);
+                specs.push(spec);
             }
-        };
-        let mut wheels = Vec::new();
-        let files = match wheel_files(&tree.join("packages")) {
-            Ok(files) => files,
-            Err(problem) => return not_in_image_files(args, crd, sources, &problem),
-        };
-        if files.is_empty() {
-            return provider_error(
-                args,
-                crd,
-                &format!(
-                    "No wheels (*.whl) in {IN_IMAGE}/packages in image {}",
-                    crd.image.as_deref().unwrap_or("unknown")
-                ),
-                &format!(
-                    "Build the wheels with pip wheel and copy them to {IN_IMAGE}/packages/ in the image."
-                ),
-            );
+            Err(failure) => return stop(args, failure),
         }
-        for file in &files {
-            let file_name = file
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            let parsed = WheelName::parse(&file_name).and_then(|name| {
-                let metadata =
-                    unpack::read_metadata(file).and_then(|text| parse_metadata(&text))?;
-                name.check_metadata(&metadata)?;
-                Ok(Wheel {
-                    file: name,
-                    metadata,
-                })
-            });
-            match parsed {
-                Ok(wheel) => wheels.push(wheel),
-                Err(problem) => {
-                    return provider_error(
-                        args,
-                        crd,
-                        &format!("Cannot read wheel {file_name} in {IN_IMAGE}/packages: {problem}"),
-                        "Rebuild the wheel with pip wheel; a wheel is a zip file named name-version-python-abi-platform.whl with a .dist-info/METADATA.",
-                    );
-                }
-            }
-        }
-        providers.push(Provider {
-            id: crd.provider_id.clone(),
-            image: crd.image.clone().unwrap_or_else(|| "unknown".to_string()),
-            root: String::new(),
-            wheels,
-        });
-        specs.push(spec);
     }
 
-    // The metadata, checked as the merge checks it (same messages), before
-    // anything is installed; the main wheel comes from spec.wheelPath.
-    let dirs: Vec<ProviderDir> = crds
-        .iter()
-        .zip(&specs)
-        .map(|(crd, spec)| ProviderDir {
-            name: crd.provider_id.clone(),
-            spec: Some(spec.clone()),
-            crd_config: Some(serde_json::to_vec(crd).unwrap_or_default()),
-        })
-        .collect();
-    let ids: Vec<String> = crds.iter().map(|c| c.provider_id.clone()).collect();
-    let checked = pipeline::sources_from_dirs(&metadata_dir.display().to_string(), &ids, &dirs)
-        .and_then(|sources| pipeline::assemble(&sources).map(|_| sources));
-    match checked {
-        Ok(sources) => {
-            for (provider, source) in providers.iter_mut().zip(&sources) {
-                let path = &source.package.spec.wheel_path;
-                provider.root = path.rsplit('/').next().unwrap_or(path).to_string();
-            }
-        }
+    // The metadata, checked as the merge checks it, before anything is installed.
+    let checked = check_metadata(
+        &metadata_dir.display().to_string(),
+        &crds,
+        &specs,
+        &mut providers,
+    );
+    let checked_sources = match checked {
+        Ok(checked) => checked,
         Err(failure) => {
             eprintln!("{failure}");
             write_result(args, &MergeResult::from_failure(&failure));
@@ -413,57 +250,19 @@ pub fn run(args: &InstallArgs) -> Outcome {
             }
             return Outcome::Problems;
         }
-    }
+    };
 
     // The server's Python, once.
     let (server, target) = match probe(&args.python, target_dir) {
         Ok(found) => found,
-        Err(problem) => {
-            let title = format!(
-                "Cannot ask the server's Python ({}) for its installed packages: {problem}",
-                args.python
-            );
-            return fail(
-                args,
-                "stepFailed",
-                None,
-                &format!(
-                    "{title} (init container {}). Resolution: run the install step in the server's image, which has python3 on PATH.",
-                    args.init_container
-                ),
-                &format!(
-                    "ERROR: {title}\n\nInit Container: {}\n\nResolution: The install step runs in the server's own image and asks its python3 for the installed distributions; check that the image has python3 on PATH.",
-                    args.init_container
-                ),
-            );
-        }
+        Err(problem) => return stop(args, step.probe_failed(&args.python, &problem)),
     };
     let list = installed_list.display().to_string();
     let plan = match resolve(&server, &providers, &target) {
         Ok(plan) => plan,
         Err(refusal) => {
             let _ = std::fs::write(installed_list, installed_text(&providers, &[], &server));
-            let rendered = refusal.render(&Context {
-                providers: &providers,
-                init_container: &args.init_container,
-                installed_list: &list,
-            });
-            // The provider being installed when the resolution stopped, if one.
-            let named = match &refusal.failure {
-                Failure::Unsatisfied { provider, .. }
-                | Failure::MissingRootWheel { provider, .. }
-                | Failure::UnusableRootWheel { provider, .. } => {
-                    providers.get(*provider).map(|p| p.id.as_str())
-                }
-                Failure::Broken { .. } => None,
-            };
-            return fail(
-                args,
-                "resolutionFailed",
-                named,
-                &rendered.summary,
-                &rendered.details,
-            );
+            return stop(args, step.refused(&refusal, &providers, &list));
         }
     };
     for line in &plan.log {
@@ -477,14 +276,15 @@ pub fn run(args: &InstallArgs) -> Outcome {
     for dir in [target_dir, metadata_dir] {
         let _ = std::fs::remove_dir_all(dir);
         if let Err(err) = std::fs::create_dir_all(dir) {
-            return write_error(args, dir, &err.to_string());
+            return write_error(args, &step, dir, &err.to_string());
         }
     }
     // Which chosen wheel wrote each file: two distributions writing one file
-    // would leave whichever came last (issue #24 item 8).
+    // would leave whichever came last.
     let mut owners: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     for (index, chosen) in plan.install.iter().enumerate() {
         let provider = &providers[chosen.provider];
+        let crd = &crds[chosen.provider];
         let wheel = &provider.wheels[chosen.wheel];
         let path = sources
             .join(&provider.id)
@@ -493,11 +293,9 @@ pub fn run(args: &InstallArgs) -> Outcome {
         let written = match unpack::install_wheel(&path, target_dir) {
             Ok(written) => written,
             Err(problem) => {
-                return provider_error(
+                return stop(
                     args,
-                    &crds[chosen.provider],
-                    &format!("Cannot install wheel {}: {problem}", wheel.file.file_name),
-                    "Rebuild the wheel with pip wheel, and check that the shared volume has room (sharedVolumeSizeLimit).",
+                    step.unpack_failed(crd, &wheel.file.file_name, &problem),
                 );
             }
         };
@@ -505,18 +303,15 @@ pub fn run(args: &InstallArgs) -> Outcome {
             if let Some(&first) = owners.get(&file) {
                 let earlier = &plan.install[first];
                 let earlier_provider = &providers[earlier.provider];
-                return provider_error(
+                let earlier_wheel = &earlier_provider.wheels[earlier.wheel].file.file_name;
+                return stop(
                     args,
-                    &crds[chosen.provider],
-                    &format!(
-                        "Wheel {} overwrites {}, which wheel {} of provider '{}' (image {}) installed",
-                        wheel.file.file_name,
-                        file.display(),
-                        earlier_provider.wheels[earlier.wheel].file.file_name,
-                        earlier_provider.id,
-                        earlier_provider.image
+                    step.overwrite(
+                        crd,
+                        &wheel.file.file_name,
+                        &file.display().to_string(),
+                        (earlier_provider, earlier_wheel),
                     ),
-                    "Two distributions cannot own one file: rename the module in one of them, or ship one distribution that both providers require.",
                 );
             }
             owners.insert(file, index);
@@ -524,12 +319,13 @@ pub fn run(args: &InstallArgs) -> Outcome {
     }
     for (crd, spec) in crds.iter().zip(&specs) {
         let dir = metadata_dir.join(&crd.provider_id);
-        let crd_json = serde_json::to_string(crd).unwrap_or_default();
         let written = std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(dir.join(SPEC_FILE), spec))
-            .and_then(|()| std::fs::write(dir.join(CRD_CONFIG_FILE), format!("{crd_json}\n")));
+            .and_then(|()| {
+                std::fs::write(dir.join(pipeline::CRD_CONFIG_FILE), crd_config_text(crd))
+            });
         if let Err(err) = written {
-            return write_error(args, &dir, &err.to_string());
+            return write_error(args, &step, &dir, &err.to_string());
         }
     }
     let installed: Vec<(usize, &Wheel)> = plan
@@ -541,7 +337,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         installed_list,
         installed_text(&providers, &installed, &server),
     ) {
-        return write_error(args, installed_list, &err.to_string());
+        return write_error(args, &step, installed_list, &err.to_string());
     }
     println!(
         "Installed {} wheel(s) for {} provider(s) into {}",
@@ -550,17 +346,22 @@ pub fn run(args: &InstallArgs) -> Outcome {
         target_dir.display()
     );
 
+    // Then the merge, on the metadata checked above (held in memory: the
+    // files just written are for `status` and people, not read back).
     match (&args.output, &args.extra_providers_output, &args.log) {
         (Some(output), Some(extra), Some(log)) => {
-            let (outcome, result) = merge_cmd::run_with_result(&MergeArgs {
-                metadata_dir: metadata_dir.clone(),
-                providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
-                output: output.clone(),
-                extra_providers_output: extra.clone(),
-                log: log.clone(),
-                base: args.base.clone(),
-                copy_base_siblings: args.copy_base_siblings,
-            });
+            let (outcome, result) = merge_cmd::merge_and_write(
+                &MergeArgs {
+                    metadata_dir: metadata_dir.clone(),
+                    providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
+                    output: output.clone(),
+                    extra_providers_output: extra.clone(),
+                    log: log.clone(),
+                    base: args.base.clone(),
+                    copy_base_siblings: args.copy_base_siblings,
+                },
+                Ok(checked_sources),
+            );
             if let Some(result) = result {
                 write_result(args, &result);
             }
@@ -570,47 +371,44 @@ pub fn run(args: &InstallArgs) -> Outcome {
     }
 }
 
-fn write_error(args: &InstallArgs, path: &Path, err: &str) -> Outcome {
-    fail(
-        args,
-        "stepFailed",
-        None,
-        &format!(
-            "Cannot write the shared volume at {} (init container {}): {err}. Resolution: check the pod's fsGroup and the volume mount.",
-            path.display(),
-            args.init_container
-        ),
-        &format!(
-            "ERROR: Cannot write the shared volume at {}: {err}\n\nInit Container: {}\n\nResolution: The volume must be writable by the init container's user; keep the pod securityContext.fsGroup or run the init container as the volume's owner.",
-            path.display(),
-            args.init_container
-        ),
-    )
+/// One provider's tree: its spec and its wheels, read as regular files and
+/// real directories only (as the merge reads its metadata directory): in
+/// imageVolume mode the tree is the image itself, and a link, FIFO or
+/// device there would be followed into the server's own files, block the
+/// step, or never end.
+fn read_tree(sources: &Path, crd: &CrdConfig, step: &Step) -> Result<(Provider, Vec<u8>), Stop> {
+    let tree = sources.join(&crd.provider_id).join("lls-provider");
+    let refused = |problem: String| step.not_image_files(crd, &in_image(sources, crd, &problem));
+    let spec = real_dir(&tree, IMAGE_FILES)
+        .and_then(|_| read_regular(&tree.join(SPEC_FILE), MAX_INPUT_BYTES, IMAGE_FILES))
+        .map_err(refused)?
+        .ok_or_else(|| step.missing_spec(crd))?;
+    let files = wheel_files(&tree.join("packages")).map_err(refused)?;
+    if files.is_empty() {
+        return Err(step.no_wheels(crd));
+    }
+    let mut wheels = Vec::new();
+    for file in &files {
+        let file_name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let wheel = read_wheel(&file_name, unpack::read_metadata(file))
+            .map_err(|problem| step.unreadable_wheel(crd, &file_name, &problem))?;
+        wheels.push(wheel);
+    }
+    let provider = Provider {
+        id: crd.provider_id.clone(),
+        image: crd.image.clone().unwrap_or_else(|| "unknown".to_string()),
+        root: String::new(),
+        wheels,
+    };
+    Ok((provider, spec))
 }
 
-/// installed-packages.txt: what each provider installed, then the server's own.
-fn installed_text(
-    providers: &[Provider],
-    installed: &[(usize, &Wheel)],
-    server: &[ServerDist],
-) -> String {
-    let mut text = String::from(
-        "# Installed for the external providers (name==version  # provider: id, image):\n",
-    );
-    for (p, wheel) in installed {
-        text.push_str(&format!(
-            "{}=={}  # provider: {}, image {}\n",
-            wheel.metadata.name, wheel.metadata.version, providers[*p].id, providers[*p].image
-        ));
-    }
-    text.push_str("# In the server image (after the providers' packages on PYTHONPATH):\n");
-    for dist in server {
-        text.push_str(&format!(
-            "{}=={}  # server image\n",
-            dist.display_name, dist.version
-        ));
-    }
-    text
+fn write_error(args: &InstallArgs, step: &Step, path: &Path, err: &str) -> Outcome {
+    stop(args, step.write_failed(&path.display().to_string(), err))
 }
 
 fn probe(python: &str, exclude: &Path) -> Result<(Vec<ServerDist>, Target), String> {
@@ -626,55 +424,7 @@ fn probe(python: &str, exclude: &Path) -> Result<(Vec<ServerDist>, Target), Stri
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    let probe: Probe = serde_json::from_slice(&output.stdout)
-        .map_err(|err| format!("unexpected output: {err}"))?;
-    let m = |key: &str| probe.markers.get(key).map(String::as_str).unwrap_or("");
-    let markers = MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
-        implementation_name: m("implementation_name"),
-        implementation_version: m("implementation_version"),
-        os_name: m("os_name"),
-        platform_machine: m("platform_machine"),
-        platform_python_implementation: m("platform_python_implementation"),
-        platform_release: m("platform_release"),
-        platform_system: m("platform_system"),
-        platform_version: m("platform_version"),
-        python_full_version: m("python_full_version"),
-        python_version: m("python_version"),
-        sys_platform: m("sys_platform"),
-    })
-    .map_err(|err| format!("marker environment: {err}"))?;
-    let python_full_version = Version::from_str(m("python_full_version"))
-        .map_err(|err| format!("python version: {err}"))?;
-    let mut server = Vec::new();
-    for dist in probe.dists {
-        // A distribution whose metadata pep508 cannot read is skipped, not fatal:
-        // the server image is what it is.
-        let Ok(name) = PackageName::from_str(&dist.name) else {
-            continue;
-        };
-        let Ok(version) = Version::from_str(&dist.version) else {
-            continue;
-        };
-        let requires = dist
-            .requires
-            .iter()
-            .filter_map(|r| parse_requirement(r).ok())
-            .collect();
-        server.push(ServerDist {
-            name,
-            display_name: dist.name,
-            version,
-            requires,
-        });
-    }
-    Ok((
-        server,
-        Target {
-            markers,
-            python_full_version,
-            supported_tags: probe.tags.into_iter().collect(),
-        },
-    ))
+    read_probe(&output.stdout)
 }
 
 fn copy_binary(to: &Path) -> Outcome {

@@ -10,15 +10,10 @@ use super::inject_cmd::{self, Source};
 use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use llsd_providers::contract::HASH_ANNOTATION;
 use llsd_providers::diagnostic::printable;
-use llsd_providers::inject::providers_hash;
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::status::{
-    PodView, StatusReport, check_pod, diagnose, render_table, status_patch,
-};
+use llsd_providers::status::{Rollout, check_pod, distribution_status, status_patch};
 use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
-use serde::Serialize;
 use std::io::IsTerminal;
 use std::process::Command;
 
@@ -181,38 +176,6 @@ fn live_llsd(target: &Target) -> Result<LlamaStackDistribution, String> {
     })
 }
 
-/// The report over every pod of the Deployment.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PluginReport {
-    llsd: String,
-    namespace: Option<String>,
-    /// The provider list's hash the LLSD asks for.
-    providers_hash: String,
-    /// Set when the newest pod runs another provider list.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hash_mismatch: Option<String>,
-    /// Newest first.
-    pods: Vec<StatusReport>,
-}
-
-fn revision(rs: &ReplicaSet) -> u64 {
-    rs.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
-}
-
-fn owner(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<&str> {
-    meta.owner_references
-        .iter()
-        .flatten()
-        .find(|o| o.controller == Some(true))
-        .map(|o| o.name.as_str())
-}
-
 /// The items of `kubectl get pods -o json`, each checked as `status --pod`
 /// checks its pod.
 fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
@@ -253,98 +216,18 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         "ReplicaSets",
         &get(target, &["replicasets"], Some(&selector))?,
     )?;
-    let ours: Vec<&ReplicaSet> = replica_sets
-        .items
-        .iter()
-        .filter(|rs| owner(&rs.metadata) == Some(target.name.as_str()))
-        .collect();
-    let current = ours
-        .iter()
-        .max_by_key(|rs| revision(rs))
-        .and_then(|rs| rs.metadata.name.clone());
     let pods = read_pods(&get(target, &["pods"], Some(&selector))?)?;
-    let mut pods: Vec<PodView> = pods
-        .iter()
-        .map(PodView::new)
-        .filter(|p| {
-            p.controller()
-                .is_some_and(|o| ours.iter().any(|rs| rs.metadata.name.as_deref() == Some(o)))
-        })
-        .collect();
-    // Newest first: the API server writes creationTimestamp in UTC with
-    // whole seconds, so the text sorts as the time.
-    pods.sort_by(|a, b| {
-        b.creation_timestamp()
-            .cmp(&a.creation_timestamp())
-            .then_with(|| a.name().cmp(&b.name()))
+    let report = distribution_status(Rollout {
+        llsd: &llsd,
+        name: &target.name,
+        namespace: target.namespace.as_deref(),
+        replica_sets: &replica_sets.items,
+        pods: &pods,
     });
-    let expected = providers_hash(&llsd.providers_in_crd_order());
-    let mut reports = Vec::new();
-    for pod in &pods {
-        let mut report = diagnose(pod.value(), Some(&llsd));
-        let rs = pod.controller().unwrap_or_default();
-        if report.stale.is_none() && current.as_deref().is_some_and(|c| c != rs) {
-            report.stale = Some(format!(
-                "Pod {} belongs to ReplicaSet {rs}, not to the Deployment's current ReplicaSet {}: it is being replaced. \
-                 Fix: wait for the rollout (kubectl rollout status deployment/{}) and diagnose the newest pod.",
-                report.pod,
-                current.as_deref().unwrap_or_default(),
-                target.name
-            ));
-        }
-        reports.push(report);
-    }
-    let hash_mismatch = pods.first().and_then(|newest| {
-        let has = newest.annotation(HASH_ANNOTATION).unwrap_or("none");
-        (has != expected).then(|| {
-            // the annotation and the pod's name come from the cluster
-            let has = printable(has, false);
-            format!(
-                "The newest pod {} runs provider list {has}, the LLSD asks for {expected}: the change has not reached \
-                 the pod. Fix: kubectl llsd-providers rollout {}{}",
-                printable(newest.name().unwrap_or_default(), false),
-                target.name,
-                target
-                    .namespace
-                    .as_ref()
-                    .map(|ns| format!(" -n {ns}"))
-                    .unwrap_or_default()
-            )
-        })
-    });
-    let ready = reports
-        .first()
-        .is_some_and(|r| r.condition.status == "True" && hash_mismatch.is_none());
-    let report = PluginReport {
-        llsd: target.name.clone(),
-        namespace: target.namespace.clone(),
-        providers_hash: expected,
-        hash_mismatch,
-        pods: reports,
-    };
     let printed = match format {
         StatusFormat::Text => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let mut out = format!(
-                "LlamaStackDistribution {} : {} pod(s), newest first; providers hash {}\n",
-                report.llsd,
-                report.pods.len(),
-                report.providers_hash
-            );
-            if let Some(mismatch) = &report.hash_mismatch {
-                out.push_str(&format!("PROVIDERS CHANGED: {mismatch}\n"));
-            }
-            if report.pods.is_empty() {
-                out.push_str(&format!(
-                    "No pods: the Deployment has none yet. Fix: kubectl describe deployment {}\n",
-                    report.llsd
-                ));
-            }
-            for pod in &report.pods {
-                out.push('\n');
-                out.push_str(&render_table(pod, colour));
-            }
-            Ok(out)
+            Ok(report.render_text(colour))
         }
         StatusFormat::StatusPatch => match report.pods.first() {
             Some(newest) => json_text(&status_patch(newest, &llsd, &now_rfc3339()), false),
@@ -357,7 +240,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         StatusFormat::Yaml => yaml_text(&report),
     };
     print!("{}", printed?);
-    Ok(if ready {
+    Ok(if report.ready() {
         Outcome::Success
     } else {
         Outcome::Problems

@@ -11,7 +11,7 @@ use super::output::{check_destinations, write_all_or_nothing};
 use clap::Args;
 use llsd_providers::pipeline::{
     self, BaseConfig, CRD_CONFIG_FILE, MAX_BASE_BYTES, MergeFailure, MergeResult, ProviderDir,
-    SPEC_FILE,
+    ProviderSource, SPEC_FILE,
 };
 use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
 use std::path::{Path, PathBuf};
@@ -54,17 +54,31 @@ pub fn run(args: &MergeArgs) -> Outcome {
 
 /// Runs the merge; also gives its result for a termination message, when
 /// the merge ran (usage errors give none).
-pub(super) fn run_with_result(args: &MergeArgs) -> (Outcome, Option<MergeResult>) {
+fn run_with_result(args: &MergeArgs) -> (Outcome, Option<MergeResult>) {
+    let dirs = match read_metadata_dir(&args.metadata_dir) {
+        Ok(dirs) => dirs,
+        Err(message) => return (usage_error(&message), None),
+    };
+    let root = args.metadata_dir.display().to_string();
+    merge_and_write(
+        args,
+        pipeline::sources_from_dirs(&root, &args.providers, &dirs),
+    )
+}
+
+/// The merge on the providers' checked metadata (read from the metadata
+/// directory, or held in memory by the install step): reads the base,
+/// merges, writes every output or none.
+pub(super) fn merge_and_write(
+    args: &MergeArgs,
+    sources: Result<Vec<ProviderSource>, MergeFailure>,
+) -> (Outcome, Option<MergeResult>) {
     // Every destination is checked before anything is read or written.
     if let Err(message) =
         check_destinations(&[&args.output, &args.extra_providers_output, &args.log])
     {
         return (usage_error(&message), None);
     }
-    let dirs = match read_metadata_dir(&args.metadata_dir) {
-        Ok(dirs) => dirs,
-        Err(message) => return (usage_error(&message), None),
-    };
     let base_text = match &args.base {
         None => None,
         Some(path) => match read_bounded(path, MAX_BASE_BYTES) {
@@ -73,9 +87,8 @@ pub(super) fn run_with_result(args: &MergeArgs) -> (Outcome, Option<MergeResult>
         },
     };
     let base_name = args.base.as_ref().map(|p| p.display().to_string());
-    let root = args.metadata_dir.display().to_string();
     let mut merged_providers = Vec::new();
-    let result = pipeline::sources_from_dirs(&root, &args.providers, &dirs)
+    let result = sources
         .and_then(|sources| pipeline::assemble(&sources))
         .and_then(|providers| {
             merged_providers = providers.clone();

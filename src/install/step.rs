@@ -1,0 +1,382 @@
+//! The install step's decisions, as data: what a provider tree must hold,
+//! the wheels read from it, the metadata checked as the merge checks it,
+//! the server's answer to the probe, what to write, and every way the step
+//! stops — the summary for the termination message and the full text for
+//! the log, worded once. The CLI (`crates/cli/src/install_cmd.rs`) reads the
+//! trees, runs the probe, unpacks and writes: it executes what this says.
+
+use super::report::{Context, Failure, Refusal};
+use super::resolve::{Provider, ServerDist, Target, Wheel};
+use crate::pipeline::{
+    self, CrdConfig, MergeFailure, MergeResult, ProviderDir, ProviderSource, sources_from_dirs,
+};
+use crate::wheel::{WheelName, parse_metadata, parse_requirement};
+use pep508_rs::pep440_rs::Version;
+use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
+use std::str::FromStr;
+
+/// Where a provider's image keeps its tree, for messages.
+pub const IN_IMAGE: &str = "/lls-provider";
+
+/// What a provider tree may hold, for the refusals of anything else.
+pub const IMAGE_FILES: &str = "a provider image holds its spec and wheels as regular files and directories (no symbolic links, FIFOs or devices)";
+
+/// Why the step stops: one line for the termination message, the whole
+/// text for stderr, and the kind and provider `status` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    /// `installFailed`, `resolutionFailed` or `stepFailed`.
+    pub kind: &'static str,
+    /// The provider it names, if one.
+    pub provider: Option<String>,
+    /// One line, for the termination message.
+    pub summary: String,
+    /// From `ERROR: …` to `Resolution: …`, for stderr.
+    pub details: String,
+}
+
+impl Stop {
+    /// The step's result for the termination message.
+    pub fn result(&self) -> MergeResult {
+        MergeResult::failed(self.kind, self.provider.as_deref(), &self.summary)
+    }
+}
+
+/// The step's own name, for every message (`merge-config` in a pod).
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    /// This init container's name.
+    pub init_container: &'a str,
+}
+
+fn image_of(crd: &CrdConfig) -> &str {
+    crd.image.as_deref().unwrap_or("unknown")
+}
+
+impl Step<'_> {
+    /// A problem with one provider's image.
+    pub fn provider_error(&self, crd: &CrdConfig, title: &str, fix: &str) -> Stop {
+        let (id, image, container) = (&crd.provider_id, image_of(crd), self.init_container);
+        Stop {
+            kind: "installFailed",
+            provider: Some(id.clone()),
+            summary: format!(
+                "{title} (provider '{id}', image {image}, init container {container}). Resolution: {fix}"
+            ),
+            details: format!(
+                "ERROR: {title}\n\nProvider: {id}\nImage: {image}\nInit Container: {container}\n\nResolution: {fix}"
+            ),
+        }
+    }
+
+    /// A step-wide failure (`stepFailed`).
+    fn step_failed(&self, summary: String, details: String) -> Stop {
+        Stop {
+            kind: "stepFailed",
+            provider: None,
+            summary,
+            details,
+        }
+    }
+
+    /// A providerId of the provider list that is not one (a hand-set
+    /// `LLSD_PROVIDERS` could name `../elsewhere`): the ids become
+    /// directory names, so they are checked where they enter.
+    pub fn check_provider_ids(&self, crds: &[CrdConfig]) -> Result<(), Stop> {
+        for crd in crds {
+            if let Err(problem) = crate::validate::rules::provider_id(&crd.provider_id) {
+                return Err(self.step_failed(
+                    format!(
+                        "The provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {} (init container {}). Resolution: {}; the injection writes this list from the LLSD.",
+                        problem.problem, self.init_container, problem.fix
+                    ),
+                    format!(
+                        "ERROR: the provider list (--providers-json or LLSD_PROVIDERS) has an invalid providerId: {}\n\nResolution: {}; the injection writes this list from the LLSD.",
+                        problem.problem, problem.fix
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A provider tree holding something else than regular files and
+    /// directories: `problem` names the paths as the image has them
+    /// (`/lls-provider/…`).
+    pub fn not_image_files(&self, crd: &CrdConfig, problem: &str) -> Stop {
+        self.provider_error(
+            crd,
+            &format!("In image {}: {problem}", image_of(crd)),
+            "Put the provider's spec and wheels in the image as regular files and directories.",
+        )
+    }
+
+    /// The tree has no lls-provider-spec.yaml.
+    pub fn missing_spec(&self, crd: &CrdConfig) -> Stop {
+        self.provider_error(
+            crd,
+            &format!(
+                "Missing {IN_IMAGE}/lls-provider-spec.yaml in image {}",
+                image_of(crd)
+            ),
+            &format!(
+                "Build the provider image with its metadata file at {IN_IMAGE}/lls-provider-spec.yaml (see docs/external-providers.md)."
+            ),
+        )
+    }
+
+    /// The tree has no wheels.
+    pub fn no_wheels(&self, crd: &CrdConfig) -> Stop {
+        self.provider_error(
+            crd,
+            &format!(
+                "No wheels (*.whl) in {IN_IMAGE}/packages in image {}",
+                image_of(crd)
+            ),
+            &format!(
+                "Build the wheels with pip wheel and copy them to {IN_IMAGE}/packages/ in the image."
+            ),
+        )
+    }
+
+    /// A wheel whose name or METADATA cannot be read.
+    pub fn unreadable_wheel(&self, crd: &CrdConfig, file_name: &str, problem: &str) -> Stop {
+        self.provider_error(
+            crd,
+            &format!("Cannot read wheel {file_name} in {IN_IMAGE}/packages: {problem}"),
+            "Rebuild the wheel with pip wheel; a wheel is a zip file named name-version-python-abi-platform.whl with a .dist-info/METADATA.",
+        )
+    }
+
+    /// A wheel that could not be unpacked.
+    pub fn unpack_failed(&self, crd: &CrdConfig, file_name: &str, problem: &str) -> Stop {
+        self.provider_error(
+            crd,
+            &format!("Cannot install wheel {file_name}: {problem}"),
+            "Rebuild the wheel with pip wheel, and check that the shared volume has room (sharedVolumeSizeLimit).",
+        )
+    }
+
+    /// A wheel writing a file another chosen wheel wrote.
+    pub fn overwrite(
+        &self,
+        crd: &CrdConfig,
+        file_name: &str,
+        path: &str,
+        earlier: (&Provider, &str),
+    ) -> Stop {
+        let (provider, earlier_wheel) = earlier;
+        self.provider_error(
+            crd,
+            &format!(
+                "Wheel {file_name} overwrites {path}, which wheel {earlier_wheel} of provider '{}' (image {}) installed",
+                provider.id, provider.image
+            ),
+            "Two distributions cannot own one file: rename the module in one of them, or ship one distribution that both providers require.",
+        )
+    }
+
+    /// The server's Python could not be asked.
+    pub fn probe_failed(&self, python: &str, problem: &str) -> Stop {
+        let title = format!(
+            "Cannot ask the server's Python ({python}) for its installed packages: {problem}"
+        );
+        self.step_failed(
+            format!(
+                "{title} (init container {}). Resolution: run the install step in the server's image, which has python3 on PATH.",
+                self.init_container
+            ),
+            format!(
+                "ERROR: {title}\n\nInit Container: {}\n\nResolution: The install step runs in the server's own image and asks its python3 for the installed distributions; check that the image has python3 on PATH.",
+                self.init_container
+            ),
+        )
+    }
+
+    /// The shared volume could not be written.
+    pub fn write_failed(&self, path: &str, err: &str) -> Stop {
+        self.step_failed(
+            format!(
+                "Cannot write the shared volume at {path} (init container {}): {err}. Resolution: check the pod's fsGroup and the volume mount.",
+                self.init_container
+            ),
+            format!(
+                "ERROR: Cannot write the shared volume at {path}: {err}\n\nInit Container: {}\n\nResolution: The volume must be writable by the init container's user; keep the pod securityContext.fsGroup or run the init container as the volume's owner.",
+                self.init_container
+            ),
+        )
+    }
+
+    /// The resolution refused: the message documented in
+    /// docs/troubleshooting.md, naming the provider being installed.
+    pub fn refused(&self, refusal: &Refusal, providers: &[Provider], installed_list: &str) -> Stop {
+        let rendered = refusal.render(&Context {
+            providers,
+            init_container: self.init_container,
+            installed_list,
+        });
+        let provider = match &refusal.failure {
+            Failure::Unsatisfied { provider, .. }
+            | Failure::MissingRootWheel { provider, .. }
+            | Failure::UnusableRootWheel { provider, .. } => {
+                providers.get(*provider).map(|p| p.id.clone())
+            }
+            Failure::Broken { .. } => None,
+        };
+        Stop {
+            kind: "resolutionFailed",
+            provider,
+            summary: rendered.summary,
+            details: rendered.details,
+        }
+    }
+
+    /// The install step stopped on a panic: the last line of defence.
+    pub fn internal_error(&self, panic: &str) -> Stop {
+        let summary = format!(
+            "The install step stopped on an internal error (init container {}): {}. Resolution: report it with the provider images; kubectl logs has the full message.",
+            self.init_container,
+            crate::diagnostic::printable(panic, false)
+        );
+        self.step_failed(summary.clone(), summary)
+    }
+}
+
+/// One wheel of a provider tree: its file name and its METADATA text as the
+/// host read it (or why it could not).
+pub fn read_wheel(file_name: &str, metadata: Result<String, String>) -> Result<Wheel, String> {
+    let name = WheelName::parse(file_name)?;
+    let metadata = parse_metadata(&metadata?)?;
+    name.check_metadata(&metadata)?;
+    Ok(Wheel {
+        file: name,
+        metadata,
+    })
+}
+
+/// The providers' metadata checked as the merge checks it (same messages),
+/// before anything is installed: the sources the merge then runs on, and
+/// each provider's main wheel (from `spec.wheelPath`) set as its root.
+pub fn check_metadata(
+    metadata_dir: &str,
+    crds: &[CrdConfig],
+    specs: &[Vec<u8>],
+    providers: &mut [Provider],
+) -> Result<Vec<ProviderSource>, MergeFailure> {
+    let dirs: Vec<ProviderDir> = crds
+        .iter()
+        .zip(specs)
+        .map(|(crd, spec)| ProviderDir {
+            name: crd.provider_id.clone(),
+            spec: Some(spec.clone()),
+            crd_config: Some(crd_config_text(crd).into_bytes()),
+        })
+        .collect();
+    let ids: Vec<String> = crds.iter().map(|c| c.provider_id.clone()).collect();
+    let sources = sources_from_dirs(metadata_dir, &ids, &dirs)?;
+    pipeline::assemble(&sources)?;
+    for (provider, source) in providers.iter_mut().zip(&sources) {
+        let path = &source.package.spec.wheel_path;
+        provider.root = path.rsplit('/').next().unwrap_or(path).to_string();
+    }
+    Ok(sources)
+}
+
+/// crd-config.yaml as the step writes it (JSON is YAML), newline-terminated.
+pub fn crd_config_text(crd: &CrdConfig) -> String {
+    format!("{}\n", serde_json::to_string(crd).unwrap_or_default())
+}
+
+/// installed-packages.txt: what each provider installed, then the server's own.
+pub fn installed_text(
+    providers: &[Provider],
+    installed: &[(usize, &Wheel)],
+    server: &[ServerDist],
+) -> String {
+    let mut text = String::from(
+        "# Installed for the external providers (name==version  # provider: id, image):\n",
+    );
+    for (p, wheel) in installed {
+        text.push_str(&format!(
+            "{}=={}  # provider: {}, image {}\n",
+            wheel.metadata.name, wheel.metadata.version, providers[*p].id, providers[*p].image
+        ));
+    }
+    text.push_str("# In the server image (after the providers' packages on PYTHONPATH):\n");
+    for dist in server {
+        text.push_str(&format!(
+            "{}=={}  # server image\n",
+            dist.display_name, dist.version
+        ));
+    }
+    text
+}
+
+/// What the server's Python reports about itself (`probe.py`'s output).
+#[derive(Debug, serde::Deserialize)]
+struct Probe {
+    markers: std::collections::BTreeMap<String, String>,
+    tags: Vec<String>,
+    dists: Vec<ProbeDist>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ProbeDist {
+    name: String,
+    version: String,
+    requires: Vec<String>,
+}
+
+/// Reads the probe's JSON answer: the server's distributions and the
+/// target (marker environment, Python version, supported wheel tags).
+pub fn read_probe(stdout: &[u8]) -> Result<(Vec<ServerDist>, Target), String> {
+    let probe: Probe =
+        serde_json::from_slice(stdout).map_err(|err| format!("unexpected output: {err}"))?;
+    let m = |key: &str| probe.markers.get(key).map(String::as_str).unwrap_or("");
+    let markers = MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: m("implementation_name"),
+        implementation_version: m("implementation_version"),
+        os_name: m("os_name"),
+        platform_machine: m("platform_machine"),
+        platform_python_implementation: m("platform_python_implementation"),
+        platform_release: m("platform_release"),
+        platform_system: m("platform_system"),
+        platform_version: m("platform_version"),
+        python_full_version: m("python_full_version"),
+        python_version: m("python_version"),
+        sys_platform: m("sys_platform"),
+    })
+    .map_err(|err| format!("marker environment: {err}"))?;
+    let python_full_version = Version::from_str(m("python_full_version"))
+        .map_err(|err| format!("python version: {err}"))?;
+    let mut server = Vec::new();
+    for dist in probe.dists {
+        // A distribution whose metadata pep508 cannot read is skipped, not fatal:
+        // the server image is what it is.
+        let Ok(name) = PackageName::from_str(&dist.name) else {
+            continue;
+        };
+        let Ok(version) = Version::from_str(&dist.version) else {
+            continue;
+        };
+        let requires = dist
+            .requires
+            .iter()
+            .filter_map(|r| parse_requirement(r).ok())
+            .collect();
+        server.push(ServerDist {
+            name,
+            display_name: dist.name,
+            version,
+            requires,
+        });
+    }
+    Ok((
+        server,
+        Target {
+            markers,
+            python_full_version,
+            supported_tags: probe.tags.into_iter().collect(),
+        },
+    ))
+}

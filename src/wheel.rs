@@ -120,6 +120,42 @@ pub fn dist_info_dir<'a>(members: impl IntoIterator<Item = &'a str>) -> Result<&
     }
 }
 
+/// The largest `METADATA` read from a wheel (real ones are a few kilobytes;
+/// the description is the bulk).
+pub const MAX_METADATA_BYTES: u64 = 4 << 20;
+
+/// A wheel's `NAME.dist-info/METADATA`: its member name and text — the one
+/// reader of the installer and check-image. The problem names the member,
+/// not the wheel (the caller names it).
+pub fn read_metadata<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Result<(String, String), String> {
+    use std::io::Read;
+    let member = zip
+        .file_names()
+        .find(|f| {
+            f.strip_suffix(".dist-info/METADATA")
+                .is_some_and(|dir| !dir.contains('/'))
+        })
+        .map(str::to_string)
+        .ok_or_else(|| "it has no NAME.dist-info/METADATA".to_string())?;
+    let entry = zip
+        .by_name(&member)
+        .map_err(|err| format!("{member}: {err}"))?;
+    let mut text = String::new();
+    entry
+        .take(MAX_METADATA_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|err| format!("{member}: {err}"))?;
+    if text.len() as u64 > MAX_METADATA_BYTES {
+        return Err(format!(
+            "{member}: is over {} MiB; a wheel's METADATA is a few kilobytes",
+            MAX_METADATA_BYTES >> 20
+        ));
+    }
+    Ok((member, text))
+}
+
 /// The fields of a distribution's core metadata the resolution needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoreMetadata {

@@ -7,15 +7,11 @@ use super::finding::Finding;
 use super::python::{TargetPython, platform_fits};
 use super::tree::{Kind, Tree};
 use crate::provider_package::ProviderPackage;
-use crate::wheel::{CoreMetadata, WheelName, dist_info_dir, parse_metadata};
-use std::io::{Cursor, Read};
+use crate::wheel::{CoreMetadata, WheelName, dist_info_dir, parse_metadata, read_metadata};
+use std::io::Cursor;
 
 /// Where wheels live in the image.
 pub const PACKAGES_DIR: &str = "/lls-provider/packages";
-
-/// `METADATA` is read up to this size (real ones are a few kilobytes; the
-/// description is the bulk).
-const MAX_METADATA_BYTES: u64 = 4 << 20;
 
 /// A wheel of the image, opened.
 #[derive(Debug, Clone)]
@@ -163,31 +159,13 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
         ));
         return None;
     }
-    let metadata_path = files
-        .iter()
-        .find(|f| {
-            f.strip_suffix(".dist-info/METADATA")
-                .is_some_and(|dir| !dir.contains('/'))
-        })
-        .cloned();
-    let Some(metadata_path) = metadata_path else {
-        findings.push(unreadable("it has no NAME.dist-info/METADATA".into()));
-        return None;
+    let (member, text) = match read_metadata(&mut zip) {
+        Ok(read) => read,
+        Err(err) => {
+            findings.push(unreadable(err));
+            return None;
+        }
     };
-    let mut text = String::new();
-    let read = zip
-        .by_name(&metadata_path)
-        .map_err(|err| err.to_string())
-        .and_then(|entry| {
-            entry
-                .take(MAX_METADATA_BYTES)
-                .read_to_string(&mut text)
-                .map_err(|err| err.to_string())
-        });
-    if let Err(err) = read {
-        findings.push(unreadable(format!("{metadata_path}: {err}")));
-        return None;
-    }
     match parse_metadata(&text).and_then(|metadata| {
         name.check_metadata(&metadata)?;
         Ok(metadata)
@@ -199,7 +177,7 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
             metadata,
         }),
         Err(err) => {
-            findings.push(unreadable(format!("{metadata_path}: {err}")));
+            findings.push(unreadable(format!("{member}: {err}")));
             None
         }
     }

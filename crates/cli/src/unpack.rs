@@ -16,25 +16,13 @@ use std::path::{Component, Path, PathBuf};
 /// memory stays at one buffer whatever their size.
 pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
-/// The text of the wheel's `{name}-{version}.dist-info/METADATA`.
+/// The text of the wheel's METADATA (the core's reader, on the file).
 pub fn read_metadata(wheel: &Path) -> Result<String, String> {
     let file = std::fs::File::open(wheel)
         .map_err(|err| format!("cannot read {}: {err}", wheel.display()))?;
     let mut archive = zip::ZipArchive::new(file)
-        .map_err(|err| format!("{} is not a valid wheel (zip): {err}", wheel.display()))?;
-    let name = archive
-        .file_names()
-        .find(|n| n.split('/').count() == 2 && n.ends_with(".dist-info/METADATA"))
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} has no .dist-info/METADATA", wheel.display()))?;
-    let mut text = String::new();
-    archive
-        .by_name(&name)
-        .map_err(|err| format!("{}: {err}", wheel.display()))?
-        .take(16 * 1024 * 1024)
-        .read_to_string(&mut text)
-        .map_err(|err| format!("{}: METADATA: {err}", wheel.display()))?;
-    Ok(text)
+        .map_err(|err| format!("is not a valid wheel (zip): {err}"))?;
+    llsd_providers::wheel::read_metadata(&mut archive).map(|(_, text)| text)
 }
 
 /// Where an archive member goes under `target`; `None` for the members that

@@ -543,26 +543,27 @@ report: StatusReport, };
 
 export type Finding = { 
 /**
- * Error (the image breaks the contract) or warning (worth checking).
- */
-severity: Severity, 
-/**
  * The file in the image (`/lls-provider/packages/x.whl`), or the
  * archive itself (empty) when it cannot be read.
  */
+file: string, 
+/**
+ * Error or warning; printed as the `ERROR` or `WARNING` label.
+ */
+severity: Severity, 
+/**
+ * Field path inside the document (`spec.server.externalProviders.inference[1].providerId`);
+ * empty for problems with the document as a whole (syntax errors).
+ */
 path: string, 
 /**
- * The field of the spec file, for spec validation findings.
- */
-field?: string, 
-/**
- * Line and column in the spec file, when known.
+ * Where in the text, when known.
  */
 location?: Location, 
 /**
  * What is wrong.
  */
-message: string, 
+problem: string, 
 /**
  * How to fix it.
  */

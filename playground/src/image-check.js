@@ -22,10 +22,10 @@ function render(response) {
     const item = document.createElement('li');
     item.className = f.severity;
     const head = document.createElement('div');
-    const place = [f.path || report.image, f.field, f.location ? `(line ${f.location.line}, column ${f.location.column})` : null]
+    const place = [f.file || report.image, f.path, f.location ? `(line ${f.location.line}, column ${f.location.column})` : null]
       .filter(Boolean)
       .join(' ');
-    head.textContent = `${f.severity.toUpperCase()} ${place}: ${f.message}`;
+    head.textContent = `${f.severity.toUpperCase()} ${place}: ${f.problem}`;
     const fix = document.createElement('div');
     fix.className = 'fix';
     fix.textContent = `fix: ${f.fix}`;

@@ -1,65 +1,51 @@
 //! What check-image reports: findings as data, each naming the file in the
 //! image, what is wrong and the fix; hosts render them.
 
-use crate::diagnostic::{Location, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use serde::Serialize;
 use std::fmt::Write;
 
-/// One finding about a provider image.
+/// One finding about a provider image: a [`Diagnostic`] (its `path` the
+/// field of the spec file, for spec validation findings) in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Finding {
-    /// Error (the image breaks the contract) or warning (worth checking).
-    pub severity: Severity,
     /// The file in the image (`/lls-provider/packages/x.whl`), or the
     /// archive itself (empty) when it cannot be read.
-    pub path: String,
-    /// The field of the spec file, for spec validation findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", ts(optional))]
-    pub field: Option<String>,
-    /// Line and column in the spec file, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", ts(optional))]
-    pub location: Option<Location>,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub fix: String,
+    pub file: String,
+    /// What is wrong there and the fix.
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
 }
 
 impl Finding {
-    /// An error about `path`.
+    /// An error about `file`.
     pub fn error(
-        path: impl Into<String>,
-        message: impl Into<String>,
+        file: impl Into<String>,
+        problem: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
         Finding {
-            severity: Severity::Error,
-            path: path.into(),
-            field: None,
-            location: None,
-            message: message.into(),
-            fix: fix.into(),
+            file: file.into(),
+            diagnostic: Diagnostic::error("", problem, fix),
         }
     }
 
-    /// A warning about `path`.
+    /// A warning about `file`.
     pub fn warning(
-        path: impl Into<String>,
-        message: impl Into<String>,
+        file: impl Into<String>,
+        problem: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
         Finding {
-            severity: Severity::Warning,
-            ..Finding::error(path, message, fix)
+            file: file.into(),
+            diagnostic: Diagnostic::warning("", problem, fix),
         }
     }
 
     /// Whether it makes the image fail the check.
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.diagnostic.is_error()
     }
 }
 
@@ -94,7 +80,7 @@ impl ImageReport {
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.diagnostic.severity == severity)
             .count()
     }
 
@@ -102,27 +88,22 @@ impl ImageReport {
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         for f in &self.findings {
-            let label = match f.severity {
-                Severity::Error => "ERROR",
-                Severity::Warning => "WARNING",
-            };
-            let mut place = if f.path.is_empty() {
-                self.image.clone()
+            // Printed as a diagnostic whose place is the file (and the
+            // spec's field): the same escaping of what the archive named.
+            let file = if f.file.is_empty() {
+                &self.image
             } else {
-                f.path.clone()
+                &f.file
             };
-            if let Some(field) = &f.field {
-                if !field.is_empty() {
-                    let _ = write!(place, " {field}");
-                }
-            }
-            if let Some(location) = f.location {
-                let _ = write!(place, " ({location})");
-            }
-            let _ = writeln!(out, "{label} {place}: {}", f.message);
-            if !f.fix.is_empty() {
-                let _ = writeln!(out, "  fix: {}", f.fix);
-            }
+            let place = match f.diagnostic.path.as_str() {
+                "" => file.clone(),
+                field => format!("{file} {field}"),
+            };
+            let shown = Diagnostic {
+                path: place,
+                ..f.diagnostic.clone()
+            };
+            let _ = writeln!(out, "{shown}");
         }
         let verdict = if self.valid {
             "passes the provider image contract"
@@ -145,6 +126,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_the_archive_names_is_printed_escaped() {
+        let report = ImageReport::new(
+            "img.tar",
+            None,
+            vec![Finding::error("/lls-provider/\u{1b}[2Jx", "is odd", "")],
+        );
+        assert!(
+            report
+                .render_text()
+                .starts_with("ERROR /lls-provider/\\u{1b}[2Jx: is odd\n"),
+            "{}",
+            report.render_text()
+        );
+    }
+
+    #[test]
     fn text_names_the_file_the_problem_and_the_fix() {
         let report = ImageReport::new(
             "img.tar",
@@ -162,6 +159,7 @@ mod tests {
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["findings"][0]["severity"], "error");
-        assert!(json["findings"][0].get("field").is_none());
+        assert_eq!(json["findings"][0]["file"], "/lls-provider/x");
+        assert_eq!(json["findings"][0]["problem"], "is missing");
     }
 }

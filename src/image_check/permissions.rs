@@ -80,7 +80,7 @@ mod tests {
         t.insert("/lls-provider/secret", Entry::file("x", 0o600, 0, 0));
         t.insert("/lls-provider/mine", Entry::file("x", 0o640, 1001, 0));
         let findings = check_permissions(&t);
-        let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        let paths: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
         assert_eq!(
             paths,
             [
@@ -90,7 +90,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            findings[2].message,
+            findings[2].diagnostic.problem,
             "has mode 0600 and is owned by 0:0, so a non-root UID that does not own it (the install step runs as an arbitrary UID, such as 1001) cannot read it"
         );
     }

@@ -80,20 +80,16 @@ pub fn check_spec(tree: &Tree) -> (Option<ProviderPackage>, Vec<Finding>) {
             ),
             "put the provider's ProviderPackage (kind: ProviderPackage) in the spec file",
         );
-        finding.field = Some("kind".into());
-        finding.location = locations.find(first.number, "kind");
+        finding.diagnostic.path = "kind".into();
+        finding.diagnostic.location = locations.find(first.number, "kind");
         findings.push(finding);
     }
     (package, findings)
 }
 
-fn from_diagnostic(d: crate::diagnostic::Diagnostic) -> Finding {
+fn from_diagnostic(diagnostic: crate::diagnostic::Diagnostic) -> Finding {
     Finding {
-        severity: d.severity,
-        path: SPEC_PATH.to_string(),
-        field: Some(d.path),
-        location: d.location,
-        message: d.problem,
-        fix: d.fix,
+        file: SPEC_PATH.to_string(),
+        diagnostic,
     }
 }

@@ -17,7 +17,7 @@ fn errors(report: &ImageReport) -> Vec<(String, String)> {
         .findings
         .iter()
         .filter(|f| f.is_error())
-        .map(|f| (f.path.clone(), f.message.clone()))
+        .map(|f| (f.file.clone(), f.diagnostic.problem.clone()))
         .collect()
 }
 
@@ -32,9 +32,9 @@ fn a_good_image_passes_with_the_server_requirement_noted() {
         report.render_text()
     );
     let warning = &report.findings[0];
-    assert_eq!(warning.path, MAIN);
+    assert_eq!(warning.file, MAIN);
     assert_eq!(
-        warning.message,
+        warning.diagnostic.problem,
         "requires llama-stack>=0.2, which no wheel in the image provides: the server image must have it"
     );
     assert!(check_tree("img", &good_tree(), None).valid);
@@ -54,7 +54,7 @@ fn a_missing_spec_is_reported_with_where_to_copy_it() {
     let report = check_tree("img", &tree, None);
     assert!(
         report.findings[0]
-            .fix
+            .diagnostic.fix
             .contains("no /lls-provider directory")
     );
 }
@@ -66,9 +66,9 @@ fn spec_violations_carry_field_and_line() {
     tree.insert(SPEC_FILE, Entry::file(bad, 0o644, 0, 0));
     let report = check_tree("img", &tree, None);
     let f = &report.findings[0];
-    assert_eq!(f.path, SPEC_FILE);
-    assert_eq!(f.field.as_deref(), Some("spec.api"));
-    assert_eq!(f.location.map(|l| l.line), Some(7));
+    assert_eq!(f.file, SPEC_FILE);
+    assert_eq!(Some(f.diagnostic.path.as_str()), Some("spec.api"));
+    assert_eq!(f.diagnostic.location.map(|l| l.line), Some(7));
     let text = report.render_text();
     assert!(
         text.starts_with(
@@ -98,7 +98,7 @@ fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
     );
     assert!(
         report.findings[0]
-            .fix
+            .diagnostic.fix
             .contains("the wheels shipped: packages/helper-2.0-py3-none-any.whl")
     );
     let mut tree = good_tree();
@@ -285,5 +285,5 @@ fn archives_are_read_and_checked() {
     assert!(report.valid, "{}", report.render_text());
     let report = check_archive("img.tar", b"not a tar at all", None);
     assert!(!report.valid);
-    assert_eq!(report.findings[0].path, "");
+    assert_eq!(report.findings[0].file, "");
 }

@@ -82,14 +82,14 @@ fn broken_archives_are_one_finding_each() {
     };
     let err = read_layout(&read("oci-layout")).unwrap_err();
     assert_eq!(
-        err.message,
+        err.diagnostic.problem,
         "is not an OCI image: it has no oci-layout file"
     );
     let err = read_layout(&read("index.json")).unwrap_err();
-    assert_eq!(err.message, "is not an OCI image: it has no index.json");
+    assert_eq!(err.diagnostic.problem, "is not an OCI image: it has no index.json");
     let biggest = files.iter().max_by_key(|(_, d)| d.len()).unwrap().0.clone();
     let err = read_layout(&read(&biggest)).unwrap_err();
-    assert_eq!(err.message, format!("blob {biggest} is missing"));
+    assert_eq!(err.diagnostic.problem, format!("blob {biggest} is missing"));
     let corrupt = {
         let files = files.clone();
         let biggest = biggest.clone();
@@ -105,9 +105,9 @@ fn broken_archives_are_one_finding_each() {
     };
     let err = read_layout(&corrupt).unwrap_err();
     assert!(
-        err.message.contains("does not match its digest"),
+        err.diagnostic.problem.contains("does not match its digest"),
         "{}",
-        err.message
+        err.diagnostic.problem
     );
     let err = apply_layer(
         &mut Tree::default(),
@@ -116,7 +116,7 @@ fn broken_archives_are_one_finding_each() {
         &mut 10,
     )
     .unwrap_err();
-    assert!(err.message.contains("zstd"));
+    assert!(err.diagnostic.problem.contains("zstd"));
 }
 
 #[test]
@@ -126,9 +126,9 @@ fn a_gzip_bomb_stops_at_the_budget() {
     let mut budget = 50_000;
     let err = apply_layer(&mut Tree::default(), &blob, "sha256:x", &mut budget).unwrap_err();
     assert!(
-        err.message.contains("unpacks to more than"),
+        err.diagnostic.problem.contains("unpacks to more than"),
         "{}",
-        err.message
+        err.diagnostic.problem
     );
 }
 
@@ -170,9 +170,9 @@ fn hard_links_count_against_the_budget() {
     let mut budget = 50_000;
     let err = apply_layer(&mut Tree::default(), &blob, "sha256:x", &mut budget).unwrap_err();
     assert!(
-        err.message.contains("unpacks to more than"),
+        err.diagnostic.problem.contains("unpacks to more than"),
         "{}",
-        err.message
+        err.diagnostic.problem
     );
 }
 

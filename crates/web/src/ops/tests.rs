@@ -351,7 +351,7 @@ fn check_image_reports_findings_and_refuses_a_bad_python() {
     let response = serde_json::to_value(check_image(&bytes, "{}").unwrap()).unwrap();
     assert_eq!(response["ok"], false);
     assert_eq!(
-        response["report"]["findings"][0]["path"],
+        response["report"]["findings"][0]["file"],
         "/lls-provider/lls-provider-spec.yaml"
     );
     let failed =

@@ -3,6 +3,22 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 
+/// The field path of `key` under `path` (the one path join):
+/// `spec.server` + `userConfig` → `spec.server.userConfig`; the empty path
+/// is the document.
+pub fn field(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The path of item `i` of the list at `path`: `…inference` + 1 → `…inference[1]`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
 /// A 1-based line and column in the input text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -279,6 +295,12 @@ impl fmt::Display for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_compose() {
+        assert_eq!(field("", "spec"), "spec");
+        assert_eq!(index(&field("spec", "items"), 2), "spec.items[2]");
+    }
 
     #[test]
     fn text_output_escapes_terminal_controls() {

@@ -81,7 +81,7 @@ impl Locations {
             None => String::new(),
             Some(Frame::Ignored) => return None,
             Some(Frame::Sequence { path, next }) => {
-                let item = format!("{path}[{next}]");
+                let item = crate::diagnostic::index(path, *next);
                 *next += 1;
                 item
             }
@@ -92,11 +92,7 @@ impl Locations {
                     return None;
                 }
                 Some((name, at)) => {
-                    let field = if path.is_empty() {
-                        name
-                    } else {
-                        format!("{path}.{name}")
-                    };
+                    let field = crate::diagnostic::field(path, &name);
                     self.positions
                         .entry((document, field.clone()))
                         .or_insert(at);

@@ -54,7 +54,8 @@ fn a_missing_spec_is_reported_with_where_to_copy_it() {
     let report = check_tree("img", &tree, None);
     assert!(
         report.findings[0]
-            .diagnostic.fix
+            .diagnostic
+            .fix
             .contains("no /lls-provider directory")
     );
 }
@@ -98,7 +99,8 @@ fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
     );
     assert!(
         report.findings[0]
-            .diagnostic.fix
+            .diagnostic
+            .fix
             .contains("the wheels shipped: packages/helper-2.0-py3-none-any.whl")
     );
     let mut tree = good_tree();

@@ -214,11 +214,7 @@ fn fields(out: &mut Vec<Change>, path: &str, before: Option<&Value>, after: Opti
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let keys = b.keys().chain(a.keys().filter(|k| !b.contains_key(*k)));
             for key in keys {
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
+                let child = crate::diagnostic::field(path, key);
                 fields(out, &child, b.get(key), a.get(key));
             }
         }

@@ -6,7 +6,8 @@
 //! names its path and what it holds instead.
 
 use crate::diagnostic::Diagnostic;
-use crate::validate::fields::{field, index, type_name};
+use crate::diagnostic::{field, index};
+use crate::validate::type_name;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

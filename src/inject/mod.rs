@@ -83,7 +83,7 @@ fn required<'a>(
 ) -> Result<&'a mut json::Object, Diagnostic> {
     json::child_mut(parent, at, key)?.ok_or_else(|| {
         Diagnostic::error(
-            crate::validate::fields::field(at, key),
+            crate::diagnostic::field(at, key),
             "is missing",
             NOT_RENDERED,
         )

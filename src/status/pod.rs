@@ -163,13 +163,7 @@ pub fn read_pod(pod: &Value) -> Result<Value, Vec<Diagnostic>> {
 }
 
 fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>) {
-    let join = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
+    let join = |key: &str| crate::diagnostic::field(path, key);
     match (shape, value) {
         (_, Value::Null) | (Str, Value::String(_)) | (Bool, Value::Bool(_)) => {}
         (Exactly(wanted), Value::String(s)) => {
@@ -193,7 +187,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>)
         }
         (List(item), Value::Array(items)) => {
             for (index, value) in items.iter().enumerate() {
-                check(value, item, &format!("{path}[{index}]"), errors);
+                check(value, item, &crate::diagnostic::index(path, index), errors);
             }
         }
         (Object(_, fields), Value::Object(map)) => {

@@ -2,9 +2,10 @@
 //! header, `providers` keyed by run.yaml API keys, and each entry exactly as
 //! run.yaml has it (docs/forward-compatibility.md).
 
-use super::fields::{Collector, field, index, type_name};
+use super::fields::{Collector, type_name};
 use super::rules;
 use super::{Checked, typed};
+use crate::diagnostic::{field, index};
 use crate::extra_providers::{API_VERSION, ExternalProviders, KIND};
 use crate::llsd::earlier_use;
 use serde_json::Value;

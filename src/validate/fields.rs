@@ -1,22 +1,8 @@
 //! Walking an untyped JSON value while collecting every type error with its
 //! field path, so that one pass reports all violations at once.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, field};
 use serde_json::{Map, Value};
-
-/// `spec.server` + `userConfig` → `spec.server.userConfig`.
-pub fn field(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// `…inference` + 1 → `…inference[1]`.
-pub fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
-}
 
 /// JSON type name for messages: "a string", "a list", …
 pub fn type_name(value: &Value) -> &'static str {
@@ -191,12 +177,6 @@ fn last_segment(path: &str) -> &str {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn paths_compose() {
-        assert_eq!(field("", "spec"), "spec");
-        assert_eq!(index(&field("spec", "items"), 2), "spec.items[2]");
-    }
 
     #[test]
     fn wrong_types_are_named() {

@@ -1,11 +1,12 @@
 //! Validation of a `LlamaStackDistribution`: the fields this project owns,
 //! and the operator fields they depend on.
 
-use super::fields::{Collector, closest, field, index, type_name};
+use super::fields::{Collector, closest, type_name};
 use super::rules;
 use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{field, index};
 use crate::llsd::{
     API_VERSION, EXTERNAL_PROVIDERS_PATH, ImagePullPolicy, KIND, LlamaStackDistribution,
     MAX_PROVIDERS_PER_SECTION, earlier_use,

@@ -1,8 +1,9 @@
 //! Validation of `lls-provider-spec.yaml` (kind `ProviderPackage`).
 
-use super::fields::{Collector, index};
+use super::fields::Collector;
 use super::rules::{self, Problem};
 use super::{Checked, typed};
+use crate::diagnostic::index;
 use crate::provider_package::{API_VERSION, KIND, ProviderPackage};
 use serde_json::Value;
 

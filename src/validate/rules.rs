@@ -316,14 +316,14 @@ pub fn config_value(value: &serde_json::Value, path: &str, limit: usize) -> Vec<
                     }
                     // only containers hold keys to check: scalars need no path
                     if inner.is_object() || inner.is_array() {
-                        stack.push((crate::validate::fields::field(&path, key), inner));
+                        stack.push((crate::diagnostic::field(&path, key), inner));
                     }
                 }
             }
             Value::Array(items) => {
                 for (i, inner) in items.iter().enumerate().rev() {
                     if inner.is_object() || inner.is_array() {
-                        stack.push((crate::validate::fields::index(&path, i), inner));
+                        stack.push((crate::diagnostic::index(&path, i), inner));
                     }
                 }
             }

@@ -10,7 +10,7 @@ use super::inject_cmd::{self, Source};
 use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use llsd_providers::diagnostic::printable;
+use llsd_providers::diagnostic::{field, printable};
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::status::{Rollout, check_pod, distribution_status, status_patch};
 use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
@@ -185,8 +185,8 @@ fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
             let problems: Vec<String> = problems
                 .iter()
                 .map(|d| {
-                    let path = format!("items[{index}].{}", d.path);
-                    format!("{}: {}", path.trim_end_matches('.'), d.problem)
+                    let path = field(&llsd_providers::diagnostic::index("items", index), &d.path);
+                    format!("{path}: {}", d.problem)
                 })
                 .collect();
             return Err(unreadable("pods", problems.join("; ")));

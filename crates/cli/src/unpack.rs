@@ -20,8 +20,8 @@ pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
 pub fn read_metadata(wheel: &Path) -> Result<String, String> {
     let file = std::fs::File::open(wheel)
         .map_err(|err| format!("cannot read {}: {err}", wheel.display()))?;
-    let mut archive = zip::ZipArchive::new(file)
-        .map_err(|err| format!("is not a valid wheel (zip): {err}"))?;
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|err| format!("is not a valid wheel (zip): {err}"))?;
     llsd_providers::wheel::read_metadata(&mut archive).map(|(_, text)| text)
 }
 

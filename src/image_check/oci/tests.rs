@@ -86,7 +86,10 @@ fn broken_archives_are_one_finding_each() {
         "is not an OCI image: it has no oci-layout file"
     );
     let err = read_layout(&read("index.json")).unwrap_err();
-    assert_eq!(err.diagnostic.problem, "is not an OCI image: it has no index.json");
+    assert_eq!(
+        err.diagnostic.problem,
+        "is not an OCI image: it has no index.json"
+    );
     let biggest = files.iter().max_by_key(|(_, d)| d.len()).unwrap().0.clone();
     let err = read_layout(&read(&biggest)).unwrap_err();
     assert_eq!(err.diagnostic.problem, format!("blob {biggest} is missing"));

@@ -29,6 +29,7 @@ pub mod extra_providers;
 pub mod image_check;
 pub mod inject;
 pub mod install;
+pub mod json;
 pub mod llsd;
 pub mod locate;
 pub mod merge;

@@ -484,6 +484,6 @@ fn pods_are_checked_only_where_the_diagnosis_reads() {
     assert_eq!(
         out.stderr,
         "ERROR: kubectl printed pods this plugin cannot read: items[1].status.initContainerStatuses[0].restartCount: \
-         invalid type: string \"2\", expected i32. Fix: use a kubectl matching the cluster's version.\n"
+         must be a whole number, found a string. Fix: use a kubectl matching the cluster's version.\n"
     );
 }

@@ -218,9 +218,7 @@ fn bad_pods_are_reported() {
     assert_eq!(run.code, Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        stderr.contains(
-            "ERROR kind (line 2, column 1): invalid value: string \"Deployment\", expected Pod"
-        ),
+        stderr.contains("ERROR kind (line 2, column 1): must be 'Pod', found 'Deployment'"),
         "{stderr}"
     );
 }

@@ -4,10 +4,10 @@
 //! mode: `merge-config` only, with every provider image and the merge image
 //! mounted as image volumes.
 
-use super::json::{self, Object};
 use super::options::{InjectOptions, InstallMode};
 use crate::contract::*;
 use crate::diagnostic::Diagnostic;
+use crate::json::{self, Object};
 use crate::llsd::{ExternalProviderRef, ListedProvider};
 use crate::pipeline::CrdConfigRef;
 use k8s_openapi::api::core::v1::{

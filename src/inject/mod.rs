@@ -8,7 +8,6 @@
 mod changes;
 mod containers;
 mod hash;
-mod json;
 mod options;
 mod server;
 mod size;
@@ -26,6 +25,7 @@ pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
 
 use crate::contract::*;
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
+use crate::json;
 use crate::llsd::LlamaStackDistribution;
 use serde_json::Value;
 
@@ -49,7 +49,7 @@ impl From<Diagnostic> for InjectError {
 /// Returns `deployment` (a Deployment as JSON) wired for the LLSD's
 /// external providers, or with a previous wiring removed when the LLSD lists
 /// none. Only the fields the wiring touches are read and written; every
-/// other field is passed through as it is (see `json.rs`).
+/// other field is passed through as it is (see `crate::json`).
 pub fn inject(
     llsd: &LlamaStackDistribution,
     deployment: &Value,

@@ -2,9 +2,9 @@
 //! and the changes it gets (merged config at the same path, packages on
 //! PYTHONPATH, the shared volume read-only).
 
-use super::json::{self, Object};
 use crate::contract::*;
 use crate::diagnostic::Diagnostic;
+use crate::json::{self, Object};
 use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
 use serde_json::Value;
 

@@ -1,10 +1,10 @@
 //! Removing a previous injection, so that injecting again is idempotent
 //! and an LLSD change replaces the old wiring instead of adding to it.
 
-use super::json::{self, Object};
 use super::server::unwire;
 use crate::contract::*;
 use crate::diagnostic::Diagnostic;
+use crate::json::{self, Object};
 
 fn is_injected_init_container(name: &str) -> bool {
     name == MERGE_CONTAINER || name == STAGE_CONTAINER || name.starts_with(INSTALL_PREFIX)

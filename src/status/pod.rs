@@ -11,8 +11,7 @@
 //! `PodStatus`, the time parser) weigh hundreds of KB in the playground's
 //! wasm (docs/architecture.md, "Status"; docs/benchmarks.md).
 
-use crate::diagnostic::Diagnostic;
-use serde::de::{Error as _, Unexpected};
+use crate::diagnostic::{Diagnostic, printable};
 use serde_json::Value;
 
 /// What a pod input error says to do.
@@ -146,7 +145,7 @@ const POD: Shape = Object(
 pub fn check_pod(pod: &Value) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     if pod.is_null() {
-        errors.push(mismatch("", pod, "Pod"));
+        errors.push(mismatch("", pod, "a mapping (Pod)"));
     }
     check(pod, &POD, "", &mut errors);
     if errors.is_empty() {
@@ -168,17 +167,21 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>)
         (_, Value::Null) | (Str, Value::String(_)) | (Bool, Value::Bool(_)) => {}
         (Exactly(wanted), Value::String(s)) => {
             if s != wanted {
-                let message = serde_json::Error::invalid_value(Unexpected::Str(s), wanted);
-                errors.push(Diagnostic::error(path, message.to_string(), POD_FIX));
+                errors.push(Diagnostic::error(
+                    path,
+                    format!("must be '{wanted}', found '{}'", printable(s, false)),
+                    POD_FIX,
+                ));
             }
         }
         (Int32, Value::Number(n)) => match n.as_i64() {
             Some(i) if i32::try_from(i).is_ok() => {}
-            Some(i) => {
-                let message = serde_json::Error::invalid_value(Unexpected::Signed(i), &"i32");
-                errors.push(Diagnostic::error(path, message.to_string(), POD_FIX));
-            }
-            None => errors.push(mismatch(path, value, "i32")),
+            Some(i) => errors.push(Diagnostic::error(
+                path,
+                format!("is {i}, outside the 32-bit integer range"),
+                POD_FIX,
+            )),
+            None => errors.push(mismatch(path, value, INT32)),
         },
         (StringMap, Value::Object(map)) => {
             for (key, item) in map {
@@ -198,30 +201,20 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<Diagnostic>)
             }
         }
         (Str | Exactly(_), _) => errors.push(mismatch(path, value, "a string")),
-        (Int32, _) => errors.push(mismatch(path, value, "i32")),
+        (Int32, _) => errors.push(mismatch(path, value, INT32)),
         (Bool, _) => errors.push(mismatch(path, value, "a boolean")),
-        (StringMap, _) => errors.push(mismatch(path, value, "a map")),
-        (List(_), _) => errors.push(mismatch(path, value, "a sequence")),
-        (Object(name, _), _) => errors.push(mismatch(path, value, name)),
+        (StringMap, _) => errors.push(mismatch(path, value, "a mapping of strings")),
+        (List(_), _) => errors.push(mismatch(path, value, "a list")),
+        (Object(name, _), _) => errors.push(mismatch(path, value, &format!("a mapping ({name})"))),
     }
 }
 
-/// `invalid type: {what value is}, expected {expected}`, as serde says it.
+/// What a 32-bit integer field must be.
+const INT32: &str = "a whole number";
+
+/// A field of the wrong type, worded as the injection and validation word it.
 fn mismatch(path: &str, value: &Value, expected: &str) -> Diagnostic {
-    let unexpected = match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            (None, None) => Unexpected::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    };
-    let message = serde_json::Error::invalid_type(unexpected, &expected);
-    Diagnostic::error(path, message.to_string(), POD_FIX)
+    crate::json::mistyped(path, expected, value, POD_FIX)
 }
 
 /// `value[key]`, with `null` read as absent.
@@ -444,33 +437,27 @@ mod tests {
             ]},
         });
         let expected = [
-            (
-                "metadata.name",
-                "invalid type: integer `3`, expected a string",
-            ),
-            (
-                "metadata.labels.a",
-                "invalid type: integer `1`, expected a string",
-            ),
+            ("metadata.name", "must be a string, found a number"),
+            ("metadata.labels.a", "must be a string, found a number"),
             (
                 "metadata.ownerReferences[0].controller",
-                "invalid type: string \"true\", expected a boolean",
+                "must be a boolean, found a string",
             ),
             (
                 "spec.initContainers[0].env",
-                "invalid type: map, expected a sequence",
+                "must be a list, found a mapping",
             ),
             (
                 "status.initContainerStatuses[0].restartCount",
-                "invalid type: string \"2\", expected i32",
+                "must be a whole number, found a string",
             ),
             (
                 "status.initContainerStatuses[1].restartCount",
-                "invalid value: integer `3000000000`, expected i32",
+                "is 3000000000, outside the 32-bit integer range",
             ),
             (
                 "status.initContainerStatuses[1].state.terminated.exitCode",
-                "invalid type: floating point `1.5`, expected i32",
+                "must be a whole number, found a number",
             ),
         ];
         let expected: Vec<(String, String)> = expected
@@ -482,14 +469,14 @@ mod tests {
             errors(json!({"spec": 3})),
             [(
                 "spec".to_string(),
-                "invalid type: integer `3`, expected PodSpec".to_string()
+                "must be a mapping (PodSpec), found a number".to_string()
             )]
         );
         assert_eq!(
             errors(json!({"status": {"initContainerStatuses": {"a": 1}}})),
             [(
                 "status.initContainerStatuses".to_string(),
-                "invalid type: map, expected a sequence".to_string()
+                "must be a list, found a mapping".to_string()
             )]
         );
     }
@@ -500,21 +487,21 @@ mod tests {
             errors(json!("text")),
             [(
                 "".to_string(),
-                "invalid type: string \"text\", expected Pod".to_string()
+                "must be a mapping (Pod), found a string".to_string()
             )]
         );
         assert_eq!(
             errors(json!([1])),
             [(
                 "".to_string(),
-                "invalid type: sequence, expected Pod".to_string()
+                "must be a mapping (Pod), found a list".to_string()
             )]
         );
         assert_eq!(
             errors(json!(null)),
             [(
                 "".to_string(),
-                "invalid type: null, expected Pod".to_string()
+                "must be a mapping (Pod), found null".to_string()
             )]
         );
         assert_eq!(
@@ -522,11 +509,11 @@ mod tests {
             [
                 (
                     "apiVersion".to_string(),
-                    "invalid value: string \"apps/v1\", expected v1".to_string()
+                    "must be 'v1', found 'apps/v1'".to_string()
                 ),
                 (
                     "kind".to_string(),
-                    "invalid value: string \"Deployment\", expected Pod".to_string()
+                    "must be 'Pod', found 'Deployment'".to_string()
                 ),
             ]
         );
@@ -534,7 +521,7 @@ mod tests {
             errors(json!({"apiVersion": "v1", "kind": "List", "items": []})),
             [(
                 "kind".to_string(),
-                "invalid value: string \"List\", expected Pod".to_string()
+                "must be 'Pod', found 'List'".to_string()
             )]
         );
     }

@@ -2,19 +2,8 @@
 //! field path, so that one pass reports all violations at once.
 
 use crate::diagnostic::{Diagnostic, field};
+pub use crate::json::type_name;
 use serde_json::{Map, Value};
-
-/// JSON type name for messages: "a string", "a list", …
-pub fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
 
 /// Collects diagnostics while reading fields of an untyped document.
 #[derive(Debug, Default)]

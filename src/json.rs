@@ -1,13 +1,14 @@
-//! Reading and editing the Deployment as JSON (docs/architecture.md,
-//! "Injection"): the injection touches a handful of fields and passes every
-//! other one through as the API server or the file had it — fields of a
-//! newer Kubernetes release included, which a typed round-trip would drop.
-//! A field the injection reads must have its Kubernetes type; the error
-//! names its path and what it holds instead.
+//! The one reader of Kubernetes objects as JSON: the injection reads and
+//! edits the Deployment, `status` checks the pod, validation walks the LLSD
+//! with these. Each touches the fields it uses and passes every other one
+//! through as the API server or the file had it — fields of a newer
+//! Kubernetes release included, which a typed round-trip would drop. A
+//! field that is read must have its Kubernetes type; the error names its
+//! path, what it must be and what it holds instead, in one wording:
+//! `must be a mapping, found a list`.
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{field, index};
-use crate::validate::type_name;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -17,10 +18,28 @@ pub type Object = Map<String, Value>;
 const FIX: &str = "give the field the type Kubernetes defines for it";
 
 fn wrong_type(path: &str, expected: &str, found: &Value) -> Diagnostic {
+    mistyped(path, expected, found, FIX)
+}
+
+/// JSON type name for messages: "a string", "a list", …
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// The error for a field of the wrong type: `must be {expected}, found
+/// {what it is}`, with the host's `fix`.
+pub fn mistyped(path: &str, expected: &str, found: &Value, fix: &str) -> Diagnostic {
     Diagnostic::error(
         path,
         format!("must be {expected}, found {}", type_name(found)),
-        FIX,
+        fix,
     )
 }
 

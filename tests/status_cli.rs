@@ -112,7 +112,7 @@ fn phases_and_messages_per_fixture() {
         "pgvector-ext",
         "registry.example.com/llama-providers/pgvector-ext:2.1.0",
         "install-provider-pgvector-ext",
-        "No wheels in /lls-provider/packages",
+        "No wheels (*.whl) in /lls-provider/packages",
         "Resolution:",
         "(restarted 3 times)",
     ] {

@@ -31,6 +31,20 @@ fail() {
     exit 1
 }
 
+# fail_in_image TITLE FIX DETAILED_FIX: the provider image lacks what the
+# install step reads; the details are the block the install step writes
+# for the same problem (`install::report::details_block`).
+fail_in_image() {
+    fail "$1 (init container $CONTAINER, provider '$ID'). Resolution: $2" \
+         "ERROR: $1
+
+Provider: $ID
+Image: $IMAGE
+Init Container: $CONTAINER
+
+Resolution: $3"
+}
+
 if [ -z "$ID" ]; then
     fail "PROVIDER_ID is not set in init container $CONTAINER (image: $IMAGE)." \
          "ERROR: PROVIDER_ID is not set in init container $CONTAINER (image: $IMAGE). Resolution: re-create the Deployment so that the injection sets it."
@@ -49,37 +63,22 @@ if [ "$bad_id" = 1 ] || [ "${#ID}" -gt 63 ]; then
 fi
 
 if [ ! -f "$SRC/lls-provider-spec.yaml" ]; then
-    fail "Missing $SRC/lls-provider-spec.yaml in image $IMAGE (init container $CONTAINER, provider '$ID'). Resolution: build the provider image with its metadata at $SRC/lls-provider-spec.yaml." \
-         "ERROR: Missing $SRC/lls-provider-spec.yaml in image $IMAGE
-
-Provider: $ID
-Image: $IMAGE
-Init Container: $CONTAINER
-
-Resolution: Build the provider image with its metadata file at $SRC/lls-provider-spec.yaml (see docs/external-providers.md)."
+    fail_in_image "Missing $SRC/lls-provider-spec.yaml in image $IMAGE" \
+        "build the provider image with its metadata at $SRC/lls-provider-spec.yaml." \
+        "Build the provider image with its metadata file at $SRC/lls-provider-spec.yaml (see docs/external-providers.md)."
 fi
 
 if [ ! -d "$SRC/packages" ]; then
-    fail "Missing $SRC/packages directory in image $IMAGE (init container $CONTAINER, provider '$ID'). Resolution: put the provider's wheels in $SRC/packages/." \
-         "ERROR: Missing $SRC/packages directory in image $IMAGE
-
-Provider: $ID
-Image: $IMAGE
-Init Container: $CONTAINER
-
-Resolution: Put the provider's wheel and its dependency wheels in $SRC/packages/ in the image."
+    fail_in_image "Missing $SRC/packages directory in image $IMAGE" \
+        "put the provider's wheels in $SRC/packages/." \
+        "Put the provider's wheel and its dependency wheels in $SRC/packages/ in the image."
 fi
 
 set -- "$SRC"/packages/*.whl
 if [ ! -f "$1" ]; then
-    fail "No wheels in $SRC/packages in image $IMAGE (init container $CONTAINER, provider '$ID'). Resolution: put the provider's .whl files in $SRC/packages/." \
-         "ERROR: No wheels (*.whl) in $SRC/packages in image $IMAGE
-
-Provider: $ID
-Image: $IMAGE
-Init Container: $CONTAINER
-
-Resolution: Build the wheels with pip wheel and copy them to $SRC/packages/ in the image."
+    fail_in_image "No wheels (*.whl) in $SRC/packages in image $IMAGE" \
+        "put the provider's .whl files in $SRC/packages/." \
+        "Build the wheels with pip wheel and copy them to $SRC/packages/ in the image."
 fi
 
 if ! rm -rf "$COPY" 2>/dev/null || ! mkdir -p "$COPY" 2>/dev/null; then

@@ -297,13 +297,15 @@ impl Refusal {
                 )
             }
         };
-        let details = format!(
-            "ERROR: {title}\n\nProvider: {id}\nImage: {image}\nInit Container: {container}\n\n{body}\n\
-             Resolver output:\n{log}\n\
-             Installed packages are listed in: {list}\n\nResolution: {fix}\n",
-            container = ctx.init_container,
-            list = ctx.installed_list,
-        );
+        let details = details_block(
+            &title,
+            (id, image, ctx.init_container),
+            &format!(
+                "{body}\nResolver output:\n{log}\nInstalled packages are listed in: {}\n",
+                ctx.installed_list
+            ),
+            &fix,
+        ) + "\n";
         let summary = format!(
             "{title} (image {image}, init container {container}); see the container log and {list}. Resolution: {fix}",
             container = ctx.init_container,
@@ -311,6 +313,25 @@ impl Refusal {
         );
         Rendered { details, summary }
     }
+}
+
+/// The block every install failure about one provider prints (the copy
+/// script `install.sh` writes the same one): the title, the provider, its
+/// image and the init container, what else there is to say, and the fix.
+pub fn details_block(
+    title: &str,
+    (id, image, container): (&str, &str, &str),
+    body: &str,
+    fix: &str,
+) -> String {
+    let body = if body.is_empty() {
+        String::new()
+    } else {
+        format!("{body}\n")
+    };
+    format!(
+        "ERROR: {title}\n\nProvider: {id}\nImage: {image}\nInit Container: {container}\n\n{body}Resolution: {fix}"
+    )
 }
 
 impl Shadow {

@@ -5,7 +5,7 @@
 //! the log, worded once. The CLI (`crates/cli/src/install_cmd.rs`) reads the
 //! trees, runs the probe, unpacks and writes: it executes what this says.
 
-use super::report::{Context, Failure, Refusal};
+use super::report::{Context, Failure, Refusal, details_block};
 use super::resolve::{Provider, ServerDist, Target, Wheel};
 use crate::pipeline::{
     self, CrdConfig, MergeFailure, MergeResult, ProviderDir, ProviderSource, sources_from_dirs,
@@ -63,9 +63,7 @@ impl Step<'_> {
             summary: format!(
                 "{title} (provider '{id}', image {image}, init container {container}). Resolution: {fix}"
             ),
-            details: format!(
-                "ERROR: {title}\n\nProvider: {id}\nImage: {image}\nInit Container: {container}\n\nResolution: {fix}"
-            ),
+            details: details_block(title, (id, image, container), "", fix),
         }
     }
 

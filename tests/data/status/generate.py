@@ -89,7 +89,7 @@ def pod(name, init_statuses, phase="Pending", server_running=False, annotations=
 
 
 # What install.sh writes to the termination log when the image has no wheels.
-NO_WHEELS = ("No wheels in /lls-provider/packages in image registry.example.com/llama-providers/pgvector-ext:2.1.0 "
+NO_WHEELS = ("No wheels (*.whl) in /lls-provider/packages in image registry.example.com/llama-providers/pgvector-ext:2.1.0 "
              "(init container install-provider-pgvector-ext, provider 'pgvector-ext'). Resolution: put the "
              "provider's .whl files in /lls-provider/packages/.")
 MISMATCH = ("ERROR: Provider API type mismatch\n\nProvider 'lmeval' (image: quay.io/trustyai/llama-stack-provider-"

@@ -530,24 +530,8 @@ function renderStatus(status) {
   cond.textContent = `${condition.type}=${condition.status} (${condition.reason}): ${condition.message}`;
   $('status-stale').hidden = !report.stale;
   $('status-stale').textContent = report.stale ? `Stale pod: ${report.stale}` : '';
-  const rows = report.externalProviders.map((p) => ({
-    provider: p.providerId,
-    container: p.initContainerName,
-    phase: p.phase,
-    restarts: report.restarts?.[p.initContainerName] ?? 0,
-    image: p.image,
-    message: p.message,
-  }));
-  if (report.mergeConfig) {
-    rows.push({
-      provider: '—',
-      container: 'merge-config',
-      phase: report.mergeConfig.phase,
-      restarts: report.restarts?.['merge-config'] ?? 0,
-      image: report.mergeConfig.image,
-      message: report.mergeConfig.message,
-    });
-  }
+  // The rows are the core's (the CLI's table has the same ones).
+  const rows = status.rows;
   $('status-table').querySelector('tbody').replaceChildren(
     ...rows.map((r) =>
       el(

@@ -197,6 +197,32 @@ restarts: { [key in string]: number },
  */
 condition: Condition, };
 
+export type StatusRow = { 
+/**
+ * The provider's id; `-` for the install step.
+ */
+provider: string, 
+/**
+ * The init container.
+ */
+container: string, 
+/**
+ * Its phase.
+ */
+phase: ProviderPhase, 
+/**
+ * Its restarts.
+ */
+restarts: number, 
+/**
+ * Its image.
+ */
+image: string, 
+/**
+ * What it is doing or why it failed, with the fix.
+ */
+message: string, };
+
 export type FailureSummary = { 
 /**
  * `apiMismatch`, `duplicateId`, `missingSpec`, `missingProvider`,
@@ -536,6 +562,10 @@ notes: Array<string>,
  * The CLI's table.
  */
 table: string, 
+/**
+ * The table's rows (the page's table).
+ */
+rows: Array<StatusRow>, 
 /**
  * The per-provider status.
  */

@@ -12,7 +12,7 @@ mod state;
 
 pub use patch::status_patch;
 pub use pod::{PodView, check_pod, read_pod};
-pub use render::render_table;
+pub use render::{StatusRow, render_table, status_rows};
 pub use rollout::{DistributionStatus, Rollout, distribution_status};
 
 use crate::contract::{HASH_ANNOTATION, INSTALL_PREFIX, MERGE_CONTAINER, PROVIDERS_ENV};

@@ -6,6 +6,7 @@ use crate::contract::MERGE_CONTAINER;
 use crate::diagnostic::printable;
 use crate::llsd::ProviderPhase;
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 
 fn phase_style(phase: ProviderPhase) -> Style {
     let colour = match phase {
@@ -37,41 +38,68 @@ fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
     }
 }
 
-/// Renders `report` as text: a header, one row per provider and one for
-/// merge-config, then the condition and every non-trivial message.
-pub fn render_table(report: &StatusReport, colour: bool) -> String {
-    struct Row {
-        provider: String,
-        container: String,
-        phase: ProviderPhase,
-        restarts: i32,
-        image: String,
-    }
-    let mut rows: Vec<Row> = report
+/// One row of the status table: a provider's install init container, or
+/// the install step. Built once, for the terminal table and the playground.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct StatusRow {
+    /// The provider's id; `-` for the install step.
+    pub provider: String,
+    /// The init container.
+    pub container: String,
+    /// Its phase.
+    pub phase: ProviderPhase,
+    /// Its restarts.
+    pub restarts: i32,
+    /// Its image.
+    pub image: String,
+    /// What it is doing or why it failed, with the fix.
+    pub message: String,
+}
+
+/// The table's rows: one per provider, then the install step.
+pub fn status_rows(report: &StatusReport) -> Vec<StatusRow> {
+    let restarts = |container: &str| report.restarts.get(container).copied().unwrap_or(0);
+    let mut rows: Vec<StatusRow> = report
         .external_providers
         .iter()
-        .map(|p| Row {
-            provider: printable(&p.provider_id, false),
-            container: printable(&p.init_container_name, false),
+        .map(|p| StatusRow {
+            provider: p.provider_id.clone(),
+            container: p.init_container_name.clone(),
             phase: p.phase,
-            restarts: report
-                .restarts
-                .get(&p.init_container_name)
-                .copied()
-                .unwrap_or(0),
-            image: printable(&p.image, false),
+            restarts: restarts(&p.init_container_name),
+            image: p.image.clone(),
+            message: p.message.clone(),
         })
         .collect();
     if let Some(merge) = &report.merge_config {
-        rows.push(Row {
+        rows.push(StatusRow {
             provider: "-".to_string(),
             container: MERGE_CONTAINER.to_string(),
             phase: merge.phase,
-            restarts: report.restarts.get(MERGE_CONTAINER).copied().unwrap_or(0),
-            image: printable(&merge.image, false),
+            restarts: restarts(MERGE_CONTAINER),
+            image: merge.image.clone(),
+            message: merge.message.clone(),
         });
     }
-    let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
+    rows
+}
+
+/// Renders `report` as text: a header, one row per provider and one for
+/// merge-config, then the condition and every non-trivial message.
+pub fn render_table(report: &StatusReport, colour: bool) -> String {
+    // Everything from the pod is printed escaped.
+    let rows: Vec<StatusRow> = status_rows(report)
+        .into_iter()
+        .map(|row| StatusRow {
+            provider: printable(&row.provider, false),
+            container: printable(&row.container, false),
+            image: printable(&row.image, false),
+            ..row
+        })
+        .collect();
+    let width = |header: &str, cell: &dyn Fn(&StatusRow) -> usize| {
         rows.iter()
             .map(cell)
             .chain([header.len()])

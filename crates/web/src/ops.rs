@@ -12,7 +12,7 @@ use llsd_providers::operation::{
     MergeTexts, StepFailure, extra_providers_text, inject_texts, merge_texts, status_texts, tagged,
 };
 use llsd_providers::pipeline::BaseConfig;
-use llsd_providers::status::render_table;
+use llsd_providers::status::{render_table, status_rows};
 use llsd_providers::validate::validate_text;
 use llsd_providers::yaml_input::read_text;
 use serde::de::DeserializeOwned;
@@ -192,6 +192,7 @@ pub fn status(json: &str) -> Result<StatusResponse, Failed> {
         used_llsd: answer.used_llsd,
         notes: answer.notes,
         table: render_table(&answer.report, false),
+        rows: status_rows(&answer.report),
         report: answer.report,
     })
 }

@@ -7,7 +7,7 @@
 use llsd_providers::diagnostic::InputDiagnostic;
 use llsd_providers::inject::{Change, ChangeSummary};
 use llsd_providers::pipeline::{FailureSummary, ProviderSource};
-use llsd_providers::status::StatusReport;
+use llsd_providers::status::{StatusReport, StatusRow};
 use llsd_providers::validate::FileReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -288,6 +288,8 @@ pub struct StatusResponse {
     pub notes: Vec<&'static str>,
     /// The CLI's table.
     pub table: String,
+    /// The table's rows (the page's table).
+    pub rows: Vec<StatusRow>,
     /// The per-provider status.
     pub report: StatusReport,
 }

@@ -9,7 +9,7 @@ use llsd_providers::image_check::{Finding, ImageReport};
 use llsd_providers::inject::{Change, ChangeKind, ChangeOp};
 use llsd_providers::llsd::{ExternalProviderStatus, ProviderPhase};
 use llsd_providers::pipeline::FailureSummary;
-use llsd_providers::status::{Condition, MergeStatus, StatusReport};
+use llsd_providers::status::{Condition, MergeStatus, StatusReport, StatusRow};
 use llsd_providers::validate::{DocumentSummary, FileReport};
 use ts_rs::{Config, TS};
 
@@ -31,6 +31,7 @@ fn declarations() -> String {
         Condition::decl(&config),
         MergeStatus::decl(&config),
         StatusReport::decl(&config),
+        StatusRow::decl(&config),
         FailureSummary::decl(&config),
         ChangeOp::decl(&config),
         ChangeKind::decl(&config),

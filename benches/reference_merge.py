@@ -2,7 +2,7 @@
 """Python/PyYAML reference implementation of `llsd-providers merge`, for benchmarks.
 
 What a merge done inside llama-stack itself would cost: the same inputs, the
-same rules (docs/architecture.md, "Merge rules"), the same command line:
+same rules (docs/contracts.md, "Merge rules"), the same command line:
 
     reference_merge.py --metadata-dir DIR --providers ID[,ID...] --output FILE
                        --extra-providers-output FILE --log FILE [--base FILE]

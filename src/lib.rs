@@ -1,24 +1,28 @@
 //! llsd-providers: deploy-time external providers for Llama Stack on Kubernetes.
 //!
-//! The core is pure (no I/O) and every host calls the same functions
-//! (docs/architecture.md, "Pure core, thin hosts"):
+//! The core of the workspace: pure functions (no I/O, no clock, no
+//! printing), the same in every host (docs/architecture.md maps every
+//! module):
 //!
 //! | step | entry point |
 //! |---|---|
 //! | validate an LLSD or provider metadata | [`validate::validate_text`], [`validate::check_llsd`] |
-//! | wire the operator's Deployment | [`inject()`] with [`InjectOptions`] |
-//! | merge providers into run.yaml | [`pipeline`]: sources → [`pipeline::assemble`] → [`pipeline::run_merge_step`] |
-//! | diagnose a pod | [`status::diagnose`] |
+//! | wire the operator's Deployment | [`operation::inject_texts`], or [`inject()`] on values |
+//! | merge providers into run.yaml | [`operation::merge_texts`]; the pipeline: sources → [`pipeline::assemble`] → [`pipeline::run_merge_step`] |
+//! | install providers' wheels | [`install::resolve()`], [`install::step`] |
+//! | diagnose a pod, an LLSD's pods | [`operation::status_texts`], [`status::diagnose`], [`status::distribution_status`] |
+//! | check a provider image | [`image_check::check_archive`] |
 //! | the CRD patch | [`crd`] |
 //!
 //! The model: [`api`] (the API table), [`llsd`] (the custom resource),
 //! [`provider_package`] (lls-provider-spec.yaml). Reading and reporting:
 //! [`yaml_input`] (documents → typed values), [`locate`] (field path →
 //! line and column), [`diagnostic`] (errors and warnings as data). The
-//! run.yaml engine is [`merge`]. The hosts are the CLI (`src/cli/`, the
-//! `llsd-providers` binary, native and WASI), the Kubewarden policy
-//! (`policy`, feature `policy`) and the playground (`web`, features `web`
-//! and `web-image-check`, two wasm modules).
+//! run.yaml engine is [`merge`]; the pod's names and paths are
+//! [`contract`]. The hosts are crates of their own: `crates/cli` (the
+//! `llsd-providers` binary, native and WASI, and the kubectl plugin),
+//! `crates/policy` (the Kubewarden policy) and `crates/web` (the
+//! playground's two wasm modules).
 #![warn(missing_docs)]
 
 pub mod api;

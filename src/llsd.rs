@@ -26,7 +26,7 @@ pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
 pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
 /// An operator `LlamaStackDistribution`: the fields this project owns or reads,
-/// everything else kept in `rest` maps (docs/architecture.md, "LLSD fields
+/// everything else kept in `rest` maps (docs/contracts.md, "LLSD fields
 /// (`externalProviders`)").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,7 +42,7 @@ pub struct LlamaStackDistribution {
     #[serde(default)]
     pub spec: LlsdSpec,
     /// The observed state, as the operator writes it; kept as read. Nothing in
-    /// this project writes it (docs/architecture.md, "Status").
+    /// this project writes it (docs/contracts.md, "Status").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LlsdStatus>,
 }
@@ -339,7 +339,7 @@ pub struct ExternalProviderStatus {
     pub last_transition_time: Option<String>,
 }
 
-/// Phase of one injected init container (docs/architecture.md, "Status"):
+/// Phase of one injected init container (docs/contracts.md, "Status"):
 /// `Pending` (not started: waiting for an earlier init container, for
 /// scheduling or for the container to be created), `Installing` (running),
 /// `Ready` (terminated with exit code 0), `Failed` (terminated non-zero,

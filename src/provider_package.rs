@@ -11,7 +11,7 @@ pub const KIND: &str = "ProviderPackage";
 pub const SPEC_PATH: &str = "/lls-provider/lls-provider-spec.yaml";
 
 /// The provider metadata an image carries at [`SPEC_PATH`]; unknown fields are
-/// refused (docs/architecture.md, "lls-provider-spec.yaml (ProviderPackage)").
+/// refused (docs/contracts.md, "lls-provider-spec.yaml (ProviderPackage)").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderPackage {
@@ -57,7 +57,7 @@ pub struct PackageSpec {
     /// Main wheel, relative to `/lls-provider`.
     pub wheel_path: String,
     /// Further wheels, same rule as `wheel_path`, no duplicates. Like `wheel_path` only
-    /// validated: the install step installs every `packages/*.whl` (docs/architecture.md,
+    /// validated: the install step installs every `packages/*.whl` (docs/contracts.md,
     /// "Install step").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependency_wheels: Vec<String>,
@@ -66,7 +66,7 @@ pub struct PackageSpec {
 impl ProviderPackage {
     /// The wheels the metadata declares: the main one, then the dependencies.
     /// The install step does not consult this list; it installs every
-    /// `packages/*.whl` (docs/architecture.md, "Install step").
+    /// `packages/*.whl` (docs/contracts.md, "Install step").
     pub fn wheels(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.spec.wheel_path.as_str())
             .chain(self.spec.dependency_wheels.iter().map(String::as_str))

@@ -6,7 +6,7 @@
 //! once (saphyr-parser, linear time, no tree) and refuses nesting deeper
 //! than [`MAX_DEPTH`] and aliases that expand to more than
 //! [`MAX_ALIAS_NODES`] nodes, so that no input costs more than its size in
-//! memory and time (docs/architecture.md, "Bounded inputs").
+//! memory and time (docs/contracts.md, "Bounded inputs").
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::locate::Locations;

@@ -1,4 +1,4 @@
-//! The kubectl plugin (`kubectl llsd-providers …`, src/cli/kubectl_cmd.rs)
+//! The kubectl plugin (`kubectl llsd-providers …`, crates/cli/src/kubectl_cmd.rs)
 //! against a stand-in `kubectl` on PATH (tests/data/kubectl/kubectl) that
 //! serves recorded API objects — the LLSD of tests/data/status, its
 //! Deployment, two ReplicaSets, a pod of each — and prints kubectl's

@@ -1,4 +1,4 @@
-//! One rule for provider `config` values (docs/architecture.md, "Values
+//! One rule for provider `config` values (docs/contracts.md, "Values
 //! carried into run.yaml"): what `validate`, `inject`, the policy and the
 //! merge accept reaches run.yaml exactly — PyYAML (what llama-stack reads
 //! run.yaml with) loads the same JSON value, types included — and what

@@ -1,5 +1,5 @@
 // The playground page: inputs in CodeMirror editors, results from the Rust
-// core (pkg/, built from src/web/ with wasm-pack), recomputed as you type.
+// core (pkg/, built from crates/web/ with wasm-pack), recomputed as you type.
 
 import { loadCore, call, timings } from './core.js';
 import { createEditor } from './editors.js';

@@ -1,4 +1,4 @@
-// Generated from src/web/responses.rs and the core types they use (ts-rs):
+// Generated from crates/web/src/responses.rs and the core types they use (ts-rs):
 // do not edit; `make ts-types` rewrites it.
 
 export type Location = { 
@@ -144,7 +144,7 @@ status: string,
 /**
  * Machine-readable cause: `StalePod`, `ImagePullFailed`, `ProviderInstallFailed`,
  * `MergeFailed`, `NoExternalProviders`, `AllProvidersReady`, `Installing` or
- * `Pending` (docs/architecture.md, "Status").
+ * `Pending` (docs/contracts.md, "Status").
  */
 reason: string, 
 /**
@@ -159,7 +159,7 @@ export type MergeStatus = {
 image: string, 
 /**
  * The init container's phase, by the same rules as a provider's
- * (docs/architecture.md, "Status").
+ * (docs/contracts.md, "Status").
  */
 phase: ProviderPhase, 
 /**

@@ -1,4 +1,4 @@
-// The Rust core (src/web/ in the crate) as plain functions: object in,
+// The Rust core (crates/web/ over the core crate) as plain functions: object in,
 // object out. Nothing here throws on bad input: the core answers problems
 // as data, and should it ever abort (a panic traps the wasm instance),
 // call() turns that into the same error shape and loads a fresh instance.
@@ -42,9 +42,9 @@ class WasmModule {
   }
 }
 
-// The core, loaded with the page (feature `web`).
+// The core, loaded with the page (feature `page`).
 const core = new WasmModule('../pkg/llsd_providers.js', '../pkg/llsd_providers_bg.wasm', globalThis.llsdCoreCompiling);
-// check-image (feature `web-image-check`): its archive readers and PEP 508
+// check-image (feature `image-check`): its archive readers and PEP 508
 // parser would double the core's size, so it is a module of its own,
 // fetched the first time an archive is dropped (loadImageCheck).
 const imageCheck = new WasmModule('../pkg/image-check/image_check.js', '../pkg/image-check/image_check_bg.wasm');
@@ -76,7 +76,7 @@ export const timings = [];
 
 /**
  * The exports with their request and response types. The types are
- * generated from the Rust ones (src/web/responses.rs) into core-types.d.ts.
+ * generated from the Rust ones (crates/web/src/responses.rs) into core-types.d.ts.
  * @typedef {import('./core-types')} T
  * @typedef {{
  *   validate: [T.ValidateRequest, T.ValidateResponse],

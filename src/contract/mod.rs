@@ -69,7 +69,7 @@ pub const STAGE_CONTAINER: &str = "stage-installer";
 /// Pod-template annotation holding the providers hash: it rolls the Deployment
 /// when the provider list changes, marks a previous injection (so that it can
 /// be undone and redone idempotently) and lets `status` tell a stale pod
-/// (docs/architecture.md, "Paths and volumes").
+/// (docs/contracts.md, "Paths and volumes").
 pub const HASH_ANNOTATION: &str = "llsd-providers.llamastack.io/providers-hash";
 /// Pod-template annotation naming the ConfigMap volume the merged config
 /// replaced, so that the injection can be undone.
@@ -81,7 +81,7 @@ pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-
 pub const PYTHONPATH_ANNOTATION: &str = "llsd-providers.llamastack.io/pythonpath";
 
 /// Environment variable of the install-and-merge step holding the providers
-/// in CRD order, as a JSON list of crd-config objects (docs/architecture.md,
+/// in CRD order, as a JSON list of crd-config objects (docs/contracts.md,
 /// "crd-config.yaml"); `status` reads it when a pod has no per-provider
 /// init containers (the image-volume mode).
 pub const PROVIDERS_ENV: &str = "LLSD_PROVIDERS";
@@ -89,7 +89,7 @@ pub const PROVIDERS_ENV: &str = "LLSD_PROVIDERS";
 /// Environment variable of the install-and-merge step holding the number of
 /// containers and init containers of the injected pod: the kubelet splits
 /// 12 KiB of termination messages evenly over them, so the step's summary
-/// is cut to its share (docs/architecture.md, "Termination message").
+/// is cut to its share (docs/contracts.md, "Termination message").
 pub const POD_CONTAINERS_ENV: &str = "LLSD_POD_CONTAINERS";
 
 /// The server's environment variable that gets [`PACKAGES_PATH`] prepended.

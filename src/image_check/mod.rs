@@ -1,5 +1,5 @@
 //! `llsd-providers check-image`: a provider image against the contract
-//! (docs/architecture.md, "Provider image layout" and "check-image"),
+//! (docs/contracts.md, "Provider image layout" and "check-image"),
 //! before it is pushed.
 //!
 //! Pure: the hosts turn their input into a [`Tree`] (an OCI archive's bytes

@@ -51,7 +51,7 @@ pub fn check_spec(tree: &Tree) -> (Option<ProviderPackage>, Vec<Finding>) {
             vec![Finding::error(
                 SPEC_PATH,
                 "is empty",
-                "write the ProviderPackage (docs/architecture.md, \"lls-provider-spec.yaml\")",
+                "write the ProviderPackage (docs/contracts.md, \"lls-provider-spec.yaml\")",
             )],
         );
     };

@@ -1,6 +1,6 @@
 //! Injection: (LLSD, the operator's Deployment, options) → the Deployment
 //! with the external providers' init containers and pod wiring
-//! (docs/architecture.md, "Injection" and "Paths and volumes").
+//! (docs/contracts.md, "Injection" and "Paths and volumes").
 //!
 //! Idempotent: a previous injection is removed first, so transforming the
 //! output again changes nothing and an LLSD change replaces the old wiring.

@@ -148,7 +148,7 @@ fn config_file_name(server: &Object, path: &str, mount_path: &str) -> Result<Str
 /// server's PYTHONPATH value before wiring when it had one (recorded in
 /// [`PYTHONPATH_ANNOTATION`] so that [`unwire`] restores it exactly).
 ///
-/// PYTHONPATH rules (docs/architecture.md, "Injection"): absent → added as
+/// PYTHONPATH rules (docs/contracts.md, "Injection"): absent → added as
 /// the packages path; empty → the packages path alone (no `:` that would
 /// put the working directory on `sys.path`); already listing the packages
 /// path → kept as the user wrote it; otherwise the packages path is

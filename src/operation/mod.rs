@@ -2,7 +2,7 @@
 //! every host renders: the CLI, the policy, the kubectl plugin and the
 //! playground call these and nothing below them for the same job.
 //!
-//! Problems come back as data: each [`InputDiagnostic`] names the input it
+//! Problems come back as data: each [`InputDiagnostic`](crate::InputDiagnostic) names the input it
 //! points into with its field path and, where the text is known, its
 //! 1-based line and column ([`InputTexts::locate`]).
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `crd-config.yaml`: the LLSD entry as the install step recorded it; unknown
-/// fields are refused (docs/architecture.md, "crd-config.yaml").
+/// fields are refused (docs/contracts.md, "crd-config.yaml").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CrdConfig {

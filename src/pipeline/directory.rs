@@ -11,7 +11,7 @@ use crate::yaml_input;
 
 /// The provider metadata's file name in `DIR/{providerId}/`, copied from the image.
 pub const SPEC_FILE: &str = "lls-provider-spec.yaml";
-/// The LLSD entry's file name in `DIR/{providerId}/` (docs/architecture.md,
+/// The LLSD entry's file name in `DIR/{providerId}/` (docs/contracts.md,
 /// "crd-config.yaml").
 pub const CRD_CONFIG_FILE: &str = "crd-config.yaml";
 

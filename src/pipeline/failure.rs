@@ -1,5 +1,5 @@
 //! Why external providers could not be assembled or merged, rendered in the
-//! formats docs/architecture.md fixes ("Error formats"; tests compare
+//! formats docs/contracts.md fixes ("Error formats"; tests compare
 //! against them), and pointed into the inputs they are about.
 
 use crate::contract::install_container;

@@ -13,7 +13,7 @@
 //!    extra-providers.yaml, the log and the warnings ([`run_merge_step`]).
 //!
 //! Every failure is a [`MergeFailure`]: data that renders in the documented
-//! format and points into the inputs it is about. See docs/architecture.md
+//! format and points into the inputs it is about. See docs/contracts.md
 //! ("Merge rules", "Error formats").
 
 mod crd_config;

@@ -23,7 +23,7 @@ pub struct BaseConfig<'a> {
 pub struct MergeStepOutput {
     /// The merged config (or the minimal config when there is no base).
     pub config: String,
-    /// `extra-providers.yaml` (docs/architecture.md, "extra-providers.yaml").
+    /// `extra-providers.yaml` (docs/contracts.md, "extra-providers.yaml").
     pub extra_providers: String,
     /// merge-log.txt: what was added, replaced and created, and the warnings.
     pub log: String,

@@ -1,5 +1,5 @@
 //! The install-and-merge step's result as its container termination message
-//! (docs/architecture.md, "Termination message"): a human-readable first
+//! (docs/contracts.md, "Termination message"): a human-readable first
 //! line, which `kubectl describe pod` shows, then one JSON line in the
 //! [`MERGE_RESULT_SCHEMA`] schema, which `llsd-providers status` reads back.
 //! The whole message fits the byte budget Kubernetes keeps; what does not
@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(message, result.termination_message(4096));
     }
 
-    /// The figures of docs/architecture.md ("Termination message"):
+    /// The figures of docs/contracts.md ("Termination message"):
     /// (providers, containers in the pod) → (budget, bytes, providers listed).
     #[test]
     fn documented_sizes() {

@@ -25,7 +25,7 @@ use serde_json::Value;
 use state::observe;
 use std::collections::BTreeMap;
 
-/// `type` of the condition `status` computes (docs/architecture.md, "Status").
+/// `type` of the condition `status` computes (docs/contracts.md, "Status").
 pub const CONDITION_TYPE: &str = "ExternalProvidersReady";
 
 /// `ExternalProvidersReady`, as the operator would set it on the LLSD.
@@ -39,7 +39,7 @@ pub struct Condition {
     pub status: String,
     /// Machine-readable cause: `StalePod`, `ImagePullFailed`, `ProviderInstallFailed`,
     /// `MergeFailed`, `NoExternalProviders`, `AllProvidersReady`, `Installing` or
-    /// `Pending` (docs/architecture.md, "Status").
+    /// `Pending` (docs/contracts.md, "Status").
     pub reason: String,
     /// What the state is and, when not ready, what failed and how to fix it.
     pub message: String,
@@ -53,7 +53,7 @@ pub struct MergeStatus {
     /// The `merge-config` container's image (empty when the pod spec names none).
     pub image: String,
     /// The init container's phase, by the same rules as a provider's
-    /// (docs/architecture.md, "Status").
+    /// (docs/contracts.md, "Status").
     pub phase: ProviderPhase,
     /// What happened, and how to fix it when it failed.
     pub message: String,
@@ -85,7 +85,7 @@ pub struct StatusReport {
     /// The `ExternalProvidersReady` condition over all of the above.
     pub condition: Condition,
     /// What the install-and-merge step reported in its termination message
-    /// (docs/architecture.md, "Termination message"), when it has reported.
+    /// (docs/contracts.md, "Termination message"), when it has reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(skip))]
     pub merge_result: Option<MergeResult>,

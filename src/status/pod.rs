@@ -9,7 +9,7 @@
 //! strings the API server wrote. The pod is not deserialized into the
 //! Kubernetes types: their deserializers (every type under `PodSpec` and
 //! `PodStatus`, the time parser) weigh hundreds of KB in the playground's
-//! wasm (docs/architecture.md, "Status"; docs/benchmarks.md).
+//! wasm (docs/contracts.md, "Status"; docs/benchmarks.md).
 
 use crate::diagnostic::{Diagnostic, printable};
 use serde_json::Value;

@@ -285,7 +285,7 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
 pub const MAX_CONFIG_KEY_CHARS: usize = 160;
 
 /// What of a provider `config` cannot be carried into run.yaml exactly
-/// (docs/architecture.md, "Values carried into run.yaml"): a key longer
+/// (docs/contracts.md, "Values carried into run.yaml"): a key longer
 /// than [`MAX_CONFIG_KEY_CHARS`]. Every string (control characters, NEL,
 /// line separators included) and every JSON number is carried exactly;
 /// infinities, NaN and integers beyond 64 bits are refused when the YAML

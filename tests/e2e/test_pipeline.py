@@ -12,7 +12,7 @@ LLAMA_STACK_CONFIG. A real Llama Stack server (PyPI llama-stack,
 tests/e2e/requirements.txt) then starts from the merged config and must list
 the external providers.
 
-The failure paths assert the documented messages (docs/architecture.md "Error
+The failure paths assert the documented messages (docs/contracts.md "Error
 formats", docs/troubleshooting.md) and that no merged config was written.
 
 Run from the repository root:
@@ -139,7 +139,7 @@ def shared_volume(pod):
 def termination_message(pod, container):
     """What `kubectl describe pod` would show: one line naming image and container
     (merge-config adds the JSON line `llsd-providers status` reads, schema
-    llsd-providers.merge-result/v1, docs/architecture.md "Termination message")."""
+    llsd-providers.merge-result/v1, docs/contracts.md "Termination message")."""
     text = (pod.root / "termination-log" / container).read_text()
     assert len(text.encode()) <= 4096, len(text.encode())
     if container == "merge-config":

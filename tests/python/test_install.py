@@ -197,7 +197,7 @@ def assert_succeeded(results, mode):
         assert names[0] == "stage-installer" and names[-1] == "merge-config"
     for name, run, _ in results:
         assert run.returncode == 0, f"{name}:\n{run.stdout}\n{run.stderr}"
-    # The merge result in the termination message (docs/architecture.md, "Termination message").
+    # The merge result in the termination message (docs/contracts.md, "Termination message").
     first, second = merge_result_lines(results[-1][2])
     assert first.startswith("merge-config: merged "), first
     assert json.loads(second)["outcome"] == "merged", second

@@ -32,17 +32,20 @@ RUST_SOURCES = [
     "src/pipeline",            # merge-config: metadata and placement errors, merge-log.txt
     "src/merge",               # merge-config: base config errors, log lines, warnings
     "src/inject",              # llsd-providers inject and the policy's mutation
+    "src/json.rs",             # a mistyped Kubernetes field
+    "src/contract",            # the pod's names (no messages of its own today)
+    "src/operation",           # the composed operations (the playground's and the CLI's)
     "src/install",             # merge-config: resolution, install and shadowing messages
     "src/wheel.rs",            # wheel names and METADATA (install, check-image)
     "src/image_check",         # llsd-providers check-image
     "src/status",              # llsd-providers status
-    "src/cli",                 # usage and I/O errors
-    "src/policy",              # Kubewarden policy rejections and warnings (when present)
+    "crates/cli/src",          # usage and I/O errors, the kubectl plugin
+    "crates/policy/src",       # Kubewarden policy rejections and warnings
 ]
 # Messages defined as named constants in files that are otherwise not
 # messages (the CRD's schema descriptions are `kubectl explain` text).
 NAMED_MESSAGES = [("src/crd.rs", "UNIQUE_IDS_MESSAGE")]
-SHELL_SOURCES = ["src/inject/install.sh"]
+SHELL_SOURCES = ["src/contract/install.sh"]
 
 # Literals that pass the "reads as text" filter but are never shown to a
 # user. Reasons: serde (an attribute string), key (a lookup key that is
@@ -224,7 +227,8 @@ def shell_fragments(string):
 def _rust_files(source):
     path = ROOT / source
     files = [path] if path.is_file() else sorted(path.rglob("*.rs"))
-    return [f for f in files if f.name != "tests.rs" and not f.name.endswith("_tests.rs")]
+    # tests, and the test builders (testing.rs: compiled for tests only)
+    return [f for f in files if f.name not in ("tests.rs", "testing.rs") and not f.name.endswith("_tests.rs")]
 
 
 def named_constant(path, name):
@@ -311,7 +315,7 @@ def test_the_extraction_finds_the_messages_it_must(fragments):
         "keeps failing; last exit",                                 # status
     ]:
         assert any(known in f for f in fragments), known
-    assert any(o == ["src/inject/install.sh"] for o in fragments.values())
+    assert any(o == ["src/contract/install.sh"] for o in fragments.values())
     assert any("src/crd.rs (UNIQUE_IDS_MESSAGE)" in o for o in fragments.values())
 
 

@@ -1,4 +1,4 @@
-//! The Kubewarden policy host (feature `policy`, built for `wasm32-wasip1`
+//! The Kubewarden policy host (this crate, built for `wasm32-wasip1`
 //! as `policy.wasm`): a thin waPC wrapper over the core.
 //!
 //! - `LlamaStackDistribution` CREATE/UPDATE: the core's validation

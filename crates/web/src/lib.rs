@@ -1,8 +1,8 @@
-//! Browser host (feature `web`, `wasm-pack build --target web`): thin
+//! Browser host (`wasm-pack build --target web`, see playground/build.mjs): thin
 //! wasm-bindgen exports over the core for the playground.
 //!
-//! Two wasm modules come from here: feature `web` exports everything but
-//! `checkImage` (the module the page loads), feature `web-image-check`
+//! Two wasm modules come from here: feature `page` exports everything but
+//! `checkImage` (the module the page loads), feature `image-check`
 //! exports `checkImage` alone (a second module the page fetches when an
 //! archive is dropped, so that its archive readers and PEP 508 parser do
 //! not weigh on every page load). Both export [`start`] and [`last_panic`].

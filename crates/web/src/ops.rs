@@ -48,7 +48,7 @@ fn request<T: DeserializeOwned>(json: &str) -> Result<T, Failed> {
         Failed::with(vec![Input::Request.with(Diagnostic::error(
             "",
             format!("malformed request: {err}"),
-            "call the export with a JSON object as src/web/responses.rs describes",
+            "call the export with a JSON object as crates/web/src/responses.rs describes",
         ))])
     })
 }

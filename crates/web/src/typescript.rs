@@ -59,7 +59,7 @@ fn declarations() -> String {
         CheckImageResponse::decl(&config),
     ];
     let mut out = String::from(
-        "// Generated from src/web/responses.rs and the core types they use (ts-rs):\n\
+        "// Generated from crates/web/src/responses.rs and the core types they use (ts-rs):\n\
          // do not edit; `make ts-types` rewrites it.\n\n",
     );
     for decl in decls {

@@ -1,5 +1,5 @@
 """Writes the pod fixtures whose merge-config termination message carries the
-merge result (docs/architecture.md, "Termination message"), from the
+merge result (docs/contracts.md, "Termination message"), from the
 fixtures generate.py writes: pod-merge-warnings.json (merged, one provider
 replaced a base provider) and pod-merge-result-failure.json (the merge
 failed and names the provider). Run from the repository root:

@@ -8,13 +8,15 @@
 //! directory (what `pip install --no-deps --target` does) is the CLI's
 //! (`crates/cli/src/unpack.rs`).
 
+pub mod inputs;
 pub mod report;
 pub mod resolve;
 pub mod step;
 pub use crate::wheel;
 
+pub use inputs::{Provider, ServerDist, Target, Wheel};
 pub use report::{Context, Failure, Origin, Refusal, Rendered, Shadow};
-pub use resolve::{Chosen, Plan, Provider, ServerDist, Target, Wheel, resolve};
+pub use resolve::{Chosen, Plan, resolve};
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Install failures and warnings as data, rendered in the documented error
 //! style (docs/troubleshooting.md "Install").
 
-use super::resolve::Provider;
+use super::inputs::Provider;
 
 /// Who put a distribution into the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

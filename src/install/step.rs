@@ -5,8 +5,8 @@
 //! the log, worded once. The CLI (`crates/cli/src/install_cmd.rs`) reads the
 //! trees, runs the probe, unpacks and writes: it executes what this says.
 
+use super::inputs::{Provider, ServerDist, Target, Wheel};
 use super::report::{Context, Failure, Refusal, details_block};
-use super::resolve::{Provider, ServerDist, Target, Wheel};
 use crate::pipeline::{
     self, CrdConfig, MergeFailure, MergeResult, ProviderDir, ProviderSource, sources_from_dirs,
 };

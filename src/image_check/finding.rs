@@ -37,10 +37,9 @@ impl Finding {
         problem: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Finding {
-            file: file.into(),
-            diagnostic: Diagnostic::warning("", problem, fix),
-        }
+        let mut finding = Finding::error(file, problem, fix);
+        finding.diagnostic.severity = Severity::Warning;
+        finding
     }
 
     /// Whether it makes the image fail the check.

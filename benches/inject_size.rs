@@ -7,7 +7,8 @@
 
 mod operator_fixture;
 
-use llsd_providers::inject::{InjectOptions, MAX_DEPLOYMENT_BYTES, inject, json_bytes};
+use llsd_providers::inject::{InjectOptions, inject, json_bytes};
+use llsd_providers::limits::MAX_DEPLOYMENT_BYTES;
 use operator_fixture::{MODES, llsd};
 
 fn main() {

@@ -8,7 +8,8 @@
 //! unknown fields.
 
 use crate::api::{self, APIS};
-use crate::llsd::{ExternalProviderRef, ExternalProviderStatus, MAX_PROVIDERS_PER_SECTION};
+use crate::limits::MAX_PROVIDERS_PER_SECTION;
+use crate::llsd::{ExternalProviderRef, ExternalProviderStatus};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};

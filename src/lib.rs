@@ -34,6 +34,7 @@ pub mod image_check;
 pub mod inject;
 pub mod install;
 pub mod json;
+pub mod limits;
 pub mod llsd;
 pub mod locate;
 pub mod merge;

@@ -15,10 +15,6 @@ pub const API_VERSION: &str = "llamastack.io/v1alpha1";
 /// `kind` of an LLSD; `validate` picks the LLSD rules by it.
 pub const KIND: &str = "LlamaStackDistribution";
 
-/// Most providers one section may list. The CRD's CEL uniqueness rule needs
-/// a bound to fit the API server's cost budget; real deployments list a few.
-pub const MAX_PROVIDERS_PER_SECTION: usize = 16;
-
 /// Field path of the external providers in an LLSD.
 pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
 
@@ -252,7 +248,7 @@ pub struct ExternalProviderRef {
     /// Unique id of this provider across all sections; becomes the run.yaml provider_id
     /// and names the init container install-provider-{providerId}.
     #[schemars(
-        length(min = 1, max = crate::contract::MAX_PROVIDER_ID_LEN),
+        length(min = 1, max = crate::limits::MAX_PROVIDER_ID_LEN),
         regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     )]
     pub provider_id: String,

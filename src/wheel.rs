@@ -2,15 +2,14 @@
 //! core metadata (`METADATA`: Name, Version, Requires-Dist, Provides-Extra,
 //! Requires-Python).
 
+use crate::limits::{
+    MAX_MARKER_TERMS, MAX_METADATA_BYTES, MAX_REQUIREMENT_BYTES, MAX_REQUIREMENT_NESTING,
+    MAX_WHEEL_TAGS,
+};
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, PackageName, Requirement};
 use std::collections::HashSet;
 use std::str::FromStr;
-
-/// The most `python-abi-platform` tags a wheel name may expand to: the
-/// compressed tag sets multiply (a name with 200 dots per part expanded to
-/// 8 million tags, 449 MB, from 10 KB); real wheels carry a handful.
-pub const MAX_WHEEL_TAGS: usize = 256;
 
 /// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,10 +119,6 @@ pub fn dist_info_dir<'a>(members: impl IntoIterator<Item = &'a str>) -> Result<&
     }
 }
 
-/// The largest `METADATA` read from a wheel (real ones are a few kilobytes;
-/// the description is the bulk).
-pub const MAX_METADATA_BYTES: u64 = 4 << 20;
-
 /// A wheel's `NAME.dist-info/METADATA`: its member name and text — the one
 /// reader of the installer and check-image. The problem names the member,
 /// not the wheel (the caller names it).
@@ -229,17 +224,6 @@ pub fn parse_metadata(text: &str) -> Result<CoreMetadata, String> {
         requires_python,
     })
 }
-
-/// The longest `Requires-Dist` value read. Real ones are a few hundred
-/// bytes; the PEP 508 parser's memory grows with the square of a marker's
-/// length (640 `or` terms, 12 KB: 245 MB), and the install step runs under
-/// the injected container's 512Mi limit.
-pub const MAX_REQUIREMENT_BYTES: usize = 4096;
-/// The most `and`/`or` terms in one requirement's marker.
-pub const MAX_MARKER_TERMS: usize = 64;
-/// The deepest nesting of parentheses in a requirement: the parser recurses
-/// per level (about 5,000 levels overflowed the stack).
-pub const MAX_REQUIREMENT_NESTING: usize = 32;
 
 /// One PEP 508 requirement (`Requires-Dist` value), refused before parsing
 /// when it is larger than [`MAX_REQUIREMENT_BYTES`], has more than

@@ -13,9 +13,10 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use llsd_providers::limits::MAX_CONFIG_KEY_CHARS;
 use llsd_providers::merge::{ExternalProvider, merge, render_minimal_config};
 use llsd_providers::pipeline::parse_crd_config;
-use llsd_providers::validate::rules::{MAX_CONFIG_KEY_CHARS, config_value};
+use llsd_providers::validate::rules::config_value;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};

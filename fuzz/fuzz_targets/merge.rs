@@ -27,7 +27,7 @@
 
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use llsd_providers::validate::rules::MAX_CONFIG_KEY_CHARS;
+use llsd_providers::limits::MAX_CONFIG_KEY_CHARS;
 use llsd_providers::api::{self, APIS};
 use llsd_providers::merge::{
     ExternalProvider, MergeError, merge, render_extra_providers, render_minimal_config,

@@ -24,7 +24,7 @@ use libfuzzer_sys::fuzz_target;
 use llsd_providers::diagnostic::Severity;
 use llsd_providers::merge::{ExternalProvider, merge, render_minimal_config};
 use llsd_providers::pipeline::parse_crd_config;
-use llsd_providers::validate::rules::MAX_CONFIG_KEY_CHARS;
+use llsd_providers::limits::MAX_CONFIG_KEY_CHARS;
 use llsd_providers::validate::validate_bytes;
 use llsd_providers::yaml_input::{MAX_ALIAS_NODES, MAX_DEPTH};
 use std::time::{Duration, Instant};

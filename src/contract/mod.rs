@@ -58,10 +58,6 @@ pub fn install_container(provider_id: &str) -> String {
     format!("{INSTALL_PREFIX}{provider_id}")
 }
 
-/// The longest providerId: `install-provider-{id}` and `llsd-provider-{id}`
-/// stay within Kubernetes' 63-character names.
-pub const MAX_PROVIDER_ID_LEN: usize = 46;
-
 /// initContainers mode: the first injected init container; runs in
 /// `mergeImage` and copies the native binary to [`STAGED_BINARY_PATH`].
 pub const STAGE_CONTAINER: &str = "stage-installer";
@@ -140,7 +136,7 @@ mod tests {
 
     #[test]
     fn the_longest_provider_id_names_valid_objects() {
-        let id = "a".repeat(MAX_PROVIDER_ID_LEN);
+        let id = "a".repeat(crate::limits::MAX_PROVIDER_ID_LEN);
         assert_eq!(install_container(&id).len(), 63);
         assert!(format!("{PROVIDER_VOLUME_PREFIX}{id}").len() <= 63);
     }

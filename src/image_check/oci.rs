@@ -8,18 +8,11 @@
 
 use super::finding::Finding;
 use super::tree::{Entry, Kind, Tree, normalize};
+use crate::limits::MAX_UNPACKED_BYTES;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
-
-/// Layers decompress to at most this many bytes in total: a gzip bomb stops
-/// here instead of exhausting memory (a provider image's data layer is a few
-/// megabytes).
-pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
-
-/// The largest archive (or layout blob) read, in bytes.
-pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 
 /// Only files under this directory keep their contents in the tree (the
 /// checks read nothing else); other files are kept with empty contents.

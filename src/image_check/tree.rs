@@ -143,11 +143,12 @@ impl Tree {
         self.entries.get(&normalize(path))
     }
 
-    /// The entry at `path` with links followed (at most 40, like Linux), and
+    /// The entry at `path` with links followed (at most
+    /// [`MAX_LINK_HOPS`](crate::limits::MAX_LINK_HOPS), like Linux), and
     /// the path it resolved to.
     pub fn resolve(&self, path: &str) -> Option<(String, &Entry)> {
         let mut path = normalize(path);
-        for _ in 0..40 {
+        for _ in 0..crate::limits::MAX_LINK_HOPS {
             let entry = self.entries.get(&path)?;
             match &entry.kind {
                 Kind::Symlink(target) => {

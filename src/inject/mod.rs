@@ -21,7 +21,7 @@ pub use options::{
     DEFAULT_INSTALL_BINARY, DEFAULT_MERGE_IMAGE, InitContainerResources, InjectOptions,
     InstallMode, REMOVED_MERGE_COMMAND,
 };
-pub use size::{MAX_DEPLOYMENT_BYTES, json_bytes};
+pub use size::json_bytes;
 
 use crate::contract::*;
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};

@@ -6,16 +6,8 @@
 
 use super::options::{InjectOptions, InstallMode};
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
+use crate::limits::MAX_DEPLOYMENT_BYTES;
 use serde_json::Value;
-
-/// Largest injected Deployment accepted, in bytes of compact JSON: 1 MiB,
-/// leaving half a MiB under etcd's 1.5 MiB for what is added after
-/// admission (`metadata.managedFields`, which server-side apply fills with
-/// an entry per field manager, `status`, the operator's own later fields)
-/// and for the stored form's overhead. JSON is what the policy returns and
-/// `kubectl` sends; etcd's protobuf encoding of a Deployment is smaller, so
-/// the bound errs on the safe side.
-pub const MAX_DEPLOYMENT_BYTES: usize = 1 << 20;
 
 /// Counts the bytes written to it.
 struct Count(usize);

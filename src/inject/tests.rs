@@ -665,7 +665,7 @@ fn a_deployment_over_the_size_bound_is_refused_in_both_modes() {
     let fits = many_providers(208, 10);
     let out = run(&fits, &deployment(), &InjectOptions::default()).unwrap();
     let out = serde_json::to_value(&out).unwrap();
-    assert!(json_bytes(&out) <= MAX_DEPLOYMENT_BYTES);
+    assert!(json_bytes(&out) <= crate::limits::MAX_DEPLOYMENT_BYTES);
     assert_eq!(
         json_bytes(&out),
         serde_json::to_vec(&out).unwrap().len(),

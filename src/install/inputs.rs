@@ -51,7 +51,7 @@ pub struct Provider {
     pub image: String,
     /// File name of the provider's main wheel (`spec.wheelPath`).
     pub root: String,
-    /// Every wheel in the image's `/lls-provider/packages/`; [`Chosen::wheel`]
+    /// Every wheel in the image's `/lls-provider/packages/`; [`Chosen::wheel`](super::Chosen::wheel)
     /// indexes it.
     pub wheels: Vec<Wheel>,
 }

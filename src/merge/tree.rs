@@ -2,16 +2,13 @@
 //! events, with byte spans. Flat storage keeps building, walking and
 //! dropping free of recursion, whatever the nesting.
 
+use crate::limits::MAX_MERGE_DEPTH;
 use std::borrow::Cow;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::merge::error::MergeError;
 use crate::merge::text::CharMap;
-
-/// Deepest nesting accepted. PyYAML's recursive composer fails long
-/// before (about 500 levels), so no config llama-stack can read is refused.
-pub const MAX_DEPTH: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -134,11 +131,11 @@ pub fn parse(src: &str) -> Result<Tree<'_>, MergeError> {
                 } else {
                     Kind::Mapping
                 };
-                if stack.len() >= MAX_DEPTH {
+                if stack.len() >= MAX_MERGE_DEPTH {
                     return Err(MergeError::TooDeep {
                         line: span.start.line(),
                         column: span.start.col() + 1,
-                        limit: MAX_DEPTH,
+                        limit: MAX_MERGE_DEPTH,
                     });
                 }
                 let mut node = new_node(&tree, &stack, &map, src, kind, span, anchor);
@@ -300,7 +297,7 @@ mod tests {
                     && matches!(
                         parse(&block),
                         Err(MergeError::TooDeep {
-                            limit: MAX_DEPTH,
+                            limit: MAX_MERGE_DEPTH,
                             ..
                         })
                     )

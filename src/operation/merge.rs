@@ -4,10 +4,11 @@
 
 use super::{InputTexts, read_llsd};
 use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
+use crate::limits::MAX_BASE_BYTES;
 use crate::merge::render_extra_providers;
 use crate::pipeline::{
-    self, BaseConfig, FailureSummary, MAX_BASE_BYTES, MergeFailure, MergeStepOutput,
-    ProviderSource, sources_from_llsd,
+    self, BaseConfig, FailureSummary, MergeFailure, MergeStepOutput, ProviderSource,
+    sources_from_llsd,
 };
 use std::collections::BTreeMap;
 

@@ -5,9 +5,6 @@
 use super::MergeFailure;
 use crate::merge::{self, ExternalProvider, MergeEvent};
 
-/// Largest base config accepted (a run.yaml is a few KB).
-pub const MAX_BASE_BYTES: usize = 16 * 1024 * 1024;
-
 /// The user's run.yaml, with the name to show in messages.
 #[derive(Debug, Clone, Copy)]
 pub struct BaseConfig<'a> {

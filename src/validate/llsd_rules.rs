@@ -7,9 +7,10 @@ use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{field, index};
+use crate::limits::MAX_PROVIDERS_PER_SECTION;
 use crate::llsd::{
     API_VERSION, EXTERNAL_PROVIDERS_PATH, ImagePullPolicy, KIND, LlamaStackDistribution,
-    MAX_PROVIDERS_PER_SECTION, earlier_use,
+    earlier_use,
 };
 use serde_json::{Map, Value};
 

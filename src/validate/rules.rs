@@ -1,6 +1,7 @@
 //! Checks of single values: each returns the problem and the fix.
 
-use crate::contract::{MAX_PROVIDER_ID_LEN, install_container};
+use crate::contract::install_container;
+use crate::limits::{MAX_CONFIG_KEY_CHARS, MAX_PROVIDER_ID_LEN};
 use oci_spec::distribution::{ParseError, Reference};
 
 // The reference grammar without the regex engine (see reference.rs).
@@ -277,12 +278,6 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
     }
     Ok(())
 }
-
-/// Longest key (in characters) of a provider `config` at any depth. YAML
-/// readers refuse an implicit key over 1024 characters of text; a key of
-/// 160, double-quoted with every character escaped (`\uFFFE`, 6 each),
-/// stays under it in run.yaml.
-pub const MAX_CONFIG_KEY_CHARS: usize = 160;
 
 /// What of a provider `config` cannot be carried into run.yaml exactly
 /// (docs/contracts.md, "Values carried into run.yaml"): a key longer

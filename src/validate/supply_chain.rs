@@ -8,13 +8,11 @@
 
 use super::rules;
 use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_PROVIDERS_LIMIT;
 use crate::llsd::EXTERNAL_PROVIDERS_PATH;
 use oci_spec::distribution::Reference;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Largest `maxProviders` accepted: every API section at its per-section limit.
-pub const MAX_PROVIDERS_LIMIT: u64 = 1024;
 
 /// The rules; the defaults restrict nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

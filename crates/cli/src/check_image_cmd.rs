@@ -5,10 +5,11 @@
 use super::input::read_regular;
 use super::{Outcome, OutputFormat};
 use clap::Args;
-use llsd_providers::image_check::oci::{KEEP_DATA_UNDER, MAX_ARCHIVE_BYTES};
+use llsd_providers::image_check::oci::KEEP_DATA_UNDER;
 use llsd_providers::image_check::{
     Entry, ImageReport, Kind, TargetPython, Tree, check_archive, check_tree, read_layout,
 };
+use llsd_providers::limits::MAX_ARCHIVE_BYTES;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

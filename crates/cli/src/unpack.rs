@@ -6,15 +6,10 @@
 //! Console-script launchers are not generated (the server imports packages;
 //! it runs no provider scripts).
 
+use llsd_providers::limits::MAX_WHEEL_ENTRY_BYTES;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
-
-/// The largest file unpacked from a wheel, counted in the bytes actually
-/// inflated (a zip header may declare any size): a safety bound on what one
-/// entry may write into the shared volume. Entries are streamed to disk, so
-/// memory stays at one buffer whatever their size.
-pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
 /// The text of the wheel's METADATA (the core's reader, on the file).
 pub fn read_metadata(wheel: &Path) -> Result<String, String> {
@@ -80,7 +75,7 @@ fn b64url(bytes: &[u8]) -> String {
 
 /// Unpacks `wheel` into `target`; returns the paths written, relative to `target`.
 pub fn install_wheel(wheel: &Path, target: &Path) -> Result<Vec<PathBuf>, String> {
-    install_wheel_bounded(wheel, target, MAX_ENTRY_BYTES)
+    install_wheel_bounded(wheel, target, MAX_WHEEL_ENTRY_BYTES)
 }
 
 /// `bytes` human-readable for the bound's messages (`1 GiB`, `1000 bytes`).

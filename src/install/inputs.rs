@@ -18,6 +18,9 @@ pub struct ServerDist {
     /// Its `Requires-Dist`, markers not evaluated. Those that do not hold
     /// before any provider is installed are not judged.
     pub requires: Vec<Requirement>,
+    /// The top-level modules its files provide (`yaml` for PyYAML), from
+    /// its `RECORD`; empty when the distribution lists no files.
+    pub modules: Vec<String>,
 }
 
 /// The server's interpreter: markers and supported wheel tags.

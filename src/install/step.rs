@@ -310,6 +310,84 @@ pub fn installed_text(
     text
 }
 
+/// The top-level name a file under a packages directory makes importable:
+/// `yaml/__init__.py` → `yaml`, `six.py` → `six`, `_cffi.abi3.so` →
+/// `_cffi`; none for distribution metadata, scripts, headers, data files or
+/// caches.
+pub fn top_level_module(relative: &str) -> Option<&str> {
+    let (first, rest) = match relative.split_once('/') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (relative, None),
+    };
+    if first.ends_with(".dist-info")
+        || first.ends_with(".data")
+        || first.ends_with(".egg-info")
+        || matches!(
+            first,
+            "bin" | "include" | "share" | "__pycache__" | ".." | ""
+        )
+    {
+        return None;
+    }
+    let module = match rest {
+        // a package (or a namespace package's directory)
+        Some(_) => first,
+        None => {
+            let (stem, extension) = first.split_once('.')?;
+            if !matches!(extension.rsplit('.').next(), Some("py" | "so" | "pyd")) {
+                return None;
+            }
+            stem
+        }
+    };
+    let identifier = module
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && module.chars().all(|c| c.is_alphanumeric() || c == '_');
+    identifier.then_some(module)
+}
+
+/// Warnings for the modules a provider's wheel installs that a server
+/// distribution of another name also provides: the providers' packages
+/// directory comes first on `PYTHONPATH`, so the server imports the
+/// provider's copy. (A wheel of the same distribution is the resolution's
+/// own shadow warning.) `written` holds, per chosen wheel of the plan, the
+/// paths it wrote under the packages directory.
+pub fn module_shadows(
+    providers: &[Provider],
+    plan: &super::Plan,
+    written: &[Vec<String>],
+    server: &[ServerDist],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (chosen, files) in plan.install.iter().zip(written) {
+        let provider = &providers[chosen.provider];
+        let wheel = &provider.wheels[chosen.wheel];
+        let mut modules: Vec<&str> = files.iter().filter_map(|f| top_level_module(f)).collect();
+        modules.sort_unstable();
+        modules.dedup();
+        for module in modules {
+            for dist in server
+                .iter()
+                .filter(|d| d.name != wheel.file.name && d.modules.iter().any(|m| m == module))
+            {
+                warnings.push(format!(
+                    "WARNING: Provider '{}' installs module {module} ({}, image {}), which shadows module {module} of the server image's {} {} on PYTHONPATH\n  \
+                     The server imports the provider's copy instead of its own. Resolution: rename the module in the provider's distribution, or require {} instead of shipping its module.",
+                    provider.id,
+                    wheel.file.file_name,
+                    provider.image,
+                    dist.display_name,
+                    dist.version,
+                    dist.display_name
+                ));
+            }
+        }
+    }
+    warnings
+}
+
 /// What the server's Python reports about itself (`probe.py`'s output).
 #[derive(Debug, serde::Deserialize)]
 struct Probe {
@@ -323,6 +401,9 @@ struct ProbeDist {
     name: String,
     version: String,
     requires: Vec<String>,
+    /// The top-level names of its files (older probes did not say).
+    #[serde(default)]
+    top_level: Vec<String>,
 }
 
 /// Reads the probe's JSON answer: the server's distributions and the
@@ -362,11 +443,20 @@ pub fn read_probe(stdout: &[u8]) -> Result<(Vec<ServerDist>, Target), String> {
             .iter()
             .filter_map(|r| parse_requirement(r).ok())
             .collect();
+        let mut modules: Vec<String> = dist
+            .top_level
+            .iter()
+            .filter_map(|path| top_level_module(path))
+            .map(str::to_string)
+            .collect();
+        modules.sort();
+        modules.dedup();
         server.push(ServerDist {
             name,
             display_name: dist.name,
             version,
             requires,
+            modules,
         });
     }
     Ok((
@@ -377,4 +467,28 @@ pub fn read_probe(stdout: &[u8]) -> Result<(Vec<ServerDist>, Target), String> {
             supported_tags: probe.tags.into_iter().collect(),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_name_their_top_level_module() {
+        for (path, module) in [
+            ("yaml/__init__.py", Some("yaml")),
+            ("yaml/", Some("yaml")),
+            ("six.py", Some("six")),
+            ("_cffi_backend.cpython-312-x86_64-linux-gnu.so", Some("_cffi_backend")),
+            ("PyYAML-6.0.dist-info/RECORD", None),
+            ("x-1.0.data/scripts/x", None),
+            ("bin/tool", None),
+            ("README.txt", None),
+            ("../escape.py", None),
+            ("__pycache__/x.pyc", None),
+            ("not-a-module/x.py", None),
+        ] {
+            assert_eq!(top_level_module(path), module, "{path}");
+        }
+    }
 }

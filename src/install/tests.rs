@@ -72,6 +72,7 @@ fn server(dists: &[(&str, &str, &[&str])]) -> Vec<ServerDist> {
                 .iter()
                 .map(|r| parse_requirement(r).unwrap())
                 .collect(),
+            modules: vec![name.to_lowercase()],
         })
         .collect()
 }

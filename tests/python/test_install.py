@@ -72,6 +72,9 @@ def wheels(tmp_path_factory):
         "srv-strictlib": make("strictlib", "1.0"),
         "srv-app": make("srvapp", "1.0", ["srvlib<3", "strictlib<2"]),
     }
+    # A distribution of another name shipping the server's PyYAML module.
+    w["sh"] = build_wheel(PY, root / "src", "sh-prov", "1.0",
+                          {"sh_prov/__init__.py": "", "pyyaml/__init__.py": "VERSION = 'provider'\n"}, [], out)
     # Two distributions that both ship common/__init__.py.
     for key, name in [("o1", "o1-prov"), ("o2", "o2-prov")]:
         w[key] = build_wheel(PY, root / "src", name, "1.0",
@@ -348,6 +351,19 @@ def test_incompatible_shadowing_of_a_server_package_is_an_error(tmp_path, mode, 
     check = subprocess.run([str(server / "bin/python"), "-m", "pip", "check"], capture_output=True, text=True,
                            env=dict(os.environ, PYTHONPATH=str(target)))
     assert "srvapp 1.0 has requirement strictlib<2, but you have strictlib 2.0" in check.stdout
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_module_of_a_server_distribution_shadowed_by_another_distribution_is_a_warning(
+        tmp_path, mode, wheels, server, merge_image):
+    """Issue #24 item 8: a provider wheel shipping a top-level module the
+    server's PyYAML provides replaced it silently."""
+    pod, results = run_pod(tmp_path, mode, [("sh", "sh", [])], wheels, server, merge_image)
+    merge = assert_succeeded(results, mode)
+    assert ("WARNING: Provider 'sh' installs module pyyaml (sh_prov-1.0-py3-none-any.whl, image r.io/sh:1), "
+            "which shadows module pyyaml of the server image's PyYAML 6.0.3 on PYTHONPATH") in merge.stderr
+    run = imports(server, pod, "import pyyaml; print(pyyaml.VERSION)")
+    assert "provider" in run.stdout, run.stderr
 
 
 @pytest.mark.parametrize("mode", MODES)

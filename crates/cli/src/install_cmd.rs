@@ -18,8 +18,8 @@ use super::unpack;
 use clap::Args;
 use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
 use llsd_providers::install::step::{
-    IMAGE_FILES, Step, Stop, check_metadata, crd_config_text, installed_text, read_probe,
-    read_wheel,
+    IMAGE_FILES, Step, Stop, check_metadata, crd_config_text, installed_text, module_shadows,
+    read_probe, read_wheel,
 };
 use llsd_providers::install::{Provider, ServerDist, Target, Wheel, resolve};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
@@ -282,6 +282,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
     // Which chosen wheel wrote each file: two distributions writing one file
     // would leave whichever came last.
     let mut owners: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut written_by_wheel: Vec<Vec<String>> = Vec::new();
     for (index, chosen) in plan.install.iter().enumerate() {
         let provider = &providers[chosen.provider];
         let crd = &crds[chosen.provider];
@@ -299,6 +300,12 @@ pub fn run(args: &InstallArgs) -> Outcome {
                 );
             }
         };
+        written_by_wheel.push(
+            written
+                .iter()
+                .map(|file| file.to_string_lossy().replace('\\', "/"))
+                .collect(),
+        );
         for file in written {
             if let Some(&first) = owners.get(&file) {
                 let earlier = &plan.install[first];
@@ -316,6 +323,9 @@ pub fn run(args: &InstallArgs) -> Outcome {
             }
             owners.insert(file, index);
         }
+    }
+    for warning in module_shadows(&providers, &plan, &written_by_wheel, &server) {
+        eprintln!("{warning}");
     }
     for (crd, spec) in crds.iter().zip(&specs) {
         let dir = metadata_dir.join(&crd.provider_id);

@@ -1,6 +1,7 @@
 # Run by the server's Python with -I (no PYTHONPATH, no user site) from
 # `llsd-providers install`: prints, as JSON, the distributions it imports
-# from (first on sys.path wins), its PEP 508 marker environment and the
+# from (first on sys.path wins) with the top-level names of their files,
+# its PEP 508 marker environment and the
 # wheel tags it accepts (packaging's, or pip's vendored copy, else a
 # fallback for CPython on glibc). LLSD_EXCLUDE_PATH: the packages directory
 # being installed, never read as part of the server.
@@ -57,5 +58,8 @@ for d in md.distributions(path=paths):
     if key in seen:
         continue
     seen.add(key)
-    dists.append({"name": name, "version": d.version, "requires": d.requires or []})
+    # the top-level names of its files (RECORD), for the module-shadowing warning
+    top = sorted({str(f).replace("\\", "/").split("/")[0] + ("/" if "/" in str(f).replace("\\", "/") else "")
+                  for f in (d.files or [])})
+    dists.append({"name": name, "version": d.version, "requires": d.requires or [], "top_level": top})
 print(json.dumps({"markers": markers, "tags": tags, "dists": dists}))

@@ -130,9 +130,11 @@ pub fn crd_patch() -> Value {
     ])
 }
 
-/// The patch as the YAML file checked into `config/crd/`.
+/// The patch as the YAML file checked into `config/crd/`, written by the
+/// merge's YAML writer.
 pub fn crd_patch_yaml() -> String {
-    let body = serde_yaml::to_string(&crd_patch()).unwrap_or_default();
+    let patch = crd_patch();
+    let body = crate::merge::yaml_sequence_document(patch.as_array().map_or(&[], Vec::as_slice));
     format!(
         "# JSON patch (RFC 6902) for the CustomResourceDefinition {CRD_NAME}:\n\
          # adds spec.server.externalProviders and status.externalProviders.\n\
@@ -159,6 +161,13 @@ mod tests {
     #[ignore = "prints the patch for inspection"]
     fn print_patch() {
         println!("{}", crd_patch_yaml());
+    }
+
+    #[test]
+    fn the_patch_file_reads_back_as_the_patch() {
+        let documents = crate::yaml_input::load_documents(&crd_patch_yaml()).unwrap();
+        assert_eq!(documents.len(), 1);
+        assert_eq!(documents[0].value, crd_patch());
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub mod status;
 pub mod validate;
 pub mod wheel;
 pub mod yaml_input;
+mod yaml_tree;
 
 pub use diagnostic::{Diagnostic, Input, InputDiagnostic, Location, Severity};
 pub use inject::{InjectError, InjectOptions, inject};

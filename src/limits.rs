@@ -9,6 +9,19 @@
 /// objects are at most 1.5 MiB).
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
+/// Deepest nesting of collections accepted in a YAML input, checked while
+/// parsing (an LLSD nests about ten levels).
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Most nodes that `*alias` references may add to a YAML input (all its
+/// documents) when expanded (each alias counts the nodes of the anchored
+/// value). An LLSD or provider metadata shares a few small values, if any.
+pub const MAX_ALIAS_NODES: u64 = 100_000;
+
+/// Most bytes of scalar text that `*alias` references may add to an input
+/// when expanded (an alias of a long string counts its length each time).
+pub const MAX_ALIAS_BYTES: u64 = MAX_INPUT_BYTES as u64;
+
 /// The user's base config (run.yaml; real ones are a few KB).
 pub const MAX_BASE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -100,6 +113,21 @@ pub const LIMITS: &[Limit] = &[
         name: "MAX_INPUT_BYTES",
         value: "4 MiB",
         what: "a YAML input (LLSD, spec, options, pod)",
+    },
+    Limit {
+        name: "MAX_YAML_DEPTH",
+        value: "128",
+        what: "nesting of a YAML input",
+    },
+    Limit {
+        name: "MAX_ALIAS_NODES",
+        value: "100000",
+        what: "nodes aliases add to a YAML input",
+    },
+    Limit {
+        name: "MAX_ALIAS_BYTES",
+        value: "4 MiB",
+        what: "scalar bytes aliases add to a YAML input",
     },
     Limit {
         name: "MAX_BASE_BYTES",
@@ -194,6 +222,9 @@ mod tests {
         let gib = |bytes: u64| format!("{} GiB", bytes >> 30);
         let actual = [
             ("MAX_INPUT_BYTES", mib(MAX_INPUT_BYTES as u64)),
+            ("MAX_YAML_DEPTH", MAX_YAML_DEPTH.to_string()),
+            ("MAX_ALIAS_NODES", MAX_ALIAS_NODES.to_string()),
+            ("MAX_ALIAS_BYTES", mib(MAX_ALIAS_BYTES)),
             ("MAX_BASE_BYTES", mib(MAX_BASE_BYTES as u64)),
             ("MAX_DEPLOYMENT_BYTES", mib(MAX_DEPLOYMENT_BYTES as u64)),
             ("MAX_PROVIDER_ID_LEN", MAX_PROVIDER_ID_LEN.to_string()),

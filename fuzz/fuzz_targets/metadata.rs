@@ -26,7 +26,7 @@ use llsd_providers::merge::{ExternalProvider, merge, render_minimal_config};
 use llsd_providers::pipeline::parse_crd_config;
 use llsd_providers::limits::MAX_CONFIG_KEY_CHARS;
 use llsd_providers::validate::validate_bytes;
-use llsd_providers::yaml_input::{MAX_ALIAS_NODES, MAX_DEPTH};
+use llsd_providers::limits::{MAX_ALIAS_NODES, MAX_YAML_DEPTH as MAX_DEPTH};
 use std::time::{Duration, Instant};
 
 const HEAD: &str = "apiVersion: llamastack.io/v1alpha1\nkind: LlamaStackDistribution\nmetadata: {name: x}\n";

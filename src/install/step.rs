@@ -479,7 +479,10 @@ mod tests {
             ("yaml/__init__.py", Some("yaml")),
             ("yaml/", Some("yaml")),
             ("six.py", Some("six")),
-            ("_cffi_backend.cpython-312-x86_64-linux-gnu.so", Some("_cffi_backend")),
+            (
+                "_cffi_backend.cpython-312-x86_64-linux-gnu.so",
+                Some("_cffi_backend"),
+            ),
             ("PyYAML-6.0.dist-info/RECORD", None),
             ("x-1.0.data/scripts/x", None),
             ("bin/tool", None),

@@ -9,7 +9,7 @@ use crate::merge::error::MergeError;
 use crate::merge::event::MergeEvent;
 use crate::merge::splice::Edit;
 use crate::merge::text;
-use crate::merge::tree::{Kind, Node, Tree};
+use crate::yaml_tree::{Kind, Node, Tree};
 
 fn inside(ranges: &[(usize, usize)], pos: usize) -> bool {
     ranges.iter().any(|&(s, e)| s <= pos && pos < e)

@@ -6,8 +6,8 @@ use crate::merge::event::MergeEvent;
 use crate::merge::layout;
 use crate::merge::regions;
 use crate::merge::splice::Edit;
-use crate::merge::tree::{Kind, Tree};
 use crate::merge::yaml11;
+use crate::yaml_tree::{Kind, Tree};
 
 pub fn edit_apis(
     src: &str,
@@ -79,11 +79,11 @@ pub fn edit_apis(
 mod tests {
     use super::*;
     use crate::merge::splice::apply;
-    use crate::merge::tree::parse;
+    use crate::yaml_tree::parse;
 
     fn run(src: &str, apis: &[&str]) -> String {
         let t = parse(src).unwrap();
-        let root = t.root.unwrap();
+        let root = t.root().unwrap();
         let (edits, _) = edit_apis(src, &t, root, apis, "\n").unwrap();
         apply(src, &edits).unwrap()
     }

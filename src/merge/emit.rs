@@ -76,6 +76,17 @@ pub fn document(root: &serde_json::Map<String, Value>) -> String {
     out
 }
 
+/// `items` as a YAML document whose root is a sequence, written as
+/// [`document`] writes a mapping's values (`[]` when empty).
+pub fn sequence_document(items: &[Value]) -> String {
+    if items.is_empty() {
+        return "[]\n".to_string();
+    }
+    let mut out = String::new();
+    sequence_lines(items, 0, Strings::Literal, &mut out);
+    out
+}
+
 /// Append the text after `key:` for `v`: ` scalar` on the same line, or
 /// a line break and the block body. Sequences under a key are written
 /// indentless (`- ` at the key's column), as llama-stack's own files.

@@ -14,7 +14,7 @@ use crate::merge::render;
 use crate::merge::section;
 use crate::merge::splice::{self, Edit};
 use crate::merge::text;
-use crate::merge::tree::{self, Kind, Node, Tree};
+use crate::yaml_tree::{self as tree, Kind, Node, Tree};
 
 /// The merged config and what the merge did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub fn merge(base: &str, providers: &[ExternalProvider]) -> Result<Merged, Merge
     // builds so every test checks every output.
     if relocated || cfg!(debug_assertions) {
         tree::validate(&text).map_err(|e| MergeError::OutputInvalid {
-            message: e.to_string(),
+            message: MergeError::from(e).to_string(),
         })?;
     }
     Ok(Merged {

@@ -253,6 +253,6 @@ fn bom_before_a_root_on_line_one_keeps_columns() {
             out.contains("\nproviders:\n") || out.contains("\u{feff}providers:\n"),
             "{out:?}"
         );
-        crate::merge::tree::validate(&out).unwrap();
+        crate::yaml_tree::validate(&out).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! Errors of a merge, as data. Positions are 1-based line and column.
 
 use crate::diagnostic::Location;
+use crate::yaml_tree::{ParseError, ParseErrorKind};
 use std::fmt;
 
 /// Why a base config could not be merged. Every variant that points into
@@ -142,6 +143,25 @@ impl MergeError {
             MergeError::EmptyDocument | MergeError::OutputInvalid { .. } => return None,
         };
         Some(Location { line, column })
+    }
+}
+
+impl From<ParseError> for MergeError {
+    fn from(e: ParseError) -> Self {
+        let (line, column) = (e.line, e.column);
+        match e.kind {
+            ParseErrorKind::Syntax { message, .. } => MergeError::InvalidYaml {
+                line,
+                column,
+                message,
+            },
+            ParseErrorKind::TooDeep { limit } => MergeError::TooDeep {
+                line,
+                column,
+                limit,
+            },
+            ParseErrorKind::SecondDocument => MergeError::MultipleDocuments { line, column },
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 use saphyr_parser::ScalarStyle;
 
 use crate::merge::error::MergeError;
-use crate::merge::tree::{Kind, Node, Tree};
 use crate::merge::yaml11::{self, PlainKind};
+use crate::yaml_tree::{Kind, Node, Tree};
 
 /// A key/value pair of a mapping, as node ids.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +34,7 @@ pub fn str_value<'n>(node: &'n Node<'_>) -> Option<&'n str> {
     if node.kind != Kind::Scalar {
         return None;
     }
-    match node.tag.as_deref() {
+    match node.tag_suffix() {
         Some("str") => Some(node.value.as_ref()),
         Some(_) => None,
         None if node.style == Some(ScalarStyle::Plain) => {
@@ -116,7 +116,7 @@ pub fn check_not_shared(tree: &Tree, node: &Node, what: &str) -> Result<(), Merg
 
 /// The root mapping of the document.
 pub fn root_mapping(tree: &Tree) -> Result<usize, MergeError> {
-    let root = tree.root.ok_or(MergeError::EmptyDocument)?;
+    let root = tree.root().ok_or(MergeError::EmptyDocument)?;
     let node = tree.node(root).ok_or(MergeError::EmptyDocument)?;
     if node.kind != Kind::Mapping {
         return Err(MergeError::RootNotMapping {
@@ -132,7 +132,7 @@ pub fn root_mapping(tree: &Tree) -> Result<usize, MergeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merge::tree::parse;
+    use crate::yaml_tree::parse;
 
     #[test]
     fn finds_keys_by_string_value() {

@@ -17,12 +17,13 @@ mod render;
 mod section;
 mod splice;
 mod text;
-mod tree;
 mod yaml11;
 
 /// A JSON mapping as a YAML document for people to read (the playground
 /// prints the injected Deployment with it).
 pub use emit::document as yaml_document;
+/// A JSON sequence as a YAML document for people to read (the CRD patch).
+pub use emit::sequence_document as yaml_sequence_document;
 pub use engine::{Merged, merge};
 pub use error::MergeError;
 pub use event::MergeEvent;

@@ -3,7 +3,7 @@
 
 use crate::merge::splice::Edit;
 use crate::merge::text;
-use crate::merge::tree::{Node, Tree};
+use crate::yaml_tree::{Node, Tree};
 
 /// Where a block sequence item sits: its dash and its whole-line region
 /// (leading indentation, content, trailing deeper comment lines).
@@ -141,13 +141,13 @@ pub fn flow_removals(items: &[(usize, usize)], removed: &[bool]) -> Vec<Edit> {
 mod tests {
     use super::*;
     use crate::merge::splice::apply;
-    use crate::merge::tree::parse;
+    use crate::yaml_tree::parse;
 
     #[test]
     fn block_item_region_takes_own_comments() {
         let src = "s:\n- a: 1\n  # mine\n- b: 2\n# not mine\n";
         let t = parse(src).unwrap();
-        let root = t.node(t.root.unwrap()).unwrap();
+        let root = t.node(t.root().unwrap()).unwrap();
         let key = t.node(root.children[0]).unwrap();
         let seq = t.node(root.children[1]).unwrap();
         let items = block_items(src, &t, seq, key.end).unwrap();

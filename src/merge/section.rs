@@ -12,7 +12,7 @@ use crate::merge::regions;
 use crate::merge::render;
 use crate::merge::splice::Edit;
 use crate::merge::text;
-use crate::merge::tree::{Kind, Node, Tree};
+use crate::yaml_tree::{Kind, Node, Tree};
 
 /// A base entry of a section, as far as the merge cares.
 #[derive(Debug, Clone)]

@@ -1,38 +1,4 @@
-//! Byte-level helpers over the base text: lines, line breaks, columns,
-//! and the char-index → byte-offset map the parser's markers need.
-
-/// Maps the parser's char indices to byte offsets.
-pub struct CharMap {
-    /// Byte offset of each char start, plus the text length; empty when
-    /// the text is ASCII (identity).
-    offsets: Vec<usize>,
-    len: usize,
-}
-
-impl CharMap {
-    pub fn new(src: &str) -> Self {
-        let offsets = if src.is_ascii() {
-            Vec::new()
-        } else {
-            src.char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(src.len()))
-                .collect()
-        };
-        CharMap {
-            offsets,
-            len: src.len(),
-        }
-    }
-
-    pub fn byte(&self, char_index: usize) -> usize {
-        if self.offsets.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.offsets.get(char_index).copied().unwrap_or(self.len)
-        }
-    }
-}
+//! Byte-level helpers over the base text: lines, line breaks, columns.
 
 /// The file's line break: `\r\n` when its first break is one, else `\n`.
 pub fn line_break(src: &str) -> &'static str {
@@ -184,16 +150,6 @@ mod tests {
         assert_eq!(line_end_incl(s, 12), 13);
         assert_eq!(indent_at(s, 3), 2);
         assert!(!ends_with_break(s));
-    }
-
-    #[test]
-    fn char_map_handles_multibyte() {
-        let s = "\u{feff}é: x";
-        let m = CharMap::new(s);
-        assert_eq!(m.byte(0), 0);
-        assert_eq!(m.byte(1), 3);
-        assert_eq!(m.byte(2), 5);
-        assert_eq!(m.byte(99), s.len());
     }
 
     #[test]

@@ -284,7 +284,7 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
 /// than [`MAX_CONFIG_KEY_CHARS`]. Every string (control characters, NEL,
 /// line separators included) and every JSON number is carried exactly;
 /// infinities, NaN and integers beyond 64 bits are refused when the YAML
-/// is read ([`crate::yaml_input::guard`]), as JSON cannot hold them.
+/// is read ([`crate::yaml_input::load_documents`]), as JSON cannot hold them.
 /// Returns the field path and problem of at most `limit` offenders.
 pub fn config_value(value: &serde_json::Value, path: &str, limit: usize) -> Vec<(String, Problem)> {
     use serde_json::Value;

@@ -26,7 +26,7 @@ GUIDE = ROOT / "docs/troubleshooting.md"
 # Rust code that prints messages: files, or directories scanned recursively.
 RUST_SOURCES = [
     "src/diagnostic.rs",       # ERROR/WARNING rendering
-    "src/yaml_input.rs",       # YAML syntax, size, encoding
+    "src/yaml_input",          # YAML syntax, size, encoding, keys, tags, aliases
     "src/api.rs",              # release ranges in the section warning
     "src/validate",            # llsd-providers validate (also inject, status, policy)
     "src/pipeline",            # merge-config: metadata and placement errors, merge-log.txt
@@ -58,9 +58,8 @@ EXEMPT = {
     "/schema/openAPIV3Schema/properties/spec/properties/server/properties/externalProviders": "key",  # into the CRD
     "/spec/template/metadata/annotations": "key",  # JSON pointer into a Deployment
     "the report is not an object": "internal",    # status reports are structs: never printed
-    "duplicate entry with key": "internal",       # serde_yaml text, rewritten before printing
-    "recursion limit exceeded": "internal",       # serde_yaml text, replaced by our message
-    "repetition limit exceeded": "internal",      # serde_yaml text, replaced by our message
+    "recursion limit exceeded": "internal",       # saphyr-parser text, replaced by our message
+    "tag:yaml.org,2002:": "key",                  # the prefix `!!` stands for, matched in tags
     "extra_providers_output": "key",              # a clap argument id in a `requires` attribute
     "platform_python_implementation": "key",      # marker names read from the probe's JSON
     "python_full_version": "key",

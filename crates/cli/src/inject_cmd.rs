@@ -5,10 +5,12 @@ use super::input::{display_name, read_bounded};
 use clap::Args;
 use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::inject::{InjectOptions, inject};
+use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::locate::Locations;
+use llsd_providers::merge::yaml_document;
 use llsd_providers::validate::{FileReport, check_llsd, validate_bytes};
-use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use llsd_providers::yaml_input;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -77,13 +79,15 @@ pub fn run_on(
             options,
             texts,
         }) => match inject(&llsd, &deployment, &options) {
-            Ok(out) => match serde_yaml::to_string(&out) {
-                Ok(yaml) => {
-                    print!("{yaml}");
+            // Printed by the core's YAML writer, as the playground prints
+            // it (the injection refuses a Deployment that is not a mapping).
+            Ok(out) => match out.as_object() {
+                Some(deployment) => {
+                    print!("{}", yaml_document(deployment));
                     Outcome::Success
                 }
-                Err(err) => {
-                    eprintln!("ERROR: cannot print the Deployment: {err}");
+                None => {
+                    eprintln!("ERROR: cannot print the Deployment: it is not a mapping");
                     Outcome::Problems
                 }
             },

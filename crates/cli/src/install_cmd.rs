@@ -22,8 +22,8 @@ use llsd_providers::install::step::{
     read_probe, read_wheel,
 };
 use llsd_providers::install::{Provider, ServerDist, Target, Wheel, resolve};
+use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
-use llsd_providers::yaml_input::MAX_INPUT_BYTES;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]

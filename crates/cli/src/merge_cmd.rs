@@ -10,11 +10,12 @@ use super::input::{not_regular, read_bounded, read_regular};
 use super::output::{check_destinations, write_all_or_nothing};
 use clap::Args;
 use llsd_providers::limits::MAX_BASE_BYTES;
+use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::pipeline::{
     self, BaseConfig, CRD_CONFIG_FILE, MergeFailure, MergeResult, ProviderDir, ProviderSource,
     SPEC_FILE,
 };
-use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use llsd_providers::yaml_input;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]

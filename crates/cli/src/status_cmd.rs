@@ -4,11 +4,12 @@ use super::Outcome;
 use super::input::{display_name, read_bounded};
 use clap::{Args, ValueEnum};
 use llsd_providers::diagnostic::{Diagnostic, terminal_safe_json};
+use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::merge::yaml_document;
 use llsd_providers::status::{diagnose, read_pod, render_table, status_patch};
 use llsd_providers::validate::{FileReport, check_llsd};
-use llsd_providers::yaml_input::{self, MAX_INPUT_BYTES};
+use llsd_providers::yaml_input;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 

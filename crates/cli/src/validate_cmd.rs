@@ -3,8 +3,8 @@
 use super::input::{display_name, read_bounded};
 use super::{Outcome, OutputFormat};
 use llsd_providers::diagnostic::Diagnostic;
+use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::validate::{FileReport, summary_line, validate_bytes};
-use llsd_providers::yaml_input::MAX_INPUT_BYTES;
 use std::path::PathBuf;
 
 pub fn run(files: &[PathBuf], output: OutputFormat) -> Outcome {

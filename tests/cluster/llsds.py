@@ -3,7 +3,7 @@ settings (registry.example.com/llama-providers, pinned by digest)."""
 
 import copy
 
-# The pod-template annotation of a wired Deployment (src/inject/names.rs).
+# The pod-template annotation of a wired Deployment (src/contract/).
 HASH = "llsd-providers.llamastack.io/providers-hash"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 REGISTRY = "registry.example.com/llama-providers"

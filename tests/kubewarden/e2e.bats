@@ -5,7 +5,7 @@
 # the owning-LLSD lookup (and the CRD lookup before a wired Deployment's
 # providers are removed) replayed from recorded host-capability sessions.
 #
-#   make test-kwctl    # builds annotated-policy.wasm, the role manifests and the CLI, then runs this
+#   make e2e-tests    # builds annotated-policy.wasm, the role manifests and the CLI, then runs this
 #
 # Needs: kwctl ($KWCTL, PATH or ../shared/tools/kwctl; missing = every test
 # fails), policy.wasm and annotated-policy.wasm, target/kubewarden/*.{wasm,yaml}
@@ -21,7 +21,7 @@ setup_file() {
   export ROOT KWCTL
   for file in policy.wasm annotated-policy.wasm target/debug/llsd-providers .venv/bin/python \
     target/kubewarden/validate-llsd.yaml target/kubewarden/inject-deployments.yaml; do
-    [[ -e "$ROOT/$file" ]] || { echo "missing $ROOT/$file: run make test-kwctl" >&2; return 1; }
+    [[ -e "$ROOT/$file" ]] || { echo "missing $ROOT/$file: run make e2e-tests" >&2; return 1; }
   done
 }
 

@@ -1,8 +1,9 @@
 //! `llsd-providers install`: what the install step runs, in the server's own
-//! image (native only). Reads every provider tree, asks the server's Python
-//! once for its distributions, marker environment and wheel tags, resolves
-//! all providers at once (src/install/), unpacks the chosen wheels, writes
-//! the metadata the merge reads, and can run the merge in the same step.
+//! image (native only). The host of the core's `install::step`: reads every
+//! provider tree, asks the server's Python once (`probe.py`), lets the core
+//! resolve all providers at once, unpacks the chosen wheels, writes the
+//! metadata and the installed list, and runs the merge on the metadata it
+//! checked, in memory. Every decision and message is the core's.
 //!
 //! ```text
 //! llsd-providers install --sources DIR --target DIR --metadata-dir DIR --installed-list FILE

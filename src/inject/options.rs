@@ -130,12 +130,10 @@ impl InjectOptions {
             Value::Null => return Ok((InjectOptions::default(), Vec::new())),
             Value::Object(map) => map,
             other => {
-                return Err(vec![Diagnostic::error(
+                return Err(vec![crate::json::mistyped(
                     "",
-                    format!(
-                        "must be a mapping, found {}",
-                        crate::validate::type_name(other)
-                    ),
+                    "a mapping",
+                    other,
                     "write the options as `key: value` pairs (docs/external-providers.md), or omit them for the defaults",
                 )]);
             }

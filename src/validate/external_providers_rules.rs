@@ -2,7 +2,7 @@
 //! header, `providers` keyed by run.yaml API keys, and each entry exactly as
 //! run.yaml has it (docs/forward-compatibility.md).
 
-use super::fields::{Collector, type_name};
+use super::fields::Collector;
 use super::rules;
 use super::{Checked, typed};
 use crate::diagnostic::{field, index};
@@ -88,9 +88,10 @@ fn check_entry(c: &mut Collector, value: &Value, path: &str, ids: &mut Vec<(Stri
     }
     if let Some(config) = entry.get("config") {
         if !config.is_object() {
-            c.error(
+            c.mistyped(
                 &field(path, "config"),
-                format!("must be a mapping, found {}", type_name(config)),
+                "a mapping",
+                config,
                 "write config as `key: value` pairs (the provider's run.yaml config), or remove it",
             );
         }

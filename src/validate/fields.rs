@@ -2,7 +2,7 @@
 //! field path, so that one pass reports all violations at once.
 
 use crate::diagnostic::{Diagnostic, field};
-pub use crate::json::type_name;
+use crate::json::mistyped;
 use serde_json::{Map, Value};
 
 /// Collects diagnostics while reading fields of an untyped document.
@@ -20,15 +20,21 @@ impl Collector {
         self.push(Diagnostic::error(path, problem, fix));
     }
 
+    /// A field of the wrong type, in the one wording ([`mistyped`]).
+    pub fn mistyped(&mut self, path: &str, expected: &str, found: &Value, fix: &str) {
+        self.push(mistyped(path, expected, found, fix));
+    }
+
     /// `value` as a mapping, or an error naming what it is instead.
     pub fn mapping<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
         match value {
             Value::Object(map) => Some(map),
             other => {
-                self.error(
+                self.mistyped(
                     path,
-                    format!("must be a mapping, found {}", type_name(other)),
-                    format!("write `{}` as `key: value` pairs", last_segment(path)),
+                    "a mapping",
+                    other,
+                    &format!("write `{}` as `key: value` pairs", last_segment(path)),
                 );
                 None
             }
@@ -41,10 +47,11 @@ impl Collector {
             Value::Array(items) => Some(items),
             Value::Null => Some(&[]),
             other => {
-                self.error(
+                self.mistyped(
                     path,
-                    format!("must be a list, found {}", type_name(other)),
-                    format!(
+                    "a list",
+                    other,
+                    &format!(
                         "write `{}` as a YAML list of `- ` items",
                         last_segment(path)
                     ),
@@ -104,10 +111,11 @@ impl Collector {
                 None
             }
             other => {
-                self.error(
+                self.mistyped(
                     &field(path, key),
-                    format!("must be a string, found {}", type_name(other)),
-                    format!("set it to {what}; quote it if YAML reads it as another type"),
+                    "a string",
+                    other,
+                    &format!("set it to {what}; quote it if YAML reads it as another type"),
                 );
                 None
             }

@@ -1,12 +1,13 @@
 //! Validation of a `LlamaStackDistribution`: the fields this project owns,
 //! and the operator fields they depend on.
 
-use super::fields::{Collector, closest, type_name};
+use super::fields::{Collector, closest};
 use super::rules;
 use super::{Checked, typed};
 use crate::api::{self, Api};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{field, index};
+use crate::json::type_name;
 use crate::limits::MAX_PROVIDERS_PER_SECTION;
 use crate::llsd::{
     API_VERSION, EXTERNAL_PROVIDERS_PATH, ImagePullPolicy, KIND, LlamaStackDistribution,
@@ -261,9 +262,10 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
     }
     if let Some(config) = entry.get("config") {
         if !config.is_object() {
-            c.error(
+            c.mistyped(
                 &field(path, "config"),
-                format!("must be a mapping, found {}", type_name(config)),
+                "a mapping",
+                config,
                 "write config as `key: value` pairs (it becomes the provider's config in run.yaml), or remove it",
             );
         }

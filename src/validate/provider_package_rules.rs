@@ -129,9 +129,10 @@ fn check_dependency_wheels(c: &mut Collector, value: &Value, main_wheel: Option<
     for (i, item) in items.iter().enumerate() {
         let path = index("spec.dependencyWheels", i);
         let Value::String(wheel) = item else {
-            c.error(
+            c.mistyped(
                 &path,
-                format!("must be a string, found {}", super::fields::type_name(item)),
+                "a string",
+                item,
                 "list wheel paths such as packages/httpx-0.27.0-py3-none-any.whl",
             );
             continue;

@@ -7,7 +7,8 @@
 //! cannot parse are left to its report.
 
 use super::rules;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, index};
+use crate::json::mistyped;
 use crate::limits::MAX_PROVIDERS_LIMIT;
 use crate::llsd::EXTERNAL_PROVIDERS_PATH;
 use oci_spec::distribution::Reference;
@@ -47,9 +48,10 @@ impl SupplyChainRules {
         match field("requireDigest") {
             None => {}
             Some(Value::Bool(b)) => rules.require_digest = *b,
-            Some(other) => problems.push(Diagnostic::error(
+            Some(other) => problems.push(mistyped(
                 "requireDigest",
-                format!("must be true or false, found {}", super::type_name(other)),
+                "true or false",
+                other,
                 "write `requireDigest: true` to require provider images pinned by @sha256: digest",
             )),
         }
@@ -130,23 +132,22 @@ pub fn check(llsd: &Value, rules: &SupplyChainRules) -> Vec<Diagnostic> {
 
 fn allowed_registries(value: &Value, problems: &mut Vec<Diagnostic>) -> Vec<String> {
     let Value::Array(items) = value else {
-        problems.push(Diagnostic::error(
+        problems.push(mistyped(
             "allowedRegistries",
-            format!(
-                "must be a list of registries, found {}",
-                super::type_name(value)
-            ),
+            "a list of registries",
+            value,
             "write it as a list, e.g. [quay.io, registry.example.com/llama-providers]",
         ));
         return Vec::new();
     };
     let mut registries = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let path = format!("allowedRegistries[{i}]");
+        let path = index("allowedRegistries", i);
         match item.as_str() {
-            None => problems.push(Diagnostic::error(
-                path,
-                format!("must be a string, found {}", super::type_name(item)),
+            None => problems.push(mistyped(
+                &path,
+                "a string",
+                item,
                 "write a registry host such as quay.io or a prefix such as registry.example.com/llama-providers",
             )),
             Some(entry) => match registry_entry(entry) {

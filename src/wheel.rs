@@ -231,6 +231,7 @@ pub fn parse_metadata(text: &str) -> Result<CoreMetadata, String> {
 /// [`MAX_REQUIREMENT_NESTING`].
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     check_requirement_size(text)?;
+    check_name_end(text)?;
     Requirement::from_str(text).map_err(|err| format!("invalid requirement '{text}': {err}"))
 }
 
@@ -246,8 +247,7 @@ fn check_requirement_size(text: &str) -> Result<(), String> {
             text.len()
         ));
     }
-    let terms = text
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+    let terms = marker_words(text)
         .filter(|word| matches!(*word, "and" | "or"))
         .count();
     if terms > MAX_MARKER_TERMS {
@@ -276,6 +276,48 @@ fn check_requirement_size(text: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// pep508_rs 0.9.2 panics (`PackageName` validation should match PEP 508
+/// parsing) on a name ending in `.`, `-` or `_` followed by anything — `x-;`,
+/// `x- >=1` — found by the `requirement` fuzz target; such a name is
+/// refused here first, as PEP 508 refuses it.
+fn check_name_end(text: &str) -> Result<(), String> {
+    let name: &str = text
+        .trim_start()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .next()
+        .unwrap_or_default();
+    match name.chars().last() {
+        Some(last @ ('.' | '-' | '_')) => Err(format!(
+            "invalid requirement '{}': the package name '{}' ends with '{last}'; a name ends with a letter or digit",
+            crate::diagnostic::printable(&text.chars().take(80).collect::<String>(), false),
+            name
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The words of a requirement outside its quoted strings, as PEP 508's
+/// tokenizer sees them: `extra=="e0"or extra=="e1"` has the word `or`
+/// though no space precedes it.
+fn marker_words(text: &str) -> impl Iterator<Item = &str> {
+    let mut quote = None;
+    text.split(move |c: char| match quote {
+        Some(open) => {
+            if c == open {
+                quote = None;
+            }
+            true
+        }
+        None => {
+            if c == '"' || c == '\'' {
+                quote = Some(c);
+            }
+            !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        }
+    })
+    .filter(|word| !word.is_empty())
 }
 
 #[cfg(test)]
@@ -340,6 +382,23 @@ mod tests {
                 .unwrap_err()
                 .contains("nests parentheses 2000 deep")
         );
+        // PEP 508 needs no space before `or` after a quoted value; words
+        // inside quotes are not terms
+        let tight: Vec<String> = (0..200).map(|i| format!("extra==\"e{i}\"")).collect();
+        let error = parse_requirement(&format!("x;{}", tight.join("or "))).unwrap_err();
+        assert!(error.contains("joins 200 marker terms"), "{error}");
+        assert!(parse_requirement("x; extra == 'a or b and c' or extra == \"or\"").is_ok());
+        assert_eq!(
+            marker_words("x;extra==\"e0\"or(os_name!='and')").collect::<Vec<_>>(),
+            ["x", "extra", "or", "os_name"]
+        );
+        // names pep508_rs 0.9.2 would panic on
+        for text in ["x-;", "x- >=1", "0-\u{fffd}", "  a_b. [e]", "x.@ file:///x"] {
+            let error = parse_requirement(text).unwrap_err();
+            assert!(error.contains("a name ends with a letter or digit"), "{error}");
+        }
+        assert!(parse_requirement("x-y.z_1>=1").is_ok());
+        assert!(parse_requirement("-x").is_err());
         // the value is shown escaped and cut
         let error = parse_requirement(&format!("\u{1b}[2J{}", "a".repeat(5000))).unwrap_err();
         assert!(!error.contains('\u{1b}') && error.len() < 200, "{error}");

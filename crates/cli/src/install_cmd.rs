@@ -13,17 +13,14 @@
 //! ```
 
 use super::Outcome;
-use super::input::{not_regular, read_regular, real_dir};
 use super::merge_cmd::{self, MergeArgs};
-use super::unpack;
+use super::{provider_tree, unpack};
 use clap::Args;
 use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
 use llsd_providers::install::step::{
-    IMAGE_FILES, Step, Stop, check_metadata, crd_config_text, installed_text, module_shadows,
-    read_probe, read_wheel,
+    Step, Stop, check_metadata, crd_config_text, installed_text, module_shadows, read_probe,
 };
-use llsd_providers::install::{Provider, ServerDist, Target, Wheel, resolve};
-use llsd_providers::limits::MAX_INPUT_BYTES;
+use llsd_providers::install::{ServerDist, Target, Wheel, resolve};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
 use std::path::{Path, PathBuf};
 
@@ -125,40 +122,6 @@ fn stop(args: &InstallArgs, stop: Stop) -> Outcome {
     Outcome::Problems
 }
 
-/// `problem` with the tree's paths as the image has them (`/lls-provider/…`)
-/// rather than where the step sees them.
-fn in_image(sources: &Path, crd: &CrdConfig, problem: &str) -> String {
-    problem.replace(&sources.join(&crd.provider_id).display().to_string(), "")
-}
-
-/// The `*.whl` files of a provider's `packages` directory, sorted; none when
-/// it is absent. The directory must be a real one and every wheel a regular
-/// file (see [`IMAGE_FILES`]).
-fn wheel_files(packages: &Path) -> Result<Vec<PathBuf>, String> {
-    if !real_dir(packages, IMAGE_FILES)? {
-        return Ok(Vec::new());
-    }
-    let entries = std::fs::read_dir(packages)
-        .map_err(|err| format!("cannot read {}: {err}", packages.display()))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|err| format!("cannot read {}: {err}", packages.display()))?;
-        let path = entry.path();
-        if path.extension().is_none_or(|x| x != "whl") {
-            continue;
-        }
-        let kind = entry
-            .file_type()
-            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        if !kind.is_file() {
-            return Err(not_regular(&path, kind, IMAGE_FILES));
-        }
-        files.push(path);
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// The last line of defence: should the step panic anyway (the bounds on
 /// its inputs are the fix for every crash known), it still ends with a
 /// termination message, so that `status` can tell the user what stopped
@@ -224,7 +187,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
     let mut providers = Vec::new();
     let mut specs = Vec::new();
     for crd in &crds {
-        match read_tree(sources, crd, &step) {
+        match provider_tree::read_tree(sources, crd, &step) {
             Ok((provider, spec)) => {
                 providers.push(provider);
                 specs.push(spec);
@@ -380,42 +343,6 @@ pub fn run(args: &InstallArgs) -> Outcome {
         }
         _ => Outcome::Success,
     }
-}
-
-/// One provider's tree: its spec and its wheels, read as regular files and
-/// real directories only (as the merge reads its metadata directory): in
-/// imageVolume mode the tree is the image itself, and a link, FIFO or
-/// device there would be followed into the server's own files, block the
-/// step, or never end.
-fn read_tree(sources: &Path, crd: &CrdConfig, step: &Step) -> Result<(Provider, Vec<u8>), Stop> {
-    let tree = sources.join(&crd.provider_id).join("lls-provider");
-    let refused = |problem: String| step.not_image_files(crd, &in_image(sources, crd, &problem));
-    let spec = real_dir(&tree, IMAGE_FILES)
-        .and_then(|_| read_regular(&tree.join(SPEC_FILE), MAX_INPUT_BYTES, IMAGE_FILES))
-        .map_err(refused)?
-        .ok_or_else(|| step.missing_spec(crd))?;
-    let files = wheel_files(&tree.join("packages")).map_err(refused)?;
-    if files.is_empty() {
-        return Err(step.no_wheels(crd));
-    }
-    let mut wheels = Vec::new();
-    for file in &files {
-        let file_name = file
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let wheel = read_wheel(&file_name, unpack::read_metadata(file))
-            .map_err(|problem| step.unreadable_wheel(crd, &file_name, &problem))?;
-        wheels.push(wheel);
-    }
-    let provider = Provider {
-        id: crd.provider_id.clone(),
-        image: crd.image.clone().unwrap_or_else(|| "unknown".to_string()),
-        root: String::new(),
-        wheels,
-    };
-    Ok((provider, spec))
 }
 
 fn write_error(args: &InstallArgs, step: &Step, path: &Path, err: &str) -> Outcome {

@@ -8,7 +8,6 @@
 mod check_image_cmd;
 mod crd_cmd;
 mod inject_cmd;
-mod input;
 #[cfg(not(target_arch = "wasm32"))]
 mod install_cmd;
 #[cfg(not(target_arch = "wasm32"))]
@@ -16,9 +15,11 @@ mod kubectl_cmd;
 mod merge_cmd;
 mod output;
 mod status_cmd;
-#[cfg(not(target_arch = "wasm32"))]
-mod unpack;
 mod validate_cmd;
+
+use llsd_providers_cli::input;
+#[cfg(not(target_arch = "wasm32"))]
+use llsd_providers_cli::{provider_tree, unpack};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

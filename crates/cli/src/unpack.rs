@@ -132,7 +132,10 @@ fn unpack_entry(
     }
 }
 
-fn install_wheel_bounded(
+/// [`install_wheel`] with another per-file bound: the fuzz target uses a
+/// small one, so that lying zip headers are tried against it at fuzzing
+/// speed.
+pub fn install_wheel_bounded(
     wheel: &Path,
     target: &Path,
     max_entry: u64,

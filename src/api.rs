@@ -1,5 +1,5 @@
 //! The Llama Stack API table: CRD field name ↔ run.yaml key ↔ the releases
-//! that serve it.
+//! of each server family (llama-stack 0.x, ogx 1.x) that serve it.
 //!
 //! This table is the only place that knows which APIs exist. Its order is the
 //! *section order* of `spec.server.externalProviders`: "CRD order" means this
@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-/// A llama-stack release, compared by `(major, minor, patch)`.
+/// A server release (llama-stack 0.x or ogx 1.x), compared by `(major,
+/// minor, patch)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Release {
     /// `0` in `0.2.23`.
@@ -48,6 +49,114 @@ impl fmt::Display for Release {
     }
 }
 
+/// The two families of the Llama Stack server: `llama-stack` (PyPI
+/// `llama-stack`, 0.x, stopped at 0.7.3) and its successor `ogx` (PyPI
+/// `ogx`, 1.x). Each reads its own config variable and ships its own API
+/// package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// `llama-stack` 0.x: reads `LLAMA_STACK_CONFIG`, API package `llama-stack-api`.
+    LlamaStack,
+    /// `ogx` 1.x: reads `OGX_CONFIG`, API package `ogx-api`.
+    Ogx,
+}
+
+impl Family {
+    /// Both, in the order messages name them.
+    pub const ALL: [Family; 2] = [Family::LlamaStack, Family::Ogx];
+
+    /// The server's distribution name on PyPI (`llama-stack`, `ogx`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::LlamaStack => "llama-stack",
+            Family::Ogx => "ogx",
+        }
+    }
+
+    /// The distribution of the server's API package, which providers build
+    /// their specs from (`llama-stack-api`, `ogx-api`).
+    pub fn api_package(self) -> &'static str {
+        match self {
+            Family::LlamaStack => "llama-stack-api",
+            Family::Ogx => "ogx-api",
+        }
+    }
+
+    /// The import name of that package (`llama_stack_api`, `ogx_api`).
+    pub fn api_module(self) -> &'static str {
+        match self {
+            Family::LlamaStack => "llama_stack_api",
+            Family::Ogx => "ogx_api",
+        }
+    }
+
+    /// The family whose server distribution or API package is `package`
+    /// (a normalized PyPI name).
+    pub fn of_package(package: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .find(|family| package == family.name() || package == family.api_package())
+    }
+
+    /// The other family.
+    pub fn other(self) -> Family {
+        match self {
+            Family::LlamaStack => Family::Ogx,
+            Family::Ogx => Family::LlamaStack,
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The server an LLSD runs, as far as it can be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Server {
+    /// llama-stack or ogx.
+    pub family: Family,
+    /// `None` when the image's tag is not a version (`latest`).
+    pub release: Option<Release>,
+}
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.release {
+            Some(release) => write!(f, "{} {release}", self.family),
+            None => write!(f, "{}", self.family),
+        }
+    }
+}
+
+/// A range of one family's releases: `since` up to (not including) `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Releases {
+    /// First release whose server serves the API.
+    pub since: Release,
+    /// First release that no longer serves it (`None`: still served).
+    pub until: Option<Release>,
+}
+
+impl Releases {
+    /// Whether `release` is in the range.
+    pub fn contains(&self, release: Release) -> bool {
+        release >= self.since && self.until.is_none_or(|until| release < until)
+    }
+}
+
+impl fmt::Display for Releases {
+    /// `0.1.0+`, or `0.1.0 up to (not including) 0.7.0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.until {
+            None => write!(f, "{}+", self.since),
+            Some(until) => write!(f, "{} up to (not including) {until}", self.since),
+        }
+    }
+}
+
 /// One Llama Stack API as this project knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Api {
@@ -55,24 +164,28 @@ pub struct Api {
     pub crd_field: &'static str,
     /// Key under run.yaml's `providers:` and in `apis:` (e.g. `vector_io`).
     pub run_yaml_key: &'static str,
-    /// First release whose configs list this API.
-    pub since: Release,
-    /// First release that no longer serves it (`None`: still served).
-    pub until: Option<Release>,
+    /// The llama-stack 0.x releases that serve it (`None`: none).
+    pub llama_stack: Option<Releases>,
+    /// The ogx 1.x releases that serve it (`None`: none).
+    pub ogx: Option<Releases>,
 }
 
 impl Api {
-    /// Whether a server of `release` serves this API.
-    pub fn served_by(&self, release: Release) -> bool {
-        release >= self.since && self.until.is_none_or(|until| release < until)
+    /// The releases of `family` that serve this API.
+    pub fn releases(&self, family: Family) -> Option<Releases> {
+        match family {
+            Family::LlamaStack => self.llama_stack,
+            Family::Ogx => self.ogx,
+        }
     }
 
-    /// The releases serving it, for messages: `0.1.0+`, or
-    /// `0.1.0 up to (not including) 0.7.0`.
-    pub fn releases(&self) -> String {
-        match self.until {
-            None => format!("{}+", self.since),
-            Some(until) => format!("{} up to (not including) {}", self.since, until),
+    /// Whether `server` serves this API; a server of unknown release
+    /// serves it when some release of its family does.
+    pub fn served_by(&self, server: Server) -> bool {
+        match (self.releases(server.family), server.release) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(releases), Some(release)) => releases.contains(release),
         }
     }
 }
@@ -80,51 +193,127 @@ impl Api {
 const fn api(
     crd_field: &'static str,
     run_yaml_key: &'static str,
-    since: Release,
-    until: Option<Release>,
+    llama_stack: Option<Releases>,
+    ogx: Option<Releases>,
 ) -> Api {
     Api {
         crd_field,
         run_yaml_key,
-        since,
-        until,
+        llama_stack,
+        ogx,
     }
 }
 
-const V0_1: Release = Release::new(0, 1, 0);
+const fn since(major: u16, minor: u16, patch: u16) -> Option<Releases> {
+    Some(Releases {
+        since: Release::new(major, minor, patch),
+        until: None,
+    })
+}
 
-/// Every API, in CRD section order.
+const fn until(major: u16, minor: u16) -> Option<Releases> {
+    Some(Releases {
+        since: Release::new(0, 1, 0),
+        until: Some(Release::new(major, minor, 0)),
+    })
+}
+
+const LLAMA_STACK_ALL: Option<Releases> = since(0, 1, 0);
+const OGX_ALL: Option<Releases> = since(1, 0, 0);
+
+/// Every API, in CRD section order (new APIs are appended, so that the
+/// order of existing sections never changes).
 ///
-/// Bounds come from the distribution configs llama-stack shipped (see
-/// `shared/fixtures/runyamls`): `agents` was split into `responses` in 0.7,
-/// `datasetio`, `scoring` and `eval` are gone in 0.8, `post_training` is
-/// last listed by the 0.3 starter distribution, `files` and `batches` first
-/// appear in 0.2 releases and `file_processors` in 0.7.
+/// llama-stack bounds come from the distribution configs it shipped (see
+/// `shared/fixtures/runyamls`) and its `Api` enum in 0.7.3
+/// (`llama_stack_api/datatypes.py`, `providable_apis()`): `agents` and
+/// `post_training` are last served by 0.6, `files` and `batches` first
+/// appear in 0.2 releases, `responses` and `file_processors` in 0.7.
+/// ogx columns come from ogx 1.5.0's `Api` enum and `providable_apis()`
+/// (`ogx_api/datatypes.py`, `ogx/core/distribution.py`): ogx dropped
+/// `safety`, `datasetio`, `scoring` and `eval` and added
+/// `container_runtime`, `messages`, `interactions` and `skills`; 1.5.0 is
+/// the release checked, earlier 1.x releases are taken to match it.
 pub const APIS: &[Api] = &[
-    api("inference", "inference", V0_1, None),
-    api("safety", "safety", V0_1, None),
-    api("agents", "agents", V0_1, Some(Release::new(0, 7, 0))),
-    api("vectorIo", "vector_io", V0_1, None),
-    api("datasetIo", "datasetio", V0_1, Some(Release::new(0, 8, 0))),
-    api("scoring", "scoring", V0_1, Some(Release::new(0, 8, 0))),
-    api("eval", "eval", V0_1, Some(Release::new(0, 8, 0))),
-    api("toolRuntime", "tool_runtime", V0_1, None),
-    api(
-        "postTraining",
-        "post_training",
-        V0_1,
-        Some(Release::new(0, 7, 0)),
-    ),
-    api("files", "files", Release::new(0, 2, 11), None),
-    api("batches", "batches", Release::new(0, 2, 20), None),
-    api("responses", "responses", Release::new(0, 7, 0), None),
-    api(
-        "fileProcessors",
-        "file_processors",
-        Release::new(0, 7, 0),
-        None,
-    ),
+    api("inference", "inference", LLAMA_STACK_ALL, OGX_ALL),
+    api("safety", "safety", LLAMA_STACK_ALL, None),
+    api("agents", "agents", until(0, 7), None),
+    api("vectorIo", "vector_io", LLAMA_STACK_ALL, OGX_ALL),
+    api("datasetIo", "datasetio", LLAMA_STACK_ALL, None),
+    api("scoring", "scoring", LLAMA_STACK_ALL, None),
+    api("eval", "eval", LLAMA_STACK_ALL, None),
+    api("toolRuntime", "tool_runtime", LLAMA_STACK_ALL, OGX_ALL),
+    api("postTraining", "post_training", until(0, 7), None),
+    api("files", "files", since(0, 2, 11), OGX_ALL),
+    api("batches", "batches", since(0, 2, 20), OGX_ALL),
+    api("responses", "responses", since(0, 7, 0), OGX_ALL),
+    api("fileProcessors", "file_processors", since(0, 7, 0), OGX_ALL),
+    api("containerRuntime", "container_runtime", None, OGX_ALL),
+    api("messages", "messages", None, OGX_ALL),
+    api("interactions", "interactions", None, OGX_ALL),
+    api("skills", "skills", None, OGX_ALL),
 ];
+
+impl Server {
+    /// Reads the server annotation's value: `ogx`, `ogx-1.5.0`,
+    /// `llama-stack`, `llama-stack-0.7.3` (also `ogx 1.5.0`, `ogx==1.5.0`).
+    pub fn parse(text: &str) -> Result<Server, String> {
+        let text = text.trim();
+        for family in Family::ALL {
+            let Some(rest) = text.strip_prefix(family.name()) else {
+                continue;
+            };
+            let version = rest.trim_start_matches(['-', ' ', '=']);
+            if rest.is_empty() {
+                return Ok(Server {
+                    family,
+                    release: None,
+                });
+            }
+            if version.len() < rest.len() {
+                if let Some(release) = Release::parse(version) {
+                    return Ok(Server {
+                        family,
+                        release: Some(release),
+                    });
+                }
+            }
+        }
+        Err(format!(
+            "'{}' names no server: write llama-stack or ogx, optionally with its version (ogx-1.5.0)",
+            crate::diagnostic::printable(text, false)
+        ))
+    }
+
+    /// The server a distribution image runs, when its name says so: a
+    /// repository path naming `ogx` (`docker.io/ogxai/distribution-starter`)
+    /// or `llamastack` / `llama-stack` (`docker.io/llamastack/distribution-starter`),
+    /// with the release its tag names (`:0.7.1`; `:latest` names none).
+    pub fn of_image(reference: &str) -> Option<Server> {
+        let without_digest = reference.split('@').next().unwrap_or(reference);
+        let (path, tag) = match without_digest.rsplit_once(':') {
+            Some((path, tag)) if !tag.contains('/') => (path, Some(tag)),
+            _ => (without_digest, None),
+        };
+        let path = path.to_ascii_lowercase();
+        // the registry host names no family; the repository path does
+        let repository = match path.split_once('/') {
+            Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+            _ => path.as_str(),
+        };
+        let family = if repository.contains("ogx") {
+            Family::Ogx
+        } else if repository.contains("llamastack") || repository.contains("llama-stack") {
+            Family::LlamaStack
+        } else {
+            return None;
+        };
+        Some(Server {
+            family,
+            release: tag.and_then(Release::parse),
+        })
+    }
+}
 
 /// The API whose CRD field is `crd_field` (`vectorIo`).
 pub fn by_crd_field(crd_field: &str) -> Option<&'static Api> {
@@ -181,9 +370,68 @@ mod tests {
                 "files",
                 "batches",
                 "responses",
-                "fileProcessors"
+                "fileProcessors",
+                "containerRuntime",
+                "messages",
+                "interactions",
+                "skills"
             ]
         );
+    }
+
+    /// The servers' own lists (issue #22): llama-stack 0.7.3's and ogx
+    /// 1.5.0's `providable_apis()`.
+    #[test]
+    fn each_family_serves_what_its_server_provides() {
+        let served = |server: Server| -> Vec<&str> {
+            APIS.iter()
+                .filter(|api| api.served_by(server))
+                .map(|api| api.run_yaml_key)
+                .collect()
+        };
+        let llama_stack = Server {
+            family: Family::LlamaStack,
+            release: Release::parse("0.7.3"),
+        };
+        assert_eq!(
+            served(llama_stack),
+            [
+                "inference",
+                "safety",
+                "vector_io",
+                "datasetio",
+                "scoring",
+                "eval",
+                "tool_runtime",
+                "files",
+                "batches",
+                "responses",
+                "file_processors"
+            ]
+        );
+        let ogx = Server {
+            family: Family::Ogx,
+            release: Release::parse("1.5.0"),
+        };
+        assert_eq!(
+            served(ogx),
+            [
+                "inference",
+                "vector_io",
+                "tool_runtime",
+                "files",
+                "batches",
+                "responses",
+                "file_processors",
+                "container_runtime",
+                "messages",
+                "interactions",
+                "skills"
+            ]
+        );
+        assert_eq!(Family::of_package("ogx-api"), Some(Family::Ogx));
+        assert_eq!(Family::of_package("llama-stack"), Some(Family::LlamaStack));
+        assert_eq!(Family::of_package("llama-stack-client"), None);
     }
 
     #[test]
@@ -202,17 +450,71 @@ mod tests {
 
     #[test]
     fn releases_bound_apis() {
+        let llama_stack = |version: &str| Server {
+            family: Family::LlamaStack,
+            release: Release::parse(version),
+        };
         let agents = by_crd_field("agents").unwrap();
-        assert!(agents.served_by(Release::new(0, 2, 23)));
-        assert!(!agents.served_by(Release::new(0, 7, 1)));
+        assert!(agents.served_by(llama_stack("0.2.23")));
+        assert!(!agents.served_by(llama_stack("0.7.1")));
+        assert!(agents.served_by(llama_stack("latest")));
         let responses = by_crd_field("responses").unwrap();
-        assert!(!responses.served_by(Release::new(0, 3, 0)));
-        assert!(responses.served_by(Release::new(0, 7, 3)));
-        assert!(
-            !by_crd_field("eval")
-                .unwrap()
-                .served_by(Release::new(0, 8, 0))
+        assert!(!responses.served_by(llama_stack("0.3.0")));
+        assert!(responses.served_by(llama_stack("0.7.3")));
+        assert_eq!(
+            agents.releases(Family::LlamaStack).unwrap().to_string(),
+            "0.1.0 up to (not including) 0.7.0"
         );
+        assert_eq!(
+            responses.releases(Family::Ogx).unwrap().to_string(),
+            "1.0.0+"
+        );
+    }
+
+    #[test]
+    fn servers_from_annotations_and_images() {
+        let server = |family, version: Option<&str>| Server {
+            family,
+            release: version.and_then(Release::parse),
+        };
+        assert_eq!(Server::parse("ogx"), Ok(server(Family::Ogx, None)));
+        assert_eq!(
+            Server::parse("ogx-1.5.0"),
+            Ok(server(Family::Ogx, Some("1.5.0")))
+        );
+        assert_eq!(
+            Server::parse(" llama-stack==0.7.3"),
+            Ok(server(Family::LlamaStack, Some("0.7.3")))
+        );
+        assert!(Server::parse("ogx1.5").is_err());
+        assert!(
+            Server::parse("vllm")
+                .unwrap_err()
+                .contains("names no server")
+        );
+        assert_eq!(
+            Server::of_image("docker.io/ogxai/distribution-starter:1.5.0"),
+            Some(server(Family::Ogx, Some("1.5.0")))
+        );
+        assert_eq!(
+            Server::of_image("llamastack/distribution-starter:0.7.1"),
+            Some(server(Family::LlamaStack, Some("0.7.1")))
+        );
+        assert_eq!(
+            Server::of_image("quay.io/opendatahub/llama-stack:latest"),
+            Some(server(Family::LlamaStack, None))
+        );
+        assert_eq!(
+            Server::of_image("localhost:5000/ogx-starter@sha256:abc"),
+            Some(server(Family::Ogx, None))
+        );
+        // a registry host naming a family says nothing about the image
+        assert_eq!(Server::of_image("ogx.example.com/acme/server:2.0"), None);
+        assert_eq!(
+            Server::of_image("registry.example.com/acme/server:1.0"),
+            None
+        );
+        assert_eq!(server(Family::Ogx, Some("1.5")).to_string(), "ogx 1.5.0");
     }
 
     #[test]
@@ -228,5 +530,6 @@ mod tests {
     fn section_index_follows_table() {
         assert_eq!(section_index(by_crd_field("inference").unwrap()), 0);
         assert_eq!(section_index(by_crd_field("fileProcessors").unwrap()), 12);
+        assert_eq!(section_index(by_crd_field("skills").unwrap()), 16);
     }
 }

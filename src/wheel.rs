@@ -231,6 +231,7 @@ pub fn parse_metadata(text: &str) -> Result<CoreMetadata, String> {
 /// [`MAX_REQUIREMENT_NESTING`].
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     check_requirement_size(text)?;
+    check_ascii(text)?;
     check_name_end(text)?;
     Requirement::from_str(text).map_err(|err| format!("invalid requirement '{text}': {err}"))
 }
@@ -278,24 +279,49 @@ fn check_requirement_size(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// pep508_rs 0.9.2 panics (`PackageName` validation should match PEP 508
-/// parsing) on a name ending in `.`, `-` or `_` followed by anything — `x-;`,
-/// `x- >=1` — found by the `requirement` fuzz target; such a name is
-/// refused here first, as PEP 508 refuses it.
-fn check_name_end(text: &str) -> Result<(), String> {
-    let name: &str = text
-        .trim_start()
-        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .next()
-        .unwrap_or_default();
-    match name.chars().last() {
-        Some(last @ ('.' | '-' | '_')) => Err(format!(
-            "invalid requirement '{}': the package name '{}' ends with '{last}'; a name ends with a letter or digit",
+/// pep508_rs 0.9.2 measures a token after a marker expression in
+/// characters and slices the text in bytes, so a non-ASCII character there
+/// panics (found by the `requirement` fuzz target). Requirements are ASCII —
+/// names, versions, operators and the marker values a Linux server has — so
+/// any other character is refused before parsing.
+fn check_ascii(text: &str) -> Result<(), String> {
+    match text.char_indices().find(|(_, c)| !c.is_ascii()) {
+        None => Ok(()),
+        Some((at, c)) => Err(format!(
+            "invalid requirement '{}': it holds the non-ASCII character {} at byte {at}; a requirement is ASCII (names, versions and marker values)",
             crate::diagnostic::printable(&text.chars().take(80).collect::<String>(), false),
-            name
+            c.escape_unicode()
         )),
-        _ => Ok(()),
     }
+}
+
+/// pep508_rs 0.9.2 panics (`PackageName` / `ExtraName` validation should
+/// match PEP 508 parsing) on a name or extra ending in `.`, `-` or `_`
+/// followed by anything — `x-;`, `x- >=1`, `x[a.,b]` — found by the
+/// `requirement` fuzz target; such a name is refused here first, as PEP 508
+/// refuses it.
+fn check_name_end(text: &str) -> Result<(), String> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let rest = text.trim_start();
+    let name_end = rest.find(|c| !is_name_char(c)).unwrap_or(rest.len());
+    let mut names = vec![("package name", &rest[..name_end])];
+    if let Some(extras) = rest[name_end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        for extra in extras.split(',') {
+            let extra = extra.trim_start();
+            let end = extra.find(|c| !is_name_char(c)).unwrap_or(extra.len());
+            names.push(("extra", &extra[..end]));
+        }
+    }
+    for (what, name) in names {
+        if let Some(last @ ('.' | '-' | '_')) = name.chars().last() {
+            return Err(format!(
+                "invalid requirement '{}': the {what} '{name}' ends with '{last}'; a name ends with a letter or digit",
+                crate::diagnostic::printable(&text.chars().take(80).collect::<String>(), false),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The words of a requirement outside its quoted strings, as PEP 508's
@@ -393,9 +419,24 @@ mod tests {
             ["x", "extra", "or", "os_name"]
         );
         // names pep508_rs 0.9.2 would panic on
-        for text in ["x-;", "x- >=1", "0-\u{fffd}", "  a_b. [e]", "x.@ file:///x"] {
+        for text in ["x; extra == 'e0'\u{fffd}", "x; os_name == 'a'or'\u{e9}'"] {
             let error = parse_requirement(text).unwrap_err();
-            assert!(error.contains("a name ends with a letter or digit"), "{error}");
+            assert!(error.contains("non-ASCII character"), "{error}");
+        }
+        for text in [
+            "x-;",
+            "x- >=1",
+            "0-;",
+            "  a_b. [e]",
+            "x.@ file:///x",
+            "C0[K3,Z..",
+            "x [ a_ ]",
+        ] {
+            let error = parse_requirement(text).unwrap_err();
+            assert!(
+                error.contains("a name ends with a letter or digit"),
+                "{error}"
+            );
         }
         assert!(parse_requirement("x-y.z_1>=1").is_ok());
         assert!(parse_requirement("-x").is_err());

@@ -14,8 +14,8 @@
 //! Oracles (any failure panics, which libFuzzer reports as a crash):
 //! * no panic, no hang (a FIFO is never opened: `-timeout` catches it);
 //! * the tree is refused exactly when the spec, `packages/` or a `*.whl`
-//!   is there but is not a regular file or directory; when it is read, it
-//!   has one wheel per regular `*.whl`;
+//!   is there but is not a regular file or directory (the spec is looked
+//!   at first); when it is read, it has one wheel per regular `*.whl`;
 //! * unpacking writes only inside the target (a sentinel directory beside
 //!   it stays empty), only regular files and directories, never a file
 //!   larger than the bound whatever the headers declare, and the paths it
@@ -306,7 +306,10 @@ fuzz_target!(|input: Input| {
     std::fs::create_dir_all(&tree).unwrap();
     place(input.spec, &tree.join("lls-provider-spec.yaml"), input.spec_text.as_bytes(), &outside);
     let packages = tree.join("packages");
-    let mut refused = !matches!(input.spec, Kind::Absent | Kind::File);
+    // read_tree's order: the spec (refused, or missing), then `packages/`
+    // and its wheels (refused, or none), then each wheel's METADATA
+    let spec_refused = !matches!(input.spec, Kind::Absent | Kind::File);
+    let mut refused = false;
     let mut regular_wheels = 0;
     let mut wheel_paths = Vec::new();
     match input.packages {
@@ -356,16 +359,21 @@ fuzz_target!(|input: Input| {
     let spec_present = input.spec != Kind::Absent;
     match provider_tree::read_tree(&sources, &crd, &step) {
         Ok((provider, spec)) => {
-            assert!(!refused, "a tree with a link, FIFO or device was read");
+            assert!(
+                !refused && !spec_refused,
+                "a tree with a link, FIFO or device was read"
+            );
             assert!(spec_present && regular_wheels > 0);
             assert_eq!(spec, input.spec_text.as_bytes());
             assert_eq!(provider.wheels.len(), regular_wheels);
         }
         Err(stop) => {
-            let expected = if refused {
+            let expected = if spec_refused {
                 IMAGE_FILES
             } else if !spec_present {
                 "Missing /lls-provider/lls-provider-spec.yaml"
+            } else if refused {
+                IMAGE_FILES
             } else if regular_wheels == 0 {
                 "No wheels (*.whl)"
             } else {

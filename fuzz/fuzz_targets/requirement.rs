@@ -12,7 +12,8 @@
 //! * text over `MAX_REQUIREMENT_BYTES` is refused, naming the bound;
 //! * an accepted requirement, written back, parses to the same requirement;
 //! * `parse_metadata` accepts a METADATA with it exactly when
-//!   `parse_requirement` accepts it.
+//!   `parse_requirement` accepts it; as `Requires-Python` it is read
+//!   without a panic, within the same memory.
 //!
 //! Inputs starting with a shape byte (`0xF1`..`0xF5`) are first expanded
 //! into the hostile shapes of issue #24 (long `or` chains, with and without
@@ -164,4 +165,8 @@ fuzz_target!(|data: &[u8]| {
         _ if text.trim() != text => {}
         (a, b) => panic!("parse_requirement and parse_metadata disagree on {text:?}: {a:?} / {b:?}"),
     }
+    // the same text as Requires-Python (pep440_rs behind parse_metadata)
+    let metadata = format!("Metadata-Version: 2.1\nName: a\nVersion: 1\nRequires-Python: {text}\n");
+    let (_, peak) = measured(|| parse_metadata(&metadata));
+    assert!(peak <= MAX_PEAK_BYTES, "Requires-Python held {peak} bytes at once");
 });

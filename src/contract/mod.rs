@@ -76,6 +76,11 @@ pub const CONFIG_VOLUME_ANNOTATION: &str = "llsd-providers.llamastack.io/config-
 /// exactly (an empty value, or one already listing the packages path).
 pub const PYTHONPATH_ANNOTATION: &str = "llsd-providers.llamastack.io/pythonpath";
 
+/// LLSD annotation naming the server its distribution runs (`ogx-1.5.0`,
+/// `llama-stack`), for validation when the distribution image does not say
+/// (`distribution.name`, or an image of another name).
+pub const SERVER_ANNOTATION: &str = "llsd-providers.llamastack.io/server";
+
 /// Environment variable of the install-and-merge step holding the providers
 /// in CRD order, as a JSON list of crd-config objects (docs/contracts.md,
 /// "crd-config.yaml"); `status` reads it when a pod has no per-provider
@@ -90,6 +95,10 @@ pub const POD_CONTAINERS_ENV: &str = "LLSD_POD_CONTAINERS";
 
 /// The server's environment variable that gets [`PACKAGES_PATH`] prepended.
 pub const PYTHONPATH: &str = "PYTHONPATH";
+
+/// The variables the server reads its config path from: llama-stack 0.x
+/// reads `LLAMA_STACK_CONFIG`, ogx 1.x `OGX_CONFIG` (each only its own).
+pub const SERVER_CONFIG_ENV: [&str; 2] = ["LLAMA_STACK_CONFIG", "OGX_CONFIG"];
 
 /// Server container name the operator uses when containerSpec.name is unset.
 pub const DEFAULT_SERVER_CONTAINER: &str = "llama-stack";

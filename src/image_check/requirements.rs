@@ -7,6 +7,7 @@
 use super::finding::Finding;
 use super::python::TargetPython;
 use super::wheels::Wheel;
+use crate::api::Family;
 use pep508_rs::VersionOrUrl;
 
 /// The Python markers are evaluated for when `--python` is not given: the
@@ -44,16 +45,30 @@ pub fn check_requirements(wheels: &[Wheel], python: Option<&TargetPython>) -> Ve
                     ));
                 }
                 (Some(_), _) => {}
-                (None, _) => findings.push(Finding::warning(
-                    wheel.path.clone(),
-                    format!(
-                        "requires {requirement}, which no wheel in the image provides: the server image must have it"
-                    ),
-                    format!(
-                        "check that the Llama Stack server image has {} (pip show {} in it), or ship its wheel in /lls-provider/packages/ and list it in spec.dependencyWheels",
-                        requirement.name, requirement.name
-                    ),
-                )),
+                (None, _) => match Family::of_package(requirement.name.as_ref()) {
+                    Some(family) => findings.push(Finding::warning(
+                        wheel.path.clone(),
+                        format!(
+                            "requires {requirement}, which only {family} servers have: on {} servers the install step refuses the provider",
+                            family.other()
+                        ),
+                        format!(
+                            "to serve both llama-stack 0.x and ogx 1.x from one wheel, drop the requirement and import {} with a fallback to {} at run time (docs/provider-development.md, \"One wheel for llama-stack and ogx\"); keep it if the provider is for {family} only",
+                            Family::Ogx.api_module(),
+                            Family::LlamaStack.api_module()
+                        ),
+                    )),
+                    None => findings.push(Finding::warning(
+                        wheel.path.clone(),
+                        format!(
+                            "requires {requirement}, which no wheel in the image provides: the server image must have it"
+                        ),
+                        format!(
+                            "check that the Llama Stack server image has {} (pip show {} in it), or ship its wheel in /lls-provider/packages/ and list it in spec.dependencyWheels",
+                            requirement.name, requirement.name
+                        ),
+                    )),
+                },
             }
         }
     }

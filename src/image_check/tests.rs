@@ -35,7 +35,15 @@ fn a_good_image_passes_with_the_server_requirement_noted() {
     assert_eq!(warning.file, MAIN);
     assert_eq!(
         warning.diagnostic.problem,
-        "requires llama-stack>=0.2, which no wheel in the image provides: the server image must have it"
+        "requires llama-stack>=0.2, which only llama-stack servers have: on ogx servers the install step refuses the provider"
+    );
+    assert!(
+        warning
+            .diagnostic
+            .fix
+            .contains("import ogx_api with a fallback to llama_stack_api"),
+        "{}",
+        warning.diagnostic.fix
     );
     assert!(check_tree("img", &good_tree(), None).valid);
 }

@@ -106,8 +106,9 @@ pub fn find_config_mount(
 }
 
 /// The config file the server reads under `mount_path`: from
-/// `LLAMA_STACK_CONFIG`, else from a path in its command or args, else the
-/// operator's default `config.yaml`. `path` is the server container's.
+/// `LLAMA_STACK_CONFIG` or `OGX_CONFIG`, else from a path in its command or
+/// args (`llama stack run PATH`, `ogx run PATH`), else the operator's
+/// default `config.yaml`. `path` is the server container's.
 fn config_file_name(server: &Object, path: &str, mount_path: &str) -> Result<String, Diagnostic> {
     let dir = format!("{}/", mount_path.trim_end_matches('/'));
     let env_path = format!("{path}.env");
@@ -116,7 +117,7 @@ fn config_file_name(server: &Object, path: &str, mount_path: &str) -> Result<Str
         .into_iter()
         .enumerate()
     {
-        if name != "LLAMA_STACK_CONFIG" {
+        if !SERVER_CONFIG_ENV.contains(&name) {
             continue;
         }
         let value = json::string(var, &format!("{env_path}[{i}]"), "value")?;

@@ -1,7 +1,7 @@
 use super::*;
 use crate::pipeline::CrdConfig;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::json;
 
@@ -512,6 +512,40 @@ fn config_file_name_comes_from_the_server() {
             .unwrap()
             .contains(&"/opt/llama-stack/config/run.yaml".to_string())
     );
+}
+
+/// ogx 1.x reads `OGX_CONFIG` (and runs `ogx run PATH`): the merged copy
+/// keeps the file name it names.
+#[test]
+fn config_file_name_comes_from_an_ogx_server() {
+    let merged_args = |d: &Deployment| {
+        let out = run(&two_providers(), d, &InjectOptions::default()).unwrap();
+        pod(&out)
+            .init_containers
+            .as_ref()
+            .unwrap()
+            .last()
+            .unwrap()
+            .args
+            .clone()
+            .unwrap()
+    };
+    let mut d = deployment();
+    let server = &mut pod_mut(&mut d).containers[0];
+    server.env = Some(vec![EnvVar {
+        name: "OGX_CONFIG".into(),
+        value: Some("/etc/llama-stack/ogx.yaml".into()),
+        ..EnvVar::default()
+    }]);
+    assert!(merged_args(&d).contains(&"/opt/llama-stack/config/ogx.yaml".to_string()));
+    let server = &mut pod_mut(&mut d).containers[0];
+    server.env = None;
+    server.command = Some(vec!["ogx".into(), "run".into()]);
+    server.args = Some(vec![
+        "/etc/llama-stack/server.yaml".into(),
+        "--insecure".into(),
+    ]);
+    assert!(merged_args(&d).contains(&"/opt/llama-stack/config/server.yaml".to_string()));
 }
 
 fn hostile(name: &str) -> Deployment {

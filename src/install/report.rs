@@ -2,6 +2,7 @@
 //! style (docs/troubleshooting.md "Install").
 
 use super::inputs::Provider;
+use crate::api::Family;
 
 /// Who put a distribution into the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +76,10 @@ pub enum Failure {
         rejected: Vec<Rejected>,
         /// A shipped wheel would satisfy it but breaks a server requirement.
         breaks_server: bool,
+        /// The server family the image runs and its version, when it has
+        /// one (`ogx` or `llama-stack` among its distributions): a
+        /// requirement on the other family's API package is worded for it.
+        server: Option<(Family, pep508_rs::pep440_rs::Version)>,
     },
     /// `spec.wheelPath` names a wheel that is not in `packages/`.
     MissingRootWheel {
@@ -189,6 +194,7 @@ impl Refusal {
                 installed,
                 rejected,
                 breaks_server,
+                server,
             } => {
                 let (id, image) = who(*provider);
                 let name = requirement_name(requirement);
@@ -224,10 +230,22 @@ impl Refusal {
                              Make the providers agree on one version of {name} and ship its wheel in /lls-provider/packages/ of one of the images; \
                              the order of the providers does not change the outcome."
                         ),
-                        None => format!(
-                            "Neither the server image nor any provider image has {name}. \
-                             Add a wheel of {name} that satisfies {requirement} to /lls-provider/packages/ of {image}."
-                        ),
+                        None => match (Family::of_package(name), server) {
+                            (Some(wanted), Some((family, version))) if wanted != *family => {
+                                format!(
+                                    "The server image runs {family} {version}, whose API package is {}; {name} belongs to {wanted}, the other server family, and is not installed. \
+                                 A provider that serves both families requires neither API package: drop {requirement} from its requirements and import {} with a fallback to {} at run time \
+                                 (docs/provider-development.md, \"One wheel for llama-stack and ogx\"), or run it on a {wanted} server.",
+                                    family.api_package(),
+                                    family.api_module(),
+                                    wanted.api_module()
+                                )
+                            }
+                            _ => format!(
+                                "Neither the server image nor any provider image has {name}. \
+                                 Add a wheel of {name} that satisfies {requirement} to /lls-provider/packages/ of {image}."
+                            ),
+                        },
                     }
                 };
                 let body = format!(

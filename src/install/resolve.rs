@@ -6,6 +6,7 @@
 
 use super::inputs::{Provider, ServerDist, Target, Wheel};
 use super::report::{Failure, Origin, Refusal, Rejected, Shadow};
+use crate::api::Family;
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, PackageName, Requirement, VersionOrUrl};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -156,6 +157,16 @@ impl State<'_> {
         }
     }
 
+    /// The server family of the image (its `ogx` or `llama-stack`
+    /// distribution) and its version.
+    fn server_family(&self) -> Option<(Family, Version)> {
+        Family::ALL.into_iter().find_map(|family| {
+            let name = PackageName::new(family.name().to_string()).ok()?;
+            let (version, origin) = self.installed(&name)?;
+            matches!(origin, Origin::Server).then_some((family, version))
+        })
+    }
+
     fn installed(&self, name: &PackageName) -> Option<(Version, Origin)> {
         self.env
             .get(name)
@@ -230,6 +241,7 @@ impl State<'_> {
                 requirement: format!("{name}=={version}"),
                 required_by: format!("provider '{}' (its main wheel)", provider.id),
                 installed: self.installed(&name),
+                server: self.server_family(),
                 rejected: vec![Rejected {
                     wheel: wheel.file.file_name.clone(),
                     origin: Origin::Provider(p),
@@ -461,6 +473,7 @@ impl State<'_> {
             installed: self.installed(&name),
             rejected,
             breaks_server,
+            server: self.server_family(),
         })
     }
 

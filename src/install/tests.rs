@@ -339,3 +339,49 @@ fn a_main_wheel_missing_from_packages_is_named() {
         "{text}"
     );
 }
+
+/// Issue #22: `llama-stack-api` and `ogx-api` are the two names of the
+/// server's API package; a provider requiring the other family's is told
+/// so, and how to serve both, instead of being asked to ship a wheel.
+#[test]
+fn the_other_familys_api_package_is_worded_for_the_server_at_hand() {
+    let ogx = server(&[
+        ("ogx", "1.5.0", &["ogx-api==1.5.0"]),
+        ("ogx-api", "1.5.0", &[]),
+    ]);
+    let p = provider(
+        "p",
+        vec![wheel("p-prov", "1.0", &["llama-stack-api>=0.7.3"])],
+    );
+    let text = refuse(&ogx, &[p]);
+    assert!(
+        text.contains("requirement llama-stack-api>=0.7.3 does not hold"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "The server image runs ogx 1.5.0, whose API package is ogx-api; llama-stack-api belongs to llama-stack, the other server family"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("import ogx_api with a fallback to llama_stack_api"),
+        "{text}"
+    );
+    assert!(!text.contains("Add a wheel of"), "{text}");
+    let llama_stack = server(&[
+        ("llama-stack", "0.7.3", &[]),
+        ("llama-stack-api", "0.7.3", &[]),
+    ]);
+    let p = provider("p", vec![wheel("p-prov", "1.0", &["ogx-api>=1.5"])]);
+    let text = refuse(&llama_stack, &[p]);
+    assert!(
+        text.contains(
+            "runs llama-stack 0.7.3, whose API package is llama-stack-api; ogx-api belongs to ogx"
+        ),
+        "{text}"
+    );
+    // any other missing package keeps its wording
+    let p = provider("p", vec![wheel("p-prov", "1.0", &["missing-lib"])]);
+    assert!(refuse(&ogx, &[p]).contains("Add a wheel of missing-lib"));
+}

@@ -102,12 +102,13 @@ pub fn render_extra_providers(providers: &[ExternalProvider]) -> String {
     out
 }
 
-/// A config llama-stack 0.2 through 0.7 accept when there is no base:
-/// `version: '2'` (0.2 declares it a string, later an int that pydantic
-/// also reads from `'2'`), `image_name` (required by 0.2, accepted by
-/// 0.7 beside `distro_name`), the APIs, and the providers.
+/// A config llama-stack 0.7 and ogx 1.x accept without a warning when
+/// there is no base: `version: '2'` (an int that pydantic also reads from
+/// `'2'`), `distro_name` (both deprecate `image_name` in its favour;
+/// releases before 0.7 know only `image_name`), the APIs, and the
+/// providers.
 pub fn render_minimal_config(providers: &[ExternalProvider]) -> String {
-    let mut out = String::from("version: '2'\nimage_name: external-providers\n");
+    let mut out = String::from("version: '2'\ndistro_name: external-providers\n");
     let apis = apis_in_order(providers);
     if apis.is_empty() {
         out.push_str("apis: []\nproviders: {}\n");
@@ -166,7 +167,7 @@ mod tests {
     fn minimal_config_lists_apis() {
         let ps = [provider("a", "safety", None)];
         let text = render_minimal_config(&ps);
-        assert!(text.starts_with("version: '2'\nimage_name: external-providers\napis:\n- safety\nproviders:\n  safety:\n  - provider_id: a\n"));
+        assert!(text.starts_with("version: '2'\ndistro_name: external-providers\napis:\n- safety\nproviders:\n  safety:\n  - provider_id: a\n"));
     }
 
     #[test]

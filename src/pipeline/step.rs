@@ -158,7 +158,7 @@ mod tests {
     fn no_base_gives_the_minimal_config() {
         let out = run_merge_step(None, &[provider("a", "safety")]).unwrap();
         assert!(
-            out.config.contains("image_name: external-providers"),
+            out.config.contains("distro_name: external-providers"),
             "{}",
             out.config
         );

@@ -4,7 +4,8 @@
 use super::fields::{Collector, closest};
 use super::rules;
 use super::{Checked, typed};
-use crate::api::{self, Api};
+use crate::api::{self, Api, Family, Server};
+use crate::contract::SERVER_ANNOTATION;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{field, index};
 use crate::json::type_name;
@@ -31,10 +32,10 @@ pub fn check_llsd(document: &Value) -> Checked<LlamaStackDistribution> {
     let mut c = Collector::default();
     if let Some(root) = c.mapping(document, "") {
         c.header(root, API_VERSION, KIND);
-        check_metadata(&mut c, root);
+        let named = check_metadata(&mut c, root);
         match root.get("spec") {
             None => c.error("spec", "is required", "add spec.server.distribution"),
-            Some(spec) => check_spec(&mut c, spec),
+            Some(spec) => check_spec(&mut c, spec, named),
         }
         if let Some(status) = root.get("status") {
             check_status(&mut c, status);
@@ -43,18 +44,35 @@ pub fn check_llsd(document: &Value) -> Checked<LlamaStackDistribution> {
     typed(document, c)
 }
 
-fn check_metadata(c: &mut Collector, root: &Map<String, Value>) {
-    match root.get("metadata") {
-        None => c.error("metadata", "is required", "add metadata.name"),
-        Some(value) => {
-            if let Some(metadata) = c.mapping(value, "metadata") {
-                c.required_string(metadata, "name", "metadata", "the distribution's name");
-            }
+/// Checks `metadata`; returns the server its annotation names, if any.
+fn check_metadata(c: &mut Collector, root: &Map<String, Value>) -> Option<Server> {
+    let Some(value) = root.get("metadata") else {
+        c.error("metadata", "is required", "add metadata.name");
+        return None;
+    };
+    let metadata = c.mapping(value, "metadata")?;
+    c.required_string(metadata, "name", "metadata", "the distribution's name");
+    let annotations = c.mapping(metadata.get("annotations")?, "metadata.annotations")?;
+    let text = c.optional_string(
+        annotations,
+        SERVER_ANNOTATION,
+        "metadata.annotations",
+        "the server the distribution runs, e.g. ogx-1.5.0",
+    )?;
+    match Server::parse(text) {
+        Ok(server) => Some(server),
+        Err(problem) => {
+            c.error(
+                &field("metadata.annotations", SERVER_ANNOTATION),
+                problem,
+                "e.g. ogx-1.5.0, ogx, llama-stack-0.7.3 or llama-stack",
+            );
+            None
         }
     }
 }
 
-fn check_spec(c: &mut Collector, value: &Value) {
+fn check_spec(c: &mut Collector, value: &Value, named: Option<Server>) {
     let Some(spec) = c.mapping(value, "spec") else {
         return;
     };
@@ -69,7 +87,12 @@ fn check_spec(c: &mut Collector, value: &Value) {
     let Some(server) = c.mapping(value, "spec.server") else {
         return;
     };
-    check_distribution(c, server);
+    let image = check_distribution(c, server);
+    let server_runs = named.map(|server| (server, "the annotation")).or_else(|| {
+        image
+            .and_then(Server::of_image)
+            .map(|server| (server, "the distribution image"))
+    });
     let config_map = server.get("userConfig").and_then(|value| {
         let user_config = c.mapping(value, "spec.server.userConfig")?;
         c.optional_string(
@@ -82,7 +105,7 @@ fn check_spec(c: &mut Collector, value: &Value) {
     let Some(value) = server.get("externalProviders") else {
         return;
     };
-    let provider_count = check_external_providers(c, value);
+    let provider_count = check_external_providers(c, value, server_runs);
     if provider_count > 0 && config_map.is_none() {
         c.error(
             "spec.server.userConfig.configMapName",
@@ -96,7 +119,8 @@ fn check_spec(c: &mut Collector, value: &Value) {
     }
 }
 
-fn check_distribution(c: &mut Collector, server: &Map<String, Value>) {
+/// Checks `spec.server.distribution`; returns its image, if one is named.
+fn check_distribution<'v>(c: &mut Collector, server: &'v Map<String, Value>) -> Option<&'v str> {
     let path = "spec.server.distribution";
     let Some(value) = server.get("distribution") else {
         c.error(
@@ -104,10 +128,10 @@ fn check_distribution(c: &mut Collector, server: &Map<String, Value>) {
             "is required",
             "set spec.server.distribution.name (e.g. starter) or .image",
         );
-        return;
+        return None;
     };
     let Some(distribution) = c.mapping(value, path) else {
-        return;
+        return None;
     };
     let name = c.optional_string(
         distribution,
@@ -138,10 +162,16 @@ fn check_distribution(c: &mut Collector, server: &Map<String, Value>) {
             c.error(&field(path, "image"), p.problem, p.fix);
         }
     }
+    image
 }
 
 /// Checks every section and entry; returns how many entries there are.
-fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
+/// `server` is the server the LLSD runs, with what says so, when known.
+fn check_external_providers(
+    c: &mut Collector,
+    value: &Value,
+    server: Option<(Server, &str)>,
+) -> usize {
     let Some(sections) = c.mapping(value, EXTERNAL_PROVIDERS_PATH) else {
         return 0;
     };
@@ -167,16 +197,8 @@ fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
                 "split the providers into fewer images or drop unused ones",
             );
         }
-        if !items.is_empty() && api.until.is_some() {
-            c.push(Diagnostic::warning(
-                &section_path,
-                format!(
-                    "llama-stack serves `{}` only in releases {}",
-                    api.run_yaml_key,
-                    api.releases()
-                ),
-                "make sure the distribution image runs one of those releases",
-            ));
+        if !items.is_empty() {
+            check_served(c, &section_path, api, server);
         }
         for (i, item) in items.iter().enumerate() {
             count += 1;
@@ -184,6 +206,71 @@ fn check_external_providers(c: &mut Collector, value: &Value) -> usize {
         }
     }
     count
+}
+
+/// Whether the server serves `api`: refused when the server is known and
+/// does not, a warning naming the family or releases that lack it when the
+/// server is not known (the union of both families is accepted).
+fn check_served(c: &mut Collector, path: &str, api: &Api, server: Option<(Server, &str)>) {
+    let key = api.run_yaml_key;
+    let serving = |family: Family| match api.releases(family) {
+        Some(releases) => format!("{family} serves `{key}` in releases {releases}"),
+        None => format!("{family} does not serve `{key}`"),
+    };
+    let served_list = |server: Server| {
+        api::APIS
+            .iter()
+            .filter(|other| other.served_by(server))
+            .map(|other| other.crd_field)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match server {
+        Some((server, source)) if !api.served_by(server) => c.error(
+            path,
+            format!("{server} (named by {source}) does not serve `{key}`: {}", serving(server.family)),
+            format!(
+                "move the provider to a section {server} serves ({}), or run a server that serves `{key}` ({})",
+                served_list(server),
+                serving(server.family.other())
+            ),
+        ),
+        Some((server, source)) => {
+            let releases = api.releases(server.family).filter(|r| r.until.is_some());
+            if let (Some(releases), None) = (releases, server.release) {
+                c.push(Diagnostic::warning(
+                    path,
+                    format!(
+                        "{} serves `{key}` only in releases {releases}, and {source} does not say which release runs",
+                        server.family
+                    ),
+                    format!("make sure the server runs one of those releases, or name it in the annotation {SERVER_ANNOTATION} (e.g. {}-0.6.0)", server.family),
+                ));
+            }
+        }
+        None => {
+            let lacking: Vec<String> = Family::ALL
+                .into_iter()
+                .filter(|family| api.releases(*family).is_none_or(|r| r.until.is_some()))
+                .map(serving)
+                .collect();
+            if !lacking.is_empty() {
+                let others: Vec<String> = Family::ALL
+                    .into_iter()
+                    .filter(|family| api.releases(*family).is_some_and(|r| r.until.is_none()))
+                    .map(serving)
+                    .collect();
+                let all = [lacking, others].concat().join("; ");
+                c.push(Diagnostic::warning(
+                    path,
+                    format!("not every server serves `{key}`: {all}"),
+                    format!(
+                        "make sure the distribution runs a server that serves it; to have it checked, use a distribution image whose name and tag say the server (docker.io/ogxai/distribution-starter:1.5.0) or set the annotation {SERVER_ANNOTATION} (ogx-1.5.0, llama-stack-0.7.3)"
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 fn unknown_section_fix(section: &str) -> String {

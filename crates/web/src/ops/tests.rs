@@ -197,7 +197,7 @@ fn merge_without_base_writes_the_minimal_config() {
         r["config"]
             .as_str()
             .unwrap()
-            .contains("image_name: external-providers")
+            .contains("distro_name: external-providers")
     );
 }
 

@@ -81,6 +81,11 @@ pub const PYTHONPATH_ANNOTATION: &str = "llsd-providers.llamastack.io/pythonpath
 /// (`distribution.name`, or an image of another name).
 pub const SERVER_ANNOTATION: &str = "llsd-providers.llamastack.io/server";
 
+/// Pod-template annotation recording the server container's
+/// `RUN_CONFIG_PATH` before the injection pointed it at the merged config
+/// (no userConfig), so that removing the providers restores it.
+pub const RUN_CONFIG_PATH_ANNOTATION: &str = "llsd-providers.llamastack.io/run-config-path";
+
 /// Environment variable of the install-and-merge step holding the providers
 /// in CRD order, as a JSON list of crd-config objects (docs/contracts.md,
 /// "crd-config.yaml"); `status` reads it when a pod has no per-provider
@@ -99,6 +104,15 @@ pub const PYTHONPATH: &str = "PYTHONPATH";
 /// The variables the server reads its config path from: llama-stack 0.x
 /// reads `LLAMA_STACK_CONFIG`, ogx 1.x `OGX_CONFIG` (each only its own).
 pub const SERVER_CONFIG_ENV: [&str; 2] = ["LLAMA_STACK_CONFIG", "OGX_CONFIG"];
+
+/// The config file a distribution image's entrypoint runs when it exists
+/// (`llama stack run "$RUN_CONFIG_PATH"`, `ogx stack run …`): without a
+/// userConfig ConfigMap the injection points it at the merged config.
+pub const RUN_CONFIG_PATH: &str = "RUN_CONFIG_PATH";
+
+/// The distribution a distribution image's entrypoint runs when
+/// `RUN_CONFIG_PATH` names no file (`starter` by default).
+pub const DISTRO_NAME: &str = "DISTRO_NAME";
 
 /// Server container name the operator uses when containerSpec.name is unset.
 pub const DEFAULT_SERVER_CONTAINER: &str = "llama-stack";

@@ -5,6 +5,7 @@
 //! mounted as image volumes.
 
 use super::options::{InjectOptions, InstallMode};
+use super::server::{ConfigMount, ConfigSource};
 use crate::contract::*;
 use crate::diagnostic::Diagnostic;
 use crate::json::{self, Object};
@@ -247,8 +248,11 @@ pub struct InstallStep<'a> {
     pub server_image: &'a str,
     pub server_pull_policy: Option<&'a str>,
     pub providers: &'a [ListedProvider<'a>],
-    pub config_volume: &'a str,
-    pub config_file: &'a str,
+    /// Where the server reads its config, and what it is merged into.
+    pub config: &'a ConfigMount,
+    /// The LLSD's `distribution.name`: where a distribution's config is
+    /// looked for when the server container sets no `DISTRO_NAME`.
+    pub distribution_name: Option<&'a str>,
 }
 
 /// `merge-config`: in the server's image, installs every provider with one
@@ -264,7 +268,8 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
     } else {
         (STAGED_BINARY_PATH.to_string(), SOURCES_PATH)
     };
-    let args = [
+    let file = &step.config.file;
+    let mut args: Vec<String> = [
         "install",
         "--sources",
         sources,
@@ -274,21 +279,49 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
         METADATA_PATH,
         "--installed-list",
         INSTALLED_LIST_PATH,
-        "--base",
-        &format!("{BASE_CONFIG_PATH}/{}", step.config_file),
-        "--output",
-        &format!("{MERGED_PATH}/{}", step.config_file),
-        "--extra-providers-output",
-        &format!("{MERGED_PATH}/extra-providers.yaml"),
-        "--log",
-        &format!("{MERGED_PATH}/merge-log.txt"),
-        "--copy-base-siblings",
-    ];
-    let mut mounts = vec![
-        mount(SHARED_VOLUME, SHARED_PATH, false),
-        mount(step.config_volume, BASE_CONFIG_PATH, true),
-        mount(MERGED_VOLUME, MERGED_PATH, false),
-    ];
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut mounts = vec![mount(SHARED_VOLUME, SHARED_PATH, false)];
+    let mut base_env = Vec::new();
+    match &step.config.source {
+        ConfigSource::ConfigMap { volume } => {
+            args.extend(["--base".to_string(), format!("{BASE_CONFIG_PATH}/{file}")]);
+            mounts.push(mount(volume, BASE_CONFIG_PATH, true));
+        }
+        ConfigSource::Distribution {
+            run_config_path,
+            distro_name,
+        } => {
+            args.extend([
+                "--base-from-distribution".to_string(),
+                step.distribution_name.unwrap_or_default().to_string(),
+            ]);
+            // what the server's entrypoint would see (the image's own ENV
+            // reaches this container too)
+            for (name, value) in [
+                (RUN_CONFIG_PATH, run_config_path),
+                (DISTRO_NAME, distro_name),
+            ] {
+                if let Some(value) = value {
+                    base_env.push(env(name, value));
+                }
+            }
+        }
+    }
+    args.extend([
+        "--output".to_string(),
+        format!("{MERGED_PATH}/{file}"),
+        "--extra-providers-output".to_string(),
+        format!("{MERGED_PATH}/extra-providers.yaml"),
+        "--log".to_string(),
+        format!("{MERGED_PATH}/merge-log.txt"),
+    ]);
+    if step.config.config_volume().is_some() {
+        args.push("--copy-base-siblings".to_string());
+    }
+    mounts.push(mount(MERGED_VOLUME, MERGED_PATH, false));
     if image_volumes {
         mounts.push(mount(TOOLS_VOLUME, TOOLS_PATH, true));
         mounts.extend(step.providers.iter().map(|listed| {
@@ -301,12 +334,16 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
         }));
     }
     InitContainer {
-        args: Some(args.iter().map(|s| s.to_string()).collect()),
-        env: vec![
-            env(PROVIDERS_ENV, &providers_json(step.providers)),
-            env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
-            env("HOME", "/tmp"),
-        ],
+        args: Some(args),
+        env: [
+            vec![
+                env(PROVIDERS_ENV, &providers_json(step.providers)),
+                env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
+                env("HOME", "/tmp"),
+            ],
+            base_env,
+        ]
+        .concat(),
         ..init_container(
             MERGE_CONTAINER.to_string(),
             step.server_image.to_string(),

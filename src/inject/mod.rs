@@ -126,14 +126,7 @@ fn wire(
         .server
         .user_config
         .as_ref()
-        .and_then(|u| u.config_map_name.as_deref())
-        .ok_or_else(|| InjectError {
-            diagnostics: vec![Input::Llsd.with(Diagnostic::error(
-                "spec.server.userConfig.configMapName",
-                "is required when externalProviders are set: the providers are merged into that run.yaml",
-                "set spec.server.userConfig.configMapName in the LLSD",
-            ))],
-        })?;
+        .and_then(|u| u.config_map_name.as_deref());
     let server_name = llsd
         .spec
         .server
@@ -143,6 +136,12 @@ fn wire(
         .unwrap_or(DEFAULT_SERVER_CONTAINER);
     let pod = required(template, "spec.template", "spec")?;
     let config = server::find_config_mount(pod, server_name, config_map)?;
+    let distribution_name = llsd
+        .spec
+        .server
+        .distribution
+        .as_ref()
+        .and_then(|d| d.name.as_deref());
 
     let server_path = format!("spec.template.spec.containers[{}]", config.container);
     let (server_name, server_image, server_pull_policy) = {
@@ -166,8 +165,8 @@ fn wire(
         server_image: &server_image,
         server_pull_policy: server_pull_policy.as_deref(),
         providers: &providers,
-        config_volume: &config.volume,
-        config_file: &config.file,
+        config: &config,
+        distribution_name,
     };
     let image_volumes = options.install_mode == InstallMode::ImageVolume;
     let mut added = Vec::new();
@@ -224,7 +223,7 @@ fn wire(
             Diagnostic::error("spec.template.spec.containers", "is missing", NOT_RENDERED)
         })?;
     let server = json::object_mut(server, &server_path)?;
-    let pythonpath = server::wire_server(server, &server_name, &server_path, &config.volume)?;
+    let wired = server::wire_server(server, &server_name, &server_path, &config)?;
 
     let metadata = json::child_or_insert(template, "spec.template", "metadata")?;
     let annotations = json::child_or_insert(metadata, "spec.template.metadata", "annotations")?;
@@ -232,9 +231,14 @@ fn wire(
         HASH_ANNOTATION.to_string(),
         providers_hash(&providers).into(),
     );
-    annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), config.volume.into());
-    if let Some(original) = pythonpath {
+    if let Some(volume) = config.config_volume() {
+        annotations.insert(CONFIG_VOLUME_ANNOTATION.to_string(), volume.into());
+    }
+    if let Some(original) = wired.pythonpath {
         annotations.insert(PYTHONPATH_ANNOTATION.to_string(), original.into());
+    }
+    if let Some(original) = wired.run_config_path {
+        annotations.insert(RUN_CONFIG_PATH_ANNOTATION.to_string(), original.into());
     }
     size::check(deployment, providers.len(), options).map_err(|d| InjectError {
         diagnostics: vec![d],

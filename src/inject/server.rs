@@ -8,26 +8,59 @@ use crate::json::{self, Object};
 use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
 use serde_json::Value;
 
-/// Where the server reads the user's config.
+/// Where the server reads its config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigMount {
     /// Index of the server container in `spec.containers`.
     pub container: usize,
-    /// Name of the pod volume holding the user's ConfigMap.
-    pub volume: String,
-    /// File name of the config inside that volume (`config.yaml`, `run.yaml`).
+    /// File name of the config (`config.yaml`, `run.yaml`).
     pub file: String,
+    /// Where the config comes from.
+    pub source: ConfigSource,
+}
+
+/// What the providers are merged into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// The user's ConfigMap (`spec.server.userConfig`), mounted from this
+    /// pod volume.
+    ConfigMap {
+        /// Name of the pod volume holding the ConfigMap.
+        volume: String,
+    },
+    /// No ConfigMap: the distribution's own config inside the server image,
+    /// which its entrypoint runs (`RUN_CONFIG_PATH`, else `DISTRO_NAME`).
+    /// The server container's own values of those variables, when it sets
+    /// them: the install step looks where the server would.
+    Distribution {
+        /// The server container's `RUN_CONFIG_PATH`.
+        run_config_path: Option<String>,
+        /// The server container's `DISTRO_NAME`.
+        distro_name: Option<String>,
+    },
+}
+
+impl ConfigMount {
+    /// The ConfigMap volume, when the config comes from one.
+    pub fn config_volume(&self) -> Option<&str> {
+        match &self.source {
+            ConfigSource::ConfigMap { volume } => Some(volume),
+            ConfigSource::Distribution { .. } => None,
+        }
+    }
 }
 
 const POD_PATH: &str = "spec.template.spec";
 const CONTAINERS_PATH: &str = "spec.template.spec.containers";
 const VOLUMES_PATH: &str = "spec.template.spec.volumes";
 
-/// Finds the server container and its config mount in the pod spec.
+/// Finds the server container and where it reads its config: the
+/// ConfigMap `config_map` mounts, or without one the distribution's config
+/// its image's entrypoint runs.
 pub fn find_config_mount(
     pod: &Object,
     container_name: &str,
-    config_map: &str,
+    config_map: Option<&str>,
 ) -> Result<ConfigMount, Diagnostic> {
     let containers = json::keyed_items(
         json::list(pod, POD_PATH, "containers")?,
@@ -49,6 +82,10 @@ pub fn find_config_mount(
                 "set spec.server.containerSpec.name in the LLSD to the server container's name",
             )
         })?;
+    let Some(config_map) = config_map else {
+        let (server, server_name) = containers[container];
+        return distribution_config(server, server_name, container);
+    };
     let volumes = json::keyed_items(json::list(pod, POD_PATH, "volumes")?, VOLUMES_PATH, "name")?;
     let mut volume = None;
     for (i, (item, name)) in volumes.into_iter().enumerate() {
@@ -100,8 +137,54 @@ pub fn find_config_mount(
     };
     Ok(ConfigMount {
         container,
-        volume,
         file,
+        source: ConfigSource::ConfigMap { volume },
+    })
+}
+
+/// The server container runs its image's entrypoint, which reads
+/// `RUN_CONFIG_PATH` and `DISTRO_NAME`; a `command` would bypass it, and a
+/// value from `valueFrom` cannot be read here.
+fn distribution_config(
+    server: &Object,
+    server_name: &str,
+    container: usize,
+) -> Result<ConfigMount, Diagnostic> {
+    let path = format!("{CONTAINERS_PATH}[{container}]");
+    let container_path = format!("{CONTAINERS_PATH}[name={server_name}]");
+    if !json::strings(server, &path, "command")?.is_empty() {
+        return Err(Diagnostic::error(
+            format!("{container_path}.command"),
+            "is set, so the server does not run its image's entrypoint, which is how the injection hands it the merged config when the LLSD has no spec.server.userConfig",
+            "set spec.server.userConfig.configMapName to a ConfigMap with the server's config, or remove containerSpec.command from the LLSD",
+        ));
+    }
+    let env_path = format!("{path}.env");
+    let value_of = |name: &str| -> Result<Option<String>, Diagnostic> {
+        let vars = json::keyed_items(json::list(server, &path, "env")?, &env_path, "name")?;
+        let Some((var, _)) = vars.iter().rev().find(|(_, n)| *n == name) else {
+            return Ok(None);
+        };
+        if var.get("valueFrom").is_some_and(|v| !v.is_null()) {
+            return Err(Diagnostic::error(
+                format!("{container_path}.env[name={name}]"),
+                "is set with valueFrom, so the install step cannot look for the distribution's config where the server would",
+                format!(
+                    "set {name} as a plain value in the LLSD's containerSpec.env, or set spec.server.userConfig.configMapName"
+                ),
+            ));
+        }
+        Ok(json::string(var, &env_path, "value")?.map(str::to_string))
+    };
+    let run_config_path = value_of(RUN_CONFIG_PATH)?;
+    let distro_name = value_of(DISTRO_NAME)?;
+    Ok(ConfigMount {
+        container,
+        file: "config.yaml".to_string(),
+        source: ConfigSource::Distribution {
+            run_config_path,
+            distro_name,
+        },
     })
 }
 
@@ -160,26 +243,65 @@ pub fn wire_server(
     server: &mut Object,
     server_name: &str,
     server_path: &str,
-    config_volume: &str,
-) -> Result<Option<String>, Diagnostic> {
+    config: &ConfigMount,
+) -> Result<Wired, Diagnostic> {
     let container_path = format!("spec.template.spec.containers[name={server_name}]");
     let mounts_path = format!("{server_path}.volumeMounts");
-    let taken = json::keyed_items(
+    let mounts = json::keyed_items(
         json::list(server, server_path, "volumeMounts")?,
         &mounts_path,
         "name",
-    )?
-    .into_iter()
-    .find(|(mount, _)| json::field_str(mount, "mountPath").trim_end_matches('/') == SHARED_PATH);
-    if let Some((_, taken)) = taken {
-        return Err(Diagnostic::error(
-            format!("{container_path}.volumeMounts[name={taken}]"),
-            format!(
-                "already mounts a volume at {SHARED_PATH}, where the injection mounts the installed provider packages (the API server refuses two mounts at one path)"
-            ),
-            "mount that volume elsewhere in the server container; the injection owns /opt/llama-stack/external-providers",
-        ));
+    )?;
+    let mut owned = vec![(SHARED_PATH, "the installed provider packages")];
+    if config.config_volume().is_none() {
+        owned.push((MERGED_PATH, "the merged config"));
     }
+    for (at, what) in owned {
+        let taken = mounts
+            .iter()
+            .find(|(mount, _)| json::field_str(mount, "mountPath").trim_end_matches('/') == at);
+        if let Some((_, taken)) = taken {
+            return Err(Diagnostic::error(
+                format!("{container_path}.volumeMounts[name={taken}]"),
+                format!(
+                    "already mounts a volume at {at}, where the injection mounts {what} (the API server refuses two mounts at one path)"
+                ),
+                format!(
+                    "mount that volume elsewhere in the server container; the injection owns {at}"
+                ),
+            ));
+        }
+    }
+    let run_config_path = match &config.source {
+        ConfigSource::ConfigMap { .. } => None,
+        ConfigSource::Distribution { .. } => {
+            let merged = format!("{MERGED_PATH}/{}", config.file);
+            let env = json::list_or_insert(server, server_path, "env")?;
+            let at = env
+                .iter()
+                .rposition(|e| json::key_of(e, "name") == RUN_CONFIG_PATH);
+            match at {
+                Some(i) => {
+                    let var_path = format!("{server_path}.env[{i}]");
+                    let var = json::object_mut(&mut env[i], &var_path)?;
+                    let original = json::string(var, &var_path, "value")?.map(str::to_string);
+                    var.insert("value".to_string(), Value::String(merged));
+                    original
+                }
+                None => {
+                    env.push(json::to_json(
+                        &EnvVar {
+                            name: RUN_CONFIG_PATH.to_string(),
+                            value: Some(merged),
+                            ..EnvVar::default()
+                        },
+                        "RUN_CONFIG_PATH entry",
+                    )?);
+                    None
+                }
+            }
+        }
+    };
     let env_path = format!("{server_path}.env");
     let env_from = json::list(server, server_path, "envFrom")?;
     let has_env_from = !env_from.is_empty();
@@ -235,10 +357,23 @@ pub fn wire_server(
         }
     };
     let mounts = json::list_or_insert(server, server_path, "volumeMounts")?;
-    for mount in mounts.iter_mut().filter_map(Value::as_object_mut) {
-        if json::field_str(mount, "name") == config_volume {
-            mount.insert("name".to_string(), Value::String(MERGED_VOLUME.to_string()));
+    match config.config_volume() {
+        Some(config_volume) => {
+            for mount in mounts.iter_mut().filter_map(Value::as_object_mut) {
+                if json::field_str(mount, "name") == config_volume {
+                    mount.insert("name".to_string(), Value::String(MERGED_VOLUME.to_string()));
+                }
+            }
         }
+        None => mounts.push(json::to_json(
+            &VolumeMount {
+                name: MERGED_VOLUME.to_string(),
+                mount_path: MERGED_PATH.to_string(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+            "volume mount",
+        )?),
     }
     mounts.push(json::to_json(
         &VolumeMount {
@@ -249,7 +384,21 @@ pub fn wire_server(
         },
         "volume mount",
     )?);
-    Ok(original)
+    Ok(Wired {
+        pythonpath: original,
+        run_config_path,
+    })
+}
+
+/// The server container's values before [`wire_server`] changed them,
+/// recorded in annotations so that [`unwire`] restores them exactly.
+#[derive(Debug, Default)]
+pub struct Wired {
+    /// `PYTHONPATH`, when it had one ([`PYTHONPATH_ANNOTATION`]).
+    pub pythonpath: Option<String>,
+    /// `RUN_CONFIG_PATH`, when it had one and the config is the
+    /// distribution's ([`RUN_CONFIG_PATH_ANNOTATION`]).
+    pub run_config_path: Option<String>,
 }
 
 /// Undoes [`wire_server`] on a container it wired (the one mounting the
@@ -260,8 +409,9 @@ pub fn unwire(
     container: &mut Object,
     path: &str,
     config_volume: &str,
-    pythonpath: Option<&str>,
+    recorded: &Wired,
 ) -> Result<(), Diagnostic> {
+    let pythonpath = recorded.pythonpath.as_deref();
     let Some(mounts) = json::list_mut(container, path, "volumeMounts")? else {
         return Ok(());
     };
@@ -270,14 +420,37 @@ pub fn unwire(
         return Ok(());
     }
     mounts.retain(|m| name(m) != SHARED_VOLUME);
+    if config_volume.is_empty() {
+        // no ConfigMap: the merged config's mount was added
+        mounts.retain(|m| name(m) != MERGED_VOLUME);
+    }
     for mount in mounts.iter_mut().filter_map(Value::as_object_mut) {
         if json::field_str(mount, "name") == MERGED_VOLUME {
             mount.insert("name".to_string(), Value::String(config_volume.to_string()));
         }
     }
+    let no_mounts = mounts.is_empty();
+    if no_mounts {
+        container.shift_remove("volumeMounts");
+    }
     let Some(env) = json::list_mut(container, path, "env")? else {
         return Ok(());
     };
+    if config_volume.is_empty() {
+        if let Some(i) = env
+            .iter()
+            .rposition(|e| json::key_of(e, "name") == RUN_CONFIG_PATH)
+        {
+            match (&recorded.run_config_path, env[i].as_object_mut()) {
+                (Some(original), Some(var)) => {
+                    var.insert("value".to_string(), Value::String(original.clone()));
+                }
+                _ => {
+                    env.remove(i);
+                }
+            }
+        }
+    }
     if let Some(i) = env
         .iter()
         .rposition(|e| json::key_of(e, "name") == PYTHONPATH)

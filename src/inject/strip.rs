@@ -38,7 +38,10 @@ pub fn strip(template: &mut Object) -> Result<(), Diagnostic> {
     };
     let injected = annotations.is_some_and(|a| a.contains_key(HASH_ANNOTATION));
     let config_volume = annotation(CONFIG_VOLUME_ANNOTATION)?;
-    let pythonpath = annotation(PYTHONPATH_ANNOTATION)?;
+    let recorded = super::server::Wired {
+        pythonpath: annotation(PYTHONPATH_ANNOTATION)?,
+        run_config_path: annotation(RUN_CONFIG_PATH_ANNOTATION)?,
+    };
     let Some(pod) = json::child_mut(template, TEMPLATE, "spec")? else {
         return Ok(());
     };
@@ -84,7 +87,7 @@ pub fn strip(template: &mut Object) -> Result<(), Diagnostic> {
                 json::object_mut(container, &path)?,
                 &path,
                 &config_volume,
-                pythonpath.as_deref(),
+                &recorded,
             )?;
         }
     }
@@ -93,6 +96,7 @@ pub fn strip(template: &mut Object) -> Result<(), Diagnostic> {
             annotations.shift_remove(HASH_ANNOTATION);
             annotations.shift_remove(CONFIG_VOLUME_ANNOTATION);
             annotations.shift_remove(PYTHONPATH_ANNOTATION);
+            annotations.shift_remove(RUN_CONFIG_PATH_ANNOTATION);
             if annotations.is_empty() {
                 metadata.shift_remove("annotations");
             }

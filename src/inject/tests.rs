@@ -922,3 +922,141 @@ mod any_deployment {
         }
     }
 }
+
+/// The operator's Deployment for an LLSD without userConfig: no ConfigMap
+/// volume, no command (the image's entrypoint runs the distribution).
+fn deployment_without_user_config() -> Deployment {
+    let mut d = deployment();
+    let spec = pod_mut(&mut d);
+    spec.volumes
+        .as_mut()
+        .unwrap()
+        .retain(|v| v.name != "user-config");
+    let server = &mut spec.containers[0];
+    server
+        .volume_mounts
+        .as_mut()
+        .unwrap()
+        .retain(|m| m.name != "user-config");
+    d
+}
+
+fn without_user_config(llsd: LlamaStackDistribution) -> LlamaStackDistribution {
+    let mut llsd = llsd;
+    llsd.spec.server.user_config = None;
+    llsd
+}
+
+/// Issue #22 item 3: with only `distribution.name`, the install step merges
+/// into the distribution's config in the server image, and the server's
+/// entrypoint runs the merged copy through `RUN_CONFIG_PATH`.
+#[test]
+fn without_user_config_the_entrypoint_runs_the_merged_distribution_config() {
+    let wired = without_user_config(two_providers());
+    for options in [InjectOptions::default(), image_volume_options()] {
+        let operator = deployment_without_user_config();
+        let out = run(&wired, &operator, &options).unwrap();
+        let server = &pod(&out).containers[0];
+        assert_eq!(
+            env_of(server, "RUN_CONFIG_PATH"),
+            Some("/opt/llama-stack/config/config.yaml")
+        );
+        let mounts: Vec<(&str, &str, Option<bool>)> = server
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| (m.name.as_str(), m.mount_path.as_str(), m.read_only))
+            .collect();
+        assert!(mounts.contains(&("llsd-merged-config", "/opt/llama-stack/config", Some(true))));
+        let merge = pod(&out)
+            .init_containers
+            .as_ref()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        let args = merge.args.unwrap();
+        let at = args
+            .iter()
+            .position(|a| a == "--base-from-distribution")
+            .unwrap();
+        assert_eq!(args[at + 1], "starter");
+        assert!(!args.contains(&"--base".to_string()));
+        assert!(!args.contains(&"--copy-base-siblings".to_string()));
+        assert!(
+            merge
+                .volume_mounts
+                .iter()
+                .flatten()
+                .all(|m| m.mount_path != "/opt/llama-stack/base-config")
+        );
+        let annotations = out
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .metadata
+            .as_ref()
+            .unwrap()
+            .annotations
+            .as_ref()
+            .unwrap();
+        assert!(!annotations.contains_key(CONFIG_VOLUME_ANNOTATION));
+        // idempotent, and removing the providers gives the operator's template back
+        assert_eq!(run(&wired, &out, &options).unwrap(), out);
+        let none = without_user_config(llsd(""));
+        assert_eq!(run(&none, &out, &options).unwrap(), operator);
+    }
+}
+
+/// The server container's own RUN_CONFIG_PATH and DISTRO_NAME are where the
+/// install step looks (copied into merge-config), and the original
+/// RUN_CONFIG_PATH comes back when the providers go.
+#[test]
+fn without_user_config_the_servers_own_config_variables_are_kept() {
+    let wired = without_user_config(two_providers());
+    let mut operator = deployment_without_user_config();
+    let env = pod_mut(&mut operator).containers[0].env.as_mut().unwrap();
+    for (name, value) in [
+        ("RUN_CONFIG_PATH", "/app/custom.yaml"),
+        ("DISTRO_NAME", "remote-vllm"),
+    ] {
+        env.push(EnvVar {
+            name: name.into(),
+            value: Some(value.into()),
+            ..EnvVar::default()
+        });
+    }
+    let out = run(&wired, &operator, &InjectOptions::default()).unwrap();
+    let merge = pod(&out)
+        .init_containers
+        .as_ref()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(env_of(&merge, "RUN_CONFIG_PATH"), Some("/app/custom.yaml"));
+    assert_eq!(env_of(&merge, "DISTRO_NAME"), Some("remote-vllm"));
+    assert_eq!(
+        env_of(&pod(&out).containers[0], "RUN_CONFIG_PATH"),
+        Some("/opt/llama-stack/config/config.yaml")
+    );
+    let none = without_user_config(llsd(""));
+    assert_eq!(
+        run(&none, &out, &InjectOptions::default()).unwrap(),
+        operator
+    );
+
+    // a command bypasses the entrypoint: refused, with both ways out
+    let mut commanded = deployment_without_user_config();
+    pod_mut(&mut commanded).containers[0].command = Some(vec!["python".into()]);
+    let (path, problem) = only_error(run(&wired, &commanded, &InjectOptions::default()));
+    assert_eq!(
+        path,
+        "spec.template.spec.containers[name=llama-stack].command"
+    );
+    assert!(
+        problem.contains("does not run its image's entrypoint"),
+        "{problem}"
+    );
+}

@@ -137,6 +137,32 @@ impl Step<'_> {
         )
     }
 
+    /// No userConfig ConfigMap, and none of the places a distribution's
+    /// config can be in the server image holds one.
+    pub fn no_distribution_config(&self, tried: &[String]) -> Stop {
+        let tried_text = if tried.is_empty() {
+            "no place to look: RUN_CONFIG_PATH and DISTRO_NAME are unset, the LLSD names no distribution and the image has no ogx or llama_stack package".to_string()
+        } else {
+            tried.join(", ")
+        };
+        let title = format!(
+            "Cannot find the distribution's config in the server image; tried {tried_text}"
+        );
+        Stop {
+            kind: "invalidBase",
+            provider: None,
+            summary: format!(
+                "{title} (init container {}). Resolution: set spec.server.userConfig.configMapName to a ConfigMap holding the server's config, or set RUN_CONFIG_PATH or DISTRO_NAME in spec.server.containerSpec.env to a config the image ships.",
+                self.init_container
+            ),
+            details: format!(
+                "ERROR: {title}\n\nInit Container: {}\n\nResolution: Without spec.server.userConfig the providers are merged into the config the server image would run: the file RUN_CONFIG_PATH names, else the distribution DISTRO_NAME (or the LLSD's distribution.name) names inside the server package (ogx/distributions/NAME/config.yaml, llama_stack/distributions/NAME/config.yaml). \
+                 Set spec.server.userConfig.configMapName to a ConfigMap holding the server's config, or set RUN_CONFIG_PATH or DISTRO_NAME in spec.server.containerSpec.env to a config the image ships.",
+                self.init_container
+            ),
+        }
+    }
+
     /// A wheel whose name or METADATA cannot be read.
     pub fn unreadable_wheel(&self, crd: &CrdConfig, file_name: &str, problem: &str) -> Stop {
         self.provider_error(
@@ -394,6 +420,65 @@ struct Probe {
     markers: std::collections::BTreeMap<String, String>,
     tags: Vec<String>,
     dists: Vec<ProbeDist>,
+    /// Import name (`ogx`, `llama_stack`) → the server package's directory.
+    #[serde(default)]
+    server_packages: std::collections::BTreeMap<String, String>,
+}
+
+/// What the install step learns from the server's Python.
+#[derive(Debug, Clone)]
+pub struct ServerImage {
+    /// Its distributions, first on `sys.path` first.
+    pub dists: Vec<ServerDist>,
+    /// Its marker environment and wheel tags.
+    pub target: Target,
+    /// The directories of its server packages (`…/site-packages/ogx`,
+    /// `…/site-packages/llama_stack`), where the distributions' configs are.
+    pub server_packages: Vec<String>,
+}
+
+/// Where a server image keeps a distribution's config, in the order the
+/// server looks when no ConfigMap is mounted (the image's entrypoint:
+/// `$RUN_CONFIG_PATH` when that file exists, else `$DISTRO_NAME`, resolved
+/// by `resolve_config_or_distro` to `<package>/distributions/<name>/config.yaml`;
+/// llama-stack before 0.7 named it `run.yaml`, and 0.2.0–0.2.10 kept it
+/// under `templates/`). `distro_names` are `$DISTRO_NAME` and the LLSD's
+/// `distribution.name`, in that order.
+pub fn distribution_config_candidates(
+    run_config_path: Option<&str>,
+    distro_names: &[&str],
+    server_packages: &[String],
+) -> Vec<String> {
+    let mut candidates: Vec<String> = Vec::new();
+    let mut add = |path: String| {
+        if !candidates.contains(&path) {
+            candidates.push(path);
+        }
+    };
+    if let Some(path) = run_config_path.filter(|p| !p.trim().is_empty()) {
+        add(path.to_string());
+    }
+    for name in distro_names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+    {
+        if name.ends_with(".yaml") && name.starts_with('/') {
+            add(name.to_string());
+            continue;
+        }
+        // a name is one path segment (`starter`), never a way out of the package
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            continue;
+        }
+        for dir in server_packages {
+            let dir = dir.trim_end_matches('/');
+            add(format!("{dir}/distributions/{name}/config.yaml"));
+            add(format!("{dir}/distributions/{name}/run.yaml"));
+            add(format!("{dir}/templates/{name}/run.yaml"));
+        }
+    }
+    candidates
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -408,7 +493,7 @@ struct ProbeDist {
 
 /// Reads the probe's JSON answer: the server's distributions and the
 /// target (marker environment, Python version, supported wheel tags).
-pub fn read_probe(stdout: &[u8]) -> Result<(Vec<ServerDist>, Target), String> {
+pub fn read_probe(stdout: &[u8]) -> Result<ServerImage, String> {
     let probe: Probe =
         serde_json::from_slice(stdout).map_err(|err| format!("unexpected output: {err}"))?;
     let m = |key: &str| probe.markers.get(key).map(String::as_str).unwrap_or("");
@@ -459,19 +544,58 @@ pub fn read_probe(stdout: &[u8]) -> Result<(Vec<ServerDist>, Target), String> {
             modules,
         });
     }
-    Ok((
-        server,
-        Target {
+    Ok(ServerImage {
+        dists: server,
+        target: Target {
             markers,
             python_full_version,
             supported_tags: probe.tags.into_iter().collect(),
         },
-    ))
+        server_packages: probe.server_packages.into_values().collect(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #22 item 3: where a server image keeps a distribution's
+    /// config, in the order its entrypoint looks, for both families.
+    #[test]
+    fn distribution_configs_are_looked_for_where_the_server_would() {
+        let packages = ["/sp/ogx".to_string(), "/sp/llama_stack/".to_string()];
+        assert_eq!(
+            distribution_config_candidates(
+                Some("/app/run.yaml"),
+                &["starter", "starter"],
+                &packages[..1]
+            ),
+            [
+                "/app/run.yaml",
+                "/sp/ogx/distributions/starter/config.yaml",
+                "/sp/ogx/distributions/starter/run.yaml",
+                "/sp/ogx/templates/starter/run.yaml"
+            ]
+        );
+        let both = distribution_config_candidates(Some(" "), &["", "remote-vllm"], &packages);
+        assert_eq!(both[0], "/sp/ogx/distributions/remote-vllm/config.yaml");
+        assert_eq!(
+            both[3],
+            "/sp/llama_stack/distributions/remote-vllm/config.yaml"
+        );
+        // a name is one path segment; an absolute .yaml is a file
+        assert!(distribution_config_candidates(None, &["../../etc", "a/b"], &packages).is_empty());
+        assert_eq!(
+            distribution_config_candidates(None, &["/etc/x.yaml"], &packages),
+            ["/etc/x.yaml"]
+        );
+        let stop = Step {
+            init_container: "merge-config",
+        }
+        .no_distribution_config(&both[..1]);
+        assert_eq!(stop.kind, "invalidBase");
+        assert!(stop.summary.starts_with("Cannot find the distribution's config in the server image; tried /sp/ogx/distributions/remote-vllm/config.yaml (init container merge-config). Resolution: set spec.server.userConfig.configMapName"), "{}", stop.summary);
+    }
 
     #[test]
     fn files_name_their_top_level_module() {

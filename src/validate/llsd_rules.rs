@@ -93,30 +93,23 @@ fn check_spec(c: &mut Collector, value: &Value, named: Option<Server>) {
             .and_then(Server::of_image)
             .map(|server| (server, "the distribution image"))
     });
-    let config_map = server.get("userConfig").and_then(|value| {
-        let user_config = c.mapping(value, "spec.server.userConfig")?;
-        c.optional_string(
-            user_config,
-            "configMapName",
-            "spec.server.userConfig",
-            "the ConfigMap's name",
-        )
-    });
+    // Without a userConfig ConfigMap the providers are merged into the
+    // distribution's own config, which the install step finds in the server
+    // image (docs/contracts.md, "No userConfig").
+    if let Some(value) = server.get("userConfig") {
+        if let Some(user_config) = c.mapping(value, "spec.server.userConfig") {
+            c.optional_string(
+                user_config,
+                "configMapName",
+                "spec.server.userConfig",
+                "the ConfigMap's name",
+            );
+        }
+    }
     let Some(value) = server.get("externalProviders") else {
         return;
     };
-    let provider_count = check_external_providers(c, value, server_runs);
-    if provider_count > 0 && config_map.is_none() {
-        c.error(
-            "spec.server.userConfig.configMapName",
-            format!(
-                "is required when externalProviders are set ({provider_count} provider(s) listed): \
-                 the providers are merged into the run.yaml held by that ConfigMap"
-            ),
-            "create a ConfigMap with your run.yaml (kubectl create configmap llama-stack-config \
-             --from-file=config.yaml=run.yaml) and set spec.server.userConfig.configMapName to its name",
-        );
-    }
+    check_external_providers(c, value, server_runs);
 }
 
 /// Checks `spec.server.distribution`; returns its image, if one is named.
@@ -422,6 +415,7 @@ fn check_status(c: &mut Collector, value: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Severity;
     use serde_json::json;
 
     fn valid() -> Value {
@@ -544,28 +538,20 @@ mod tests {
         );
     }
 
+    /// Issue #22: an LLSD naming only its distribution can have providers;
+    /// they are merged into the distribution's own config.
     #[test]
-    fn providers_need_a_user_config_map() {
+    fn providers_need_no_user_config_map() {
         let mut doc = valid();
         doc["spec"]["server"]
             .as_object_mut()
             .unwrap()
             .remove("userConfig");
         let diags = diagnostics(&doc);
-        assert_eq!(diags[0].path, "spec.server.userConfig.configMapName");
         assert!(
-            diags[0].problem.contains("merged into the run.yaml"),
-            "{}",
-            diags[0].problem
+            diags.iter().all(|d| d.severity != Severity::Error),
+            "{diags:?}"
         );
-        assert!(
-            diags[0].fix.contains("kubectl create configmap"),
-            "{}",
-            diags[0].fix
-        );
-        // No providers, no requirement.
-        doc["spec"]["server"]["externalProviders"] = json!({"inference": []});
-        assert!(check_llsd(&doc).is_ok());
     }
 
     #[test]

@@ -18,9 +18,10 @@ use super::{provider_tree, unpack};
 use clap::Args;
 use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
 use llsd_providers::install::step::{
-    Step, Stop, check_metadata, crd_config_text, installed_text, module_shadows, read_probe,
+    ServerImage, Step, Stop, check_metadata, crd_config_text, distribution_config_candidates,
+    installed_text, module_shadows, read_probe,
 };
-use llsd_providers::install::{ServerDist, Target, Wheel, resolve};
+use llsd_providers::install::{Wheel, resolve};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
 use std::path::{Path, PathBuf};
 
@@ -82,6 +83,16 @@ pub struct InstallArgs {
     /// Then merge: copy the other files next to --base.
     #[arg(long, requires = "base")]
     copy_base_siblings: bool,
+    /// Then merge into the distribution's own config in this (the server's) image instead of
+    /// --base: the file $RUN_CONFIG_PATH names, else $DISTRO_NAME's, else NAME's (the LLSD's
+    /// distribution.name; empty when it names an image) config in the server package.
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "base",
+        requires = "output"
+    )]
+    base_from_distribution: Option<String>,
 }
 
 /// Run by the server's interpreter with -I (see the file's header).
@@ -217,15 +228,29 @@ pub fn run(args: &InstallArgs) -> Outcome {
     };
 
     // The server's Python, once.
-    let (server, target) = match probe(&args.python, target_dir) {
+    let image = match probe(&args.python, target_dir) {
         Ok(found) => found,
         Err(problem) => return stop(args, step.probe_failed(&args.python, &problem)),
     };
+    let (server, target) = (&image.dists, &image.target);
+    let base = match &args.base_from_distribution {
+        None => args.base.clone(),
+        Some(name) => match distribution_config(name, &image.server_packages) {
+            Ok(found) => {
+                println!(
+                    "Base: {} (the distribution's config in the server image)",
+                    found.display()
+                );
+                Some(found)
+            }
+            Err(tried) => return stop(args, step.no_distribution_config(&tried)),
+        },
+    };
     let list = installed_list.display().to_string();
-    let plan = match resolve(&server, &providers, &target) {
+    let plan = match resolve(server, &providers, target) {
         Ok(plan) => plan,
         Err(refusal) => {
-            let _ = std::fs::write(installed_list, installed_text(&providers, &[], &server));
+            let _ = std::fs::write(installed_list, installed_text(&providers, &[], server));
             return stop(args, step.refused(&refusal, &providers, &list));
         }
     };
@@ -288,7 +313,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
             owners.insert(file, index);
         }
     }
-    for warning in module_shadows(&providers, &plan, &written_by_wheel, &server) {
+    for warning in module_shadows(&providers, &plan, &written_by_wheel, server) {
         eprintln!("{warning}");
     }
     for (crd, spec) in crds.iter().zip(&specs) {
@@ -309,7 +334,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         .collect();
     if let Err(err) = std::fs::write(
         installed_list,
-        installed_text(&providers, &installed, &server),
+        installed_text(&providers, &installed, server),
     ) {
         return write_error(args, &step, installed_list, &err.to_string());
     }
@@ -331,7 +356,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
                     output: output.clone(),
                     extra_providers_output: extra.clone(),
                     log: log.clone(),
-                    base: args.base.clone(),
+                    base,
                     copy_base_siblings: args.copy_base_siblings,
                 },
                 Ok(checked_sources),
@@ -349,7 +374,27 @@ fn write_error(args: &InstallArgs, step: &Step, path: &Path, err: &str) -> Outco
     stop(args, step.write_failed(&path.display().to_string(), err))
 }
 
-fn probe(python: &str, exclude: &Path) -> Result<(Vec<ServerDist>, Target), String> {
+/// The distribution's config, found where the server image keeps it
+/// (`install::step::distribution_config_candidates`): the first regular
+/// file; else every path tried.
+fn distribution_config(name: &str, server_packages: &[String]) -> Result<PathBuf, Vec<String>> {
+    let env = |key: &str| std::env::var(key).ok();
+    let distro_name = env("DISTRO_NAME");
+    let names: Vec<&str> = [distro_name.as_deref(), Some(name)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let tried =
+        distribution_config_candidates(env("RUN_CONFIG_PATH").as_deref(), &names, server_packages);
+    tried
+        .iter()
+        .map(PathBuf::from)
+        // the server image's own files: a link there is the image's choice
+        .find(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()))
+        .ok_or(tried)
+}
+
+fn probe(python: &str, exclude: &Path) -> Result<ServerImage, String> {
     let output = std::process::Command::new(python)
         .args(["-I", "-c", PROBE])
         .env("LLSD_EXCLUDE_PATH", exclude)

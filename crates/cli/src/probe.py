@@ -3,9 +3,11 @@
 # from (first on sys.path wins) with the top-level names of their files,
 # its PEP 508 marker environment and the
 # wheel tags it accepts (packaging's, or pip's vendored copy, else a
-# fallback for CPython on glibc). LLSD_EXCLUDE_PATH: the packages directory
-# being installed, never read as part of the server.
-import json, os, platform, sys, sysconfig, importlib.metadata as md
+# fallback for CPython on glibc), and where its server package is (ogx,
+# llama_stack: their distributions' configs live there; found without
+# importing them). LLSD_EXCLUDE_PATH: the packages directory being
+# installed, never read as part of the server.
+import json, os, platform, sys, sysconfig, importlib.util, importlib.metadata as md
 try:
     from packaging import tags as t
 except ImportError:
@@ -62,4 +64,13 @@ for d in md.distributions(path=paths):
     top = sorted({str(f).replace("\\", "/").split("/")[0] + ("/" if "/" in str(f).replace("\\", "/") else "")
                   for f in (d.files or [])})
     dists.append({"name": name, "version": d.version, "requires": d.requires or [], "top_level": top})
-print(json.dumps({"markers": markers, "tags": tags, "dists": dists}))
+sys.path[:] = paths
+server_packages = {}
+for name in ("ogx", "llama_stack"):
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        server_packages[name] = list(spec.submodule_search_locations)[0]
+print(json.dumps({"markers": markers, "tags": tags, "dists": dists, "server_packages": server_packages}))

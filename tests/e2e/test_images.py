@@ -27,7 +27,7 @@ import tempfile
 import pytest
 import yaml
 
-from e2e_pod import Pod, pod_sim
+from e2e_pod import LLAMA_STACK, Pod, pod_sim
 from oci_image import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -183,7 +183,7 @@ def test_the_server_lists_and_runs_the_example_provider(merge_image, provider_im
         staged = pod.host(merge, merge["command"][0])
         assert staged.read_bytes() == (images[MERGE_IMAGE] / INSTALL_BINARY).read_bytes()
 
-    server = servers(pod)
+    server = servers(pod, LLAMA_STACK)
     server.wait_healthy(timeout=60)
     status, body = server.get("/v1/providers")
     assert status == 200

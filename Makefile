@@ -22,6 +22,10 @@ PYTHON312 ?= $(shell for candidate in $(HOME)/.pyenv/versions/3.1[2-9]*/bin/pyth
   "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$candidate"; break; }; done)
 E2E_VENV := .venv-e2e
 E2E_PY := $(E2E_VENV)/bin/python
+# The second server family of the e2e test (issue #22): ogx, Llama Stack's
+# server under its new name, in a venv of its own (tests/e2e/requirements-ogx.txt).
+E2E_OGX_VENV := .venv-e2e-ogx
+E2E_OGX_PY := $(E2E_OGX_VENV)/bin/python
 BIN := target/release/llsd-providers
 WASM := target/wasm32-wasip1/release/llsd-providers.wasm
 # Tools installed from package registries into the checkout (git-ignored).
@@ -87,8 +91,14 @@ $(E2E_VENV)/.installed: tests/e2e/requirements.txt
 	$(E2E_PY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
 	touch $@
 
-## setup-e2e: Python >= 3.12 with llama-stack (a real server) in .venv-e2e/
-setup-e2e: $(E2E_VENV)/.installed
+$(E2E_OGX_VENV)/.installed: tests/e2e/requirements-ogx.txt
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: set PYTHON312=/path/to/python3.12"; exit 1; }
+	test -x $(E2E_OGX_PY) || $(PYTHON312) -m venv $(E2E_OGX_VENV)
+	$(E2E_OGX_PY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements-ogx.txt
+	touch $@
+
+## setup-e2e: Python >= 3.12 with the two real servers: llama-stack 0.7.3 in .venv-e2e/, ogx 1.5.0 in .venv-e2e-ogx/
+setup-e2e: $(E2E_VENV)/.installed $(E2E_OGX_VENV)/.installed
 
 ## build: the native CLI (release)
 build: setup-rust
@@ -172,10 +182,10 @@ test-cluster: setup-python
 bench-cluster: setup-python kubewarden-manifests
 	$(VPY) tests/cluster/bench_admission.py
 
-## test-e2e: the pipeline in both install modes with a Llama Stack server, and the built images (root: the pod's volumes are bind mounts, unshare -m)
+## test-e2e: the pipeline in both install modes on both servers (llama-stack 0.7.3, ogx 1.5.0), and the built images (root: the pod's volumes are bind mounts, unshare -m)
 test-e2e: setup-e2e images
 	$(CARGO) build --locked
-	$(E2E_PY) -m pytest -q tests/e2e
+	LLSD_E2E_OGX_PYTHON=$(abspath $(E2E_OGX_PY)) $(E2E_PY) -m pytest -q tests/e2e
 
 ## setup-wasm-pack: wasm-bindgen-cli and wasm-pack from crates.io (about 15-30 minutes on 2 cores, once)
 setup-wasm-pack: setup-rust
@@ -255,4 +265,4 @@ include mk/images.mk
 ## clean: remove build outputs (target/, the venvs)
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(E2E_VENV)
+	rm -rf $(VENV) $(E2E_VENV) $(E2E_OGX_VENV)

@@ -49,8 +49,8 @@ def sizes(name):
 
 
 def run_pod(work, mode, merge_ref, images):
-    doc = pod_sim.llsd({"safety": [{"providerId": "example-blocklist", "image": PROVIDER,
-                                    "config": {"blocked_words": ["x"]}}]})
+    doc = pod_sim.llsd({"toolRuntime": [{"providerId": "example-blocklist", "image": PROVIDER,
+                                         "config": {"blocked_words": ["x"]}}]})
     out = pod_sim.inject(work, doc, {"installMode": mode, "mergeImage": merge_ref})
     assert out.returncode == 0, out.stderr
     pod = Pod(work / "pod", out.stdout, images, pathlib.Path(sys.executable).parent)

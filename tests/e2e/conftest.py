@@ -1,6 +1,8 @@
-"""Shared fixtures of the end-to-end pipeline test: prerequisites, stage
-timings (printed, shown in the summary, written to target/e2e-timings.txt),
-and the outcome of each test phase for fixtures that print logs on failure."""
+"""Shared fixtures of the end-to-end pipeline test: prerequisites, the
+server family (a test that takes `family` runs once per server: llama-stack
+0.7.3 and ogx 1.5.0), stage timings (printed, shown in the summary, written
+to target/e2e-timings.txt), and the outcome of each test phase for fixtures
+that print logs on failure."""
 
 import importlib.util
 import pathlib
@@ -11,7 +13,7 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from e2e_pod import TIMINGS, TIMINGS_FILE, Server, pod_sim  # noqa: E402
+from e2e_pod import FAMILIES, TIMINGS, TIMINGS_FILE, Server, pod_sim  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -45,15 +47,25 @@ def prerequisites():
         pytest.fail("end-to-end prerequisites missing: " + "; ".join(missing), pytrace=False)
 
 
+@pytest.fixture(params=FAMILIES, ids=lambda family: family.name)
+def family(request):
+    """The server the test runs against (e2e_pod.ServerFamily); a missing
+    server venv fails the test: `make setup-e2e` installs both."""
+    if request.param.problem:
+        pytest.fail(f"{request.param.name} server: {request.param.problem}", pytrace=False)
+    return request.param
+
+
 @pytest.fixture
 def servers(tmp_path, failed):
-    """Starts servers; always stops them, and prints their log if the test failed."""
+    """Starts servers (`start(pod, family)`); always stops them, and prints
+    their log if the test failed."""
     started = []
 
-    def start(pod):
+    def start(pod, family):
         workdir = tmp_path / "server"
         workdir.mkdir(exist_ok=True)
-        server = Server(sys.executable, pod.server_env(workdir), workdir)
+        server = Server(family, pod.server_env(workdir, family), workdir)
         started.append(server)
         return server
 
@@ -61,7 +73,7 @@ def servers(tmp_path, failed):
     for server in started:
         server.stop()
         if failed():
-            print(f"\n----- llama-stack server log ({server.log_path}) -----\n{server.logs()}")
+            print(f"\n----- {server.family.name} server log ({server.log_path}) -----\n{server.logs()}")
 
 
 def pytest_sessionfinish(session):
@@ -73,6 +85,7 @@ def pytest_sessionfinish(session):
 def pytest_terminal_summary(terminalreporter):
     if TIMINGS:
         terminalreporter.section("e2e pipeline timings")
+        width = max(len(stage) for stage in TIMINGS)
         for stage, seconds in TIMINGS.items():
-            terminalreporter.write_line(f"{stage:<45} {seconds:7.2f} s")
+            terminalreporter.write_line(f"{stage:<{width}} {seconds:7.2f} s")
         terminalreporter.write_line(f"(written to {TIMINGS_FILE})")

@@ -2,8 +2,15 @@
 volume is a host directory, every container sees the volumes at its own
 `volumeMounts` paths. Init containers run in order and the first failure
 stops the pod, as the kubelet does; the server runs with the server
-container's env, its guest paths mapped to the host."""
+container's env, its guest paths mapped to the host.
 
+The server is one of two families (ServerFamily, issue #22): llama-stack
+0.7.3 (the venv pytest runs in) or ogx 1.5.0, Llama Stack's server under its
+new name (its own venv, .venv-e2e-ogx, tests/e2e/requirements-ogx.txt)."""
+
+import dataclasses
+import functools
+import json
 import os
 import pathlib
 import socket
@@ -27,6 +34,55 @@ MERGE = "merge-config"
 # in the terminal summary and written to TIMINGS_FILE by conftest.py.
 TIMINGS = {}
 TIMINGS_FILE = pathlib.Path(os.environ.get("LLSD_E2E_TIMINGS", ROOT / "target/e2e-timings.txt"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerFamily:
+    """A server the merged config must start: which venv is "the server
+    image" (its python3 runs merge-config and the server), which package the
+    server is (`core`, `core.core.server.server:create_app`), the provider
+    API package it ships, and the env var its server process reads the
+    config from. `guard_api`: the API of the pipeline's second provider
+    (safety where the server has it; ogx has no safety)."""
+
+    name: str
+    distribution: str
+    version: str
+    core: str
+    api_package: str
+    config_env: str
+    python: pathlib.Path
+    guard_api: str
+
+    @property
+    def bin(self):
+        return self.python.parent
+
+    @functools.cached_property
+    def problem(self):
+        """Why this family cannot run here, or None."""
+        if not self.python.is_file():
+            return f"{self.python} is missing (make setup-e2e)"
+        run = subprocess.run([self.python, "-c", "import importlib.metadata as m; "
+                              f"print(m.version({self.distribution!r}))"],
+                             capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            return f"{self.distribution} is not installed in {self.python} (make setup-e2e): {run.stderr.strip()}"
+        if run.stdout.strip() != self.version:
+            return f"{self.python} has {self.distribution} {run.stdout.strip()}, the test pins {self.version}"
+        return None
+
+
+LLAMA_STACK = ServerFamily(
+    name="llama-stack", distribution="llama_stack", version="0.7.3", core="llama_stack",
+    api_package="llama_stack_api", config_env="LLAMA_STACK_CONFIG",
+    python=pathlib.Path(sys.executable), guard_api="safety")
+OGX = ServerFamily(
+    name="ogx", distribution="ogx", version="1.5.0", core="ogx",
+    api_package="ogx_api", config_env="OGX_CONFIG",
+    python=pathlib.Path(os.environ.get("LLSD_E2E_OGX_PYTHON", ROOT / ".venv-e2e-ogx/bin/python")),
+    guard_api="tool_runtime")
+FAMILIES = [LLAMA_STACK, OGX]
 
 
 def record(stage, seconds):
@@ -101,27 +157,54 @@ class Pod(pod_sim.Pod):
                 break
         return results
 
-    def merged_config(self):
-        """Host path of the file the server reads (its LLAMA_STACK_CONFIG)."""
-        server = self.server_container
-        return self.host(server, self.env(server)["LLAMA_STACK_CONFIG"])
+    def server_container_env(self, family=LLAMA_STACK):
+        """The server container's env (guest paths) as `family`'s server
+        process gets it."""
+        env = self.env(self.server_container)
+        if family.config_env not in env:
+            # until the injection sets OGX_CONFIG: the Deployment names the
+            # merged config in LLAMA_STACK_CONFIG only, which ogx never reads.
+            env[family.config_env] = env["LLAMA_STACK_CONFIG"]
+        return env
 
-    def server_env(self, scratch):
+    def merged_config(self, family=LLAMA_STACK):
+        """Host path of the file the server reads (LLAMA_STACK_CONFIG, or
+        OGX_CONFIG for ogx)."""
+        return self.host(self.server_container, self.server_container_env(family)[family.config_env])
+
+    def server_env(self, scratch, family=LLAMA_STACK):
         """The server container's env, guest paths mapped to the host, plus
-        what a host process needs (PATH, HOME, SQLITE_STORE_DIR in scratch)."""
-        server = self.server_container
-        mounts = self.mounts(server)
+        what a host process needs (PATH, HOME, SQLITE_STORE_DIR in scratch;
+        for ogx OGX_CONFIG_DIR in scratch, so that it never moves ~/.llama)."""
+        mounts = self.mounts(self.server_container)
         env = {}
-        for name, value in self.env(server).items():
+        for name, value in self.server_container_env(family).items():
             env[name] = ":".join(pod_sim.guest_to_host(value.split(":"), mounts))
         env.update({
             "PATH": os.environ["PATH"],
             "HOME": str(scratch / "home"),
             "SQLITE_STORE_DIR": str(scratch / "sqlite"),
         })
+        if family.core == "ogx":
+            env["OGX_CONFIG_DIR"] = str(scratch / "home/.ogx")
         (scratch / "home").mkdir(parents=True, exist_ok=True)
         (scratch / "sqlite").mkdir(parents=True, exist_ok=True)
         return env
+
+    def invoke_tool(self, scratch, family, tool, calls):
+        """Calls `tool` once per kwargs mapping of `calls` through the
+        server's own Stack, in-process (invoke_inproc.py: neither server has
+        an HTTP route that invokes a tool), with the server container's env
+        and the merged config; its own scratch, apart from a running
+        server's. Returns {router, api_package, tools, results}."""
+        env = self.server_env(scratch, family)
+        run = subprocess.run([family.python, pathlib.Path(__file__).with_name("invoke_inproc.py"), family.core,
+                              env[family.config_env], tool, json.dumps(calls)],
+                             env=env, cwd=scratch, capture_output=True, text=True, check=False, timeout=180)
+        lines = [line for line in run.stdout.splitlines() if line.startswith("INVOKE-RESULT ")]
+        assert run.returncode == 0 and len(lines) == 1, \
+            f"in-process invoke exited {run.returncode}:\n{run.stdout[-4000:]}{run.stderr[-4000:]}"
+        return json.loads(lines[0].removeprefix("INVOKE-RESULT "))
 
 
 def _snapshot(directory):
@@ -135,16 +218,19 @@ def free_port():
 
 
 class Server:
-    """`python -m uvicorn llama_stack.core.server.server:create_app --factory`
-    on loopback, logging to a file."""
+    """`python -m uvicorn {core}.core.server.server:create_app --factory` on
+    loopback, logging to a file: the server's own factory, as the operator's
+    startup script runs llama-stack (for ogx it also skips `ogx run`'s TLS
+    check, which would need --insecure)."""
 
-    def __init__(self, python, env, workdir):
+    def __init__(self, family, env, workdir):
+        self.family = family
         self.port = free_port()
         self.env = env
         self.log_path = pathlib.Path(workdir) / "server.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [python, "-m", "uvicorn", "llama_stack.core.server.server:create_app", "--factory",
+            [family.python, "-m", "uvicorn", f"{family.core}.core.server.server:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 

@@ -8,8 +8,11 @@
 - target/images/provider-example.oci.tar: examples/provider-image/, data-only.
   Its unpacked root is the provider image (in imageVolume mode the volume
   /opt/llama-stack/provider-images/{id}; in initContainers mode the tree the
-  copy script reads). A real Llama Stack server must list the provider and
-  run its code.
+  copy script reads). One wheel for both servers: a real llama-stack 0.7.3
+  server and a real ogx 1.5.0 server must each list the provider, and its
+  tool must run through each server's own Stack (in-process: neither has an
+  HTTP route that invokes a tool; llama-stack 0.7.3 also lists the tool at
+  GET /v1/tools).
 
 Without the archives the tests fail under LLSD_TEST_ALL=1 (`make test`) and
 are skipped elsewhere, saying how to build them: `make images`.
@@ -21,13 +24,12 @@ import pathlib
 import re
 import struct
 import subprocess
-import sys
 import tempfile
 
 import pytest
 import yaml
 
-from e2e_pod import Pod, pod_sim
+from e2e_pod import Pod, pod_sim, record
 from oci_image import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -36,6 +38,7 @@ INSTALL_BINARY = "usr/local/bin/llsd-providers"  # installBinary's default, rela
 MERGE_IMAGE = "registry.example.com/platform/merge-config:0.1.0"
 PROVIDER_IMAGE = "registry.example.com/acme/example-blocklist:0.1.0"
 PROVIDER_CONFIG = {"blocked_words": ["forbidden", "Secret"]}
+TOOL_GROUP = "example::blocklist"  # the spec's toolgroup_id
 MODES = ["initContainers", "imageVolume"]
 BASE_CONFIG = """\
 version: 2
@@ -144,7 +147,7 @@ def test_the_example_spec_validates():
 
 def test_the_default_merge_image_is_this_version(tmp_path):
     """The default mergeImage names the release built from this tree (docs/external-providers.md)."""
-    doc = pod_sim.llsd({"safety": [{"providerId": "example-blocklist", "image": PROVIDER_IMAGE}]})
+    doc = pod_sim.llsd({"toolRuntime": [{"providerId": "example-blocklist", "image": PROVIDER_IMAGE}]})
     out = pod_sim.inject(tmp_path, doc)
     assert out.returncode == 0, out.stderr
     deployment = yaml.safe_load(out.stdout)
@@ -156,14 +159,15 @@ def test_the_default_merge_image_is_this_version(tmp_path):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_server_lists_and_runs_the_example_provider(merge_image, provider_image, tmp_path, servers, mode):
+def test_the_server_lists_and_runs_the_example_provider(merge_image, provider_image, tmp_path, servers, family,
+                                                         mode):
     images = {MERGE_IMAGE: merge_image.unpack(tmp_path / "merge-image"),
               PROVIDER_IMAGE: provider_image.unpack(tmp_path / "provider-image")}
-    doc = pod_sim.llsd({"safety": [{"providerId": "example-blocklist", "image": PROVIDER_IMAGE,
-                                    "config": PROVIDER_CONFIG}]})
+    doc = pod_sim.llsd({"toolRuntime": [{"providerId": "example-blocklist", "image": PROVIDER_IMAGE,
+                                         "config": PROVIDER_CONFIG}]})
     out = pod_sim.inject(tmp_path, doc, {"installMode": mode, "mergeImage": MERGE_IMAGE})
     assert out.returncode == 0, out.stderr
-    pod = Pod(tmp_path / "pod", out.stdout, images, pathlib.Path(sys.executable).parent)
+    pod = Pod(tmp_path / "pod", out.stdout, images, family.bin)
     merge = pod.merge_container
     pod.host(merge, pod.arg(merge, "--base")).write_text(BASE_CONFIG)
     if mode == "imageVolume":
@@ -175,7 +179,10 @@ def test_the_server_lists_and_runs_the_example_provider(merge_image, provider_im
         (stage,) = [c for c in pod.init_containers if c["name"] == "stage-installer"]
         assert stage["image"] == MERGE_IMAGE and stage["command"][0] == f"/{INSTALL_BINARY}"
 
-    results = pod.run_init_containers()
+    stages = {}
+    results = pod.run_init_containers(stages)
+    tag = f"[{family.name} {family.version}][{mode}] example image:"
+    record(f"{tag} init containers (the install step), total", sum(stages.values()))
     for name, run in results:
         assert run.returncode == 0, f"{name} exited {run.returncode}:\n{run.stderr}{run.stdout}"
     assert [name for name, _ in results] == [c["name"] for c in pod.init_containers]
@@ -183,17 +190,29 @@ def test_the_server_lists_and_runs_the_example_provider(merge_image, provider_im
         staged = pod.host(merge, merge["command"][0])
         assert staged.read_bytes() == (images[MERGE_IMAGE] / INSTALL_BINARY).read_bytes()
 
-    server = servers(pod)
+    server = servers(pod, family)
+    assert server.env[family.config_env] == str(pod.merged_config(family))
     server.wait_healthy(timeout=60)
     status, body = server.get("/v1/providers")
     assert status == 200
     providers = {p["provider_id"]: p for p in json.loads(body)["data"]}
-    assert providers["example-blocklist"]["api"] == "safety"
+    assert providers["example-blocklist"]["api"] == "tool_runtime"
     assert providers["example-blocklist"]["provider_type"] == "inline::example-blocklist"
     assert providers["example-blocklist"]["config"] == PROVIDER_CONFIG
+    if family.core == "llama_stack":  # ogx 1.5.0 moved it to /v1/admin/tools, which fails there (a KeyError)
+        status, body = server.get(f"/v1/tools?toolgroup_id={TOOL_GROUP}")
+        assert status == 200
+        assert [t["name"] for t in json.loads(body)["data"]] == ["check_blocklist"], body
 
-    server.post("/v1/shields", json.dumps({"shield_id": "blocklist", "provider_id": "example-blocklist",
-                                           "provider_shield_id": "blocklist"}).encode())
-    status, body = server.post("/v1/moderations", json.dumps({
-        "model": "blocklist", "input": ["hello", "a FORBIDDEN word", "secret"]}).encode())
-    assert [r["flagged"] for r in json.loads(body)["results"]] == [False, True, True]
+    # The tool runs: one call per text through the server's tool_runtime router.
+    texts = ["hello", "a FORBIDDEN word", "secret"]
+    out = pod.invoke_tool(tmp_path / "invoke", family, "check_blocklist", [{"text": text} for text in texts])
+    assert out["api_package"] == family.api_package
+    assert out["router"] == f"{family.core}.core.routers.tool_runtime.ToolRuntimeRouter", out
+    assert out["tools"] == {"check_blocklist": TOOL_GROUP}, out
+    assert [r["metadata"] for r in out["results"]] == [
+        {"flagged": False, "blocked_words": []},
+        {"flagged": True, "blocked_words": ["forbidden"]},
+        {"flagged": True, "blocked_words": ["secret"]},
+    ], out
+    assert out["results"][1]["content"] == "flagged: contains forbidden"

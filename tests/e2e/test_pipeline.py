@@ -6,11 +6,15 @@ images (`/lls-provider` trees). `llsd-providers inject` turns an LLSD and the
 operator's Deployment into the pod, in both install modes; from that
 Deployment (never hand-copied) come every init container's command, args,
 env and volume mounts (run at their real paths in a mount namespace, see
-tests/python/pod_sim.Pod; merge-config runs in "the server's image": this
-Llama Stack venv's python3), and the server container's PYTHONPATH and
-LLAMA_STACK_CONFIG. A real Llama Stack server (PyPI llama-stack,
-tests/e2e/requirements.txt) then starts from the merged config and must list
-the external providers.
+tests/python/pod_sim.Pod; merge-config runs in "the server's image": the
+server venv's python3), and the server container's PYTHONPATH and
+LLAMA_STACK_CONFIG. A real server then starts from the merged config, must
+list the external providers and run their code: llama-stack 0.7.3 (PyPI,
+tests/e2e/requirements.txt) and ogx 1.5.0, its successor under a new name
+(tests/e2e/requirements-ogx.txt), with the same provider wheels. The second
+provider is a safety provider on llama-stack and a tool_runtime one on ogx,
+which has no safety API (ServerFamily.guard_api). The failure paths do not
+depend on the server and run on llama-stack only.
 
 The failure paths assert the documented messages (docs/contracts.md "Error
 formats", docs/troubleshooting.md) and that no merged config was written.
@@ -19,7 +23,6 @@ Run from the repository root:
     .venv-e2e/bin/python -m pytest -q tests/e2e        (-s prints the timings)
 """
 
-import importlib.metadata
 import json
 import subprocess
 import sys
@@ -28,14 +31,10 @@ import time
 import pytest
 import yaml
 
-import pathlib
-
-from e2e_pod import Pod, pod_sim, record
-from providers import ECHO_INFERENCE, GUARD_SAFETY, echo_core_files
+from e2e_pod import LLAMA_STACK, Pod, pod_sim, record
+from providers import ECHO_INFERENCE, GUARD_SAFETY, GUARD_TOOLS, echo_core_files
 
 PY = sys.executable
-LLAMA_STACK_VERSION = "0.7.3"
-SERVER_BIN = pathlib.Path(PY).parent
 MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
 MODES = ["initContainers", "imageVolume"]
 
@@ -43,6 +42,12 @@ ECHO_IMAGE = "registry.example.com/acme/echo-inference:1.0.0"
 GUARD_IMAGE = "registry.example.com/acme/guard-safety:1.0.0"
 ECHO_CONFIG = {"url": "http://echo.invalid:8000/v1", "greeting": "yes"}  # "yes" must stay a string
 GUARD_CONFIG = {"blocked_words": ["forbidden", "0777"]}
+# The guard provider by API: its LLSD section, wheel (`wheels` key) and package.
+GUARDS = {
+    "safety": {"section": "safety", "wheel": "guard", "dist": "acme-guard-safety", "package": "acme_guard_safety"},
+    "tool_runtime": {"section": "toolRuntime", "wheel": "guard-tools", "dist": "acme-guard-tools",
+                     "package": "acme_guard_tools"},
+}
 
 # The user's run.yaml, as the ConfigMap holds it. Without `storage:` the
 # server keeps its sqlite files under $SQLITE_STORE_DIR.
@@ -79,8 +84,9 @@ def wheels(tmp_path_factory):
         "echo": build("acme-echo-inference", "1.0.0", ECHO_INFERENCE, ["acme-echo-core==1.0.0"]),
         "guard": build("acme-guard-safety", "1.0.0", GUARD_SAFETY),
         "guard-core2": build("acme-guard-safety", "1.1.0", GUARD_SAFETY, ["acme-echo-core>=2.0"]),
+        "guard-tools": build("acme-guard-tools", "1.0.0", GUARD_TOOLS),
     }
-    record("build 5 wheels (pip wheel)", time.monotonic() - start)
+    record(f"build {len(built)} wheels (pip wheel)", time.monotonic() - start)
     return built
 
 
@@ -90,11 +96,13 @@ def echo_image(tmp_path, wheels, name="echo", api="inference"):
     return pod_sim.provider_image(tmp_path / "images" / name / "lls-provider", spec, [wheels["echo"], wheels["core1"]])
 
 
-def guard_image(tmp_path, wheels, name="guard", core=None, main="guard"):
-    """The safety provider; with `core`, it also ships that acme-echo-core wheel."""
+def guard_image(tmp_path, wheels, name="guard", core=None, main=None, api="safety"):
+    """The guard provider of `api` (safety or tool_runtime); with `core`, it
+    also ships that acme-echo-core wheel."""
+    guard = GUARDS[api]
+    main = main or guard["wheel"]
     deps = [core] if core else []
-    spec = pod_sim.provider_spec("acme-guard", "acme_guard_safety", "remote::acme-guard", "safety",
-                                 wheels[main], deps)
+    spec = pod_sim.provider_spec("acme-guard", guard["package"], "remote::acme-guard", api, wheels[main], deps)
     return pod_sim.provider_image(tmp_path / "images" / name / "lls-provider", spec, [wheels[main], *deps])
 
 
@@ -105,17 +113,17 @@ GUARD_REF = {"providerId": "acme-guard", "image": GUARD_IMAGE, "config": GUARD_C
 # -- the pipeline ------------------------------------------------------------------
 
 
-def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers"):
+def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers", family=LLAMA_STACK):
     """inject -> the pod of the printed Deployment, the user's run.yaml in
     the ConfigMap volume where merge-config's --base reads it. `trees` maps
-    an image to its /lls-provider tree."""
+    an image to its /lls-provider tree; the server image is `family`'s venv."""
     start = time.monotonic()
     out = pod_sim.inject(tmp_path, pod_sim.llsd(sections), {"installMode": mode})
     inject_time = time.monotonic() - start
     assert out.returncode == 0, out.stderr
     images = {ref: tree.parent for ref, tree in trees.items()}
     images[MERGE_IMAGE] = merge_image(tmp_path)
-    pod = Pod(tmp_path / "pod", out.stdout, images, SERVER_BIN)
+    pod = Pod(tmp_path / "pod", out.stdout, images, family.bin)
     merge = pod.merge_container
     pod.host(merge, pod.arg(merge, "--base")).write_text(base)
     return pod, inject_time
@@ -173,15 +181,21 @@ def failing(results, name):
     return run
 
 
-def test_llama_stack_is_the_pinned_release():
-    assert importlib.metadata.version("llama_stack") == LLAMA_STACK_VERSION
+def test_the_server_is_the_pinned_release(family):
+    version = f"import importlib.metadata as m; print(m.version({family.distribution!r}))"
+    run = subprocess.run([family.python, "-c", version], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == family.version
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode):
-    images = {ECHO_IMAGE: echo_image(tmp_path, wheels), GUARD_IMAGE: guard_image(tmp_path, wheels)}
-    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF], "safety": [GUARD_REF]}, images, mode=mode)
-    record(f"[{mode}] inject (native CLI)", inject_time)
+def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, family, mode):
+    guard_api = family.guard_api
+    guard = GUARDS[guard_api]
+    images = {ECHO_IMAGE: echo_image(tmp_path, wheels), GUARD_IMAGE: guard_image(tmp_path, wheels, api=guard_api)}
+    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF], guard["section"]: [GUARD_REF]}, images,
+                                mode=mode, family=family)
+    tag = f"[{family.name} {family.version}][{mode}]"
+    record(f"{tag} inject (native CLI)", inject_time)
     expected = ["merge-config"] if mode == "imageVolume" else [
         "stage-installer", "install-provider-acme-echo", "install-provider-acme-guard", "merge-config"]
     assert [c["name"] for c in pod.init_containers] == expected
@@ -192,8 +206,8 @@ def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode
         assert run.returncode == 0, f"{name} exited {run.returncode}:\n{run.stderr}{run.stdout}"
     assert [name for name, _ in results] == list(stages) == [c["name"] for c in pod.init_containers]
     for name, seconds in stages.items():
-        record(f"[{mode}] {name}", seconds)
-    record(f"[{mode}] init containers, total", sum(stages.values()))
+        record(f"{tag} {name}", seconds)
+    record(f"{tag} init containers (the install step), total", sum(stages.values()))
 
     # The installs: both providers and the dependency wheel, in CRD order,
     # then what the server image has.
@@ -202,10 +216,10 @@ def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode
     assert listed[1:4] == [
         f"acme-echo-inference==1.0.0  # provider: acme-echo, image {ECHO_IMAGE}",
         f"acme-echo-core==1.0.0  # provider: acme-echo, image {ECHO_IMAGE}",
-        f"acme-guard-safety==1.0.0  # provider: acme-guard, image {GUARD_IMAGE}",
+        f"{guard['dist']}==1.0.0  # provider: acme-guard, image {GUARD_IMAGE}",
     ], listed[:6]
-    assert f"llama_stack=={LLAMA_STACK_VERSION}  # server image" in listed or \
-        f"llama-stack=={LLAMA_STACK_VERSION}  # server image" in listed
+    server_names = {family.distribution, family.distribution.replace("_", "-")}
+    assert any(f"{name}=={family.version}  # server image" in listed for name in server_names), listed
 
     # The merge wrote where the server reads, and kept the user's file as written.
     merge = pod.merge_container
@@ -215,25 +229,25 @@ def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode
     assert merged_text.startswith("# run.yaml from ConfigMap llama-stack-config\n")
     assert "  - provider_id: mcp        # built in; needs no network to start\n" in merged_text
     merged = yaml.safe_load(merged_text)
-    assert merged["apis"] == ["tool_runtime", "inference", "safety"]
-    assert merged["providers"]["inference"] == [{
-        "provider_id": "acme-echo", "provider_type": "remote::acme-echo",
-        "module": "acme_echo_inference", "config": ECHO_CONFIG}]
-    assert merged["providers"]["safety"] == [{
-        "provider_id": "acme-guard", "provider_type": "remote::acme-guard",
-        "module": "acme_guard_safety", "config": GUARD_CONFIG}]
+    echo_entry = {"provider_id": "acme-echo", "provider_type": "remote::acme-echo",
+                  "module": "acme_echo_inference", "config": ECHO_CONFIG}
+    guard_entry = {"provider_id": "acme-guard", "provider_type": "remote::acme-guard",
+                   "module": guard["package"], "config": GUARD_CONFIG}
+    assert merged["apis"] == list(dict.fromkeys(["tool_runtime", "inference", guard_api]))
+    assert merged["providers"]["inference"] == [echo_entry]
+    # after the user's own providers of that API (the mcp one for tool_runtime)
+    assert merged["providers"][guard_api][-1] == guard_entry
     extra = yaml.safe_load(pod.host(merge, pod.arg(merge, "--extra-providers-output")).read_text())
-    assert extra["providers"] == {"inference": merged["providers"]["inference"],
-                                  "safety": merged["providers"]["safety"]}
+    assert extra["providers"] == {"inference": [echo_entry], guard_api: [guard_entry]}
 
-    # The server: the server container's env (PYTHONPATH, LLAMA_STACK_CONFIG) mapped to the host.
+    # The server: the server container's env (PYTHONPATH, the config) mapped to the host.
     start = time.monotonic()
-    server = servers(pod)
+    server = servers(pod, family)
     env = server.env
-    assert env["LLAMA_STACK_CONFIG"] == str(pod.merged_config())
+    assert env[family.config_env] == str(pod.merged_config(family)) == str(pod.merged_config())
     assert env["PYTHONPATH"].split(":")[0] == str(shared / "python-packages")
     server.wait_healthy(timeout=60)
-    record("server start -> /v1/health 200", time.monotonic() - start)
+    record(f"{tag} server start -> /v1/health 200", time.monotonic() - start)
 
     status, body = server.get("/v1/providers")
     assert status == 200
@@ -241,7 +255,7 @@ def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode
     assert providers["acme-echo"]["api"] == "inference"
     assert providers["acme-echo"]["provider_type"] == "remote::acme-echo"
     assert providers["acme-echo"]["config"] == ECHO_CONFIG
-    assert providers["acme-guard"]["api"] == "safety"
+    assert providers["acme-guard"]["api"] == guard_api
     assert providers["acme-guard"]["provider_type"] == "remote::acme-guard"
     assert providers["acme-guard"]["config"] == GUARD_CONFIG
     # the user's own provider survived the merge
@@ -249,18 +263,27 @@ def test_pipeline_serves_both_external_providers(tmp_path, wheels, servers, mode
     assert providers["mcp"]["provider_type"] == "remote::model-context-protocol"
 
     # The providers' code runs: the echo adapter lists a model named by its
-    # dependency wheel and answers a chat completion; the guard moderates.
+    # dependency wheel and answers a chat completion; the guard moderates
+    # (safety) or flags through its tool (tool_runtime).
     status, body = server.get("/v1/models")
     models = {m["id"] for m in json.loads(body)["data"]}
     assert "acme-echo/echo-1" in models, models
     status, body = server.post("/v1/chat/completions", json.dumps({
         "model": "acme-echo/echo-1", "messages": [{"role": "user", "content": "ping"}]}).encode())
     assert json.loads(body)["choices"][0]["message"]["content"] == "yes: ping"
-    server.post("/v1/shields", json.dumps({
-        "shield_id": "guard", "provider_id": "acme-guard", "provider_shield_id": "guard"}).encode())
-    status, body = server.post("/v1/moderations", json.dumps({
-        "model": "guard", "input": ["hello", "chmod 0777", "forbidden"]}).encode())
-    assert [r["flagged"] for r in json.loads(body)["results"]] == [False, True, True]
+    texts = ["hello", "chmod 0777", "forbidden"]
+    if guard_api == "safety":
+        server.post("/v1/shields", json.dumps({
+            "shield_id": "guard", "provider_id": "acme-guard", "provider_shield_id": "guard"}).encode())
+        status, body = server.post("/v1/moderations", json.dumps({"model": "guard", "input": texts}).encode())
+        assert [r["flagged"] for r in json.loads(body)["results"]] == [False, True, True]
+    else:  # no HTTP route invokes a tool: through the server's own Stack, in-process
+        start = time.monotonic()
+        out = pod.invoke_tool(tmp_path / "invoke", family, "guard_check", [{"text": text} for text in texts])
+        record(f"{tag} in-process Stack + 3 tool calls", time.monotonic() - start)
+        assert out["tools"]["guard_check"] == "acme::guard", out
+        assert [r["metadata"] for r in out["results"]] == [
+            {"flagged": flagged, "api_package": family.api_package} for flagged in (False, True, True)], out
 
 
 # -- failure paths -------------------------------------------------------------------

@@ -7,7 +7,7 @@ runs after the build block, on the archive that block wrote, and must pass
 (exit 0). The image build block must equal the recipe of
 `make image-provider-example` in mk/images.mk line for line (`$(VPY)` stands
 for python3), and the snippets the guide quotes must be what the example
-files hold.
+files hold (server_api.py, the import fallback, then provider.py).
 """
 
 import os
@@ -68,7 +68,8 @@ def test_the_build_block_is_the_make_recipe():
 
 def test_the_quoted_snippets_are_the_example_files():
     python = [text for _, language, text in blocks("python")]
-    assert python == [(EXAMPLE / "src/llsd_example_blocklist/provider.py").read_text()]
+    package = EXAMPLE / "src/llsd_example_blocklist"
+    assert python == [(package / "server_api.py").read_text(), (package / "provider.py").read_text()]
     spec_snippet, llsd_snippet = [text for _, language, text in blocks("yaml")]
     assert yaml.safe_load(spec_snippet)["spec"] == yaml.safe_load((EXAMPLE / "lls-provider-spec.yaml").read_text())["spec"]
     assert llsd_snippet in (EXAMPLE / "llsd.yaml").read_text()

@@ -140,7 +140,7 @@ for p in ps:
     sections.setdefault(p["api"], []).append(entry(p))
 assert yaml.safe_load(extra) == {"apiVersion": "llamastack.io/v1alpha1", "kind": "ExternalProviders", "providers": sections}, yaml.safe_load(extra)
 m = yaml.safe_load(minimal)
-assert m == {"version": "2", "image_name": "external-providers", "apis": list(sections), "providers": sections}, m
+assert m == {"version": "2", "distro_name": "external-providers", "apis": list(sections), "providers": sections}, m
 print("ok")
 "#;
     let mut child = Command::new(python())

@@ -5,7 +5,8 @@ import singleLlsd from '../../examples/llsd/single-provider.yaml';
 import multiLlsd from '../../examples/llsd/multi-provider.yaml';
 import overrideLlsd from '../../examples/llsd/override-distribution-provider.yaml';
 import duplicateLlsd from '../../examples/llsd/invalid/duplicate-ids.yaml';
-import missingUserConfigLlsd from '../../examples/llsd/invalid/missing-user-config.yaml';
+import noUserConfigLlsd from '../../examples/llsd/no-user-config.yaml';
+import noUserConfigDeployment from '../examples/operator-deployment-no-user-config.yaml';
 import mismatchLlsd from '../examples/api-mismatch.yaml';
 import statusLlsd from '../../tests/data/status/llsd.yaml';
 import pullFailurePod from '../../tests/data/status/pod-image-pull-failure.json';
@@ -58,10 +59,11 @@ export const EXAMPLES = [
     specs: { shared: vllmSpec },
   },
   {
-    id: 'missing-user-config',
-    title: 'Missing userConfig',
-    description: 'No ConfigMap to merge into: validation and injection refuse it.',
-    llsd: missingUserConfigLlsd,
+    id: 'no-user-config',
+    title: 'No userConfig',
+    description: "Only a distribution name: the providers are merged into the distribution's own config in the server image, which its entrypoint then runs.",
+    llsd: noUserConfigLlsd,
+    deployment: noUserConfigDeployment,
     specs: { 'custom-vllm': vllmSpec },
   },
   {

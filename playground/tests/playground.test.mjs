@@ -182,15 +182,19 @@ const EXAMPLES = {
     await selectTab(page, 'tab-out-merged');
     assert.match(await text(page, '#merged-failure'), /ERROR: Duplicate external provider id[\s\S]*image registry\.example\.com\/llama-providers\/custom-vllm:1\.0\.0 \(externalProviders\.inference\)[\s\S]*image registry\.example\.com\/llama-providers\/pgvector-ext:2\.1\.0 \(externalProviders\.vectorIo\)/);
   },
-  'missing-user-config': async (page) => {
+  'no-user-config': async (page) => {
     const r = await results(page);
-    const d = r.diagnostics.find((x) => x.source === 'llsd' && x.path.startsWith('spec.server.userConfig'));
-    assert.ok(d, JSON.stringify(r.diagnostics));
-    assert.equal(d.location.line, 8);
-    await assertMarkerAt(page, 'llsd', 8);
+    assert.ok(!r.diagnostics.some((x) => x.severity === 'error'), JSON.stringify(r.diagnostics));
     await selectTab(page, 'tab-out-deployment');
-    assert.match(await text(page, '#deployment-failure'), /userConfig/);
-    assert.equal(await page.locator('#deployment-changes tbody tr').count(), 0);
+    const rows = await page.$$eval('#deployment-changes tbody tr', (trs) => trs.map((tr) => `${tr.dataset.op} ${tr.dataset.kind} ${tr.dataset.name}`));
+    for (const expected of [
+      'added initContainer merge-config',
+      'added volume llsd-merged-config',
+      'added env RUN_CONFIG_PATH',
+      'added volumeMount /opt/llama-stack/config',
+    ]) {
+      assert.ok(rows.includes(expected), `${expected} in ${JSON.stringify(rows)}`);
+    }
   },
   'image-pull-failure': async (page) => {
     assert.equal(await page.getAttribute('#tab-out-status', 'aria-selected'), 'true');

@@ -221,7 +221,13 @@ fn check_served(c: &mut Collector, path: &str, api: &Api, server: Option<(Server
     match server {
         Some((server, source)) if !api.served_by(server) => c.error(
             path,
-            format!("{server} (named by {source}) does not serve `{key}`: {}", serving(server.family)),
+            match api.releases(server.family) {
+                Some(releases) => format!(
+                    "{server} (named by {source}) does not serve `{key}`: {} serves it in releases {releases}",
+                    server.family
+                ),
+                None => format!("{server} (named by {source}) does not serve `{key}`"),
+            },
             format!(
                 "move the provider to a section {server} serves ({}), or run a server that serves `{key}` ({})",
                 served_list(server),

@@ -162,8 +162,10 @@ class Pod(pod_sim.Pod):
         process gets it."""
         env = self.env(self.server_container)
         if family.config_env not in env:
-            # until the injection sets OGX_CONFIG: the Deployment names the
-            # merged config in LLAMA_STACK_CONFIG only, which ogx never reads.
+            # The operator (v0.9.0) names the config in LLAMA_STACK_CONFIG
+            # only, which ogx never reads; an ogx server gets OGX_CONFIG from
+            # the LLSD's containerSpec.env. The harness plays that part: the
+            # injection keeps the merged config at the path both name.
             env[family.config_env] = env["LLAMA_STACK_CONFIG"]
         return env
 

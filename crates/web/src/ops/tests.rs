@@ -7,8 +7,6 @@ const MULTI: &str = include_str!("../../../../examples/llsd/multi-provider.yaml"
 const OVERRIDE: &str =
     include_str!("../../../../examples/llsd/override-distribution-provider.yaml");
 const DUPLICATE: &str = include_str!("../../../../examples/llsd/invalid/duplicate-ids.yaml");
-const NO_USER_CONFIG: &str =
-    include_str!("../../../../examples/llsd/invalid/missing-user-config.yaml");
 const MISMATCH: &str = include_str!("../../../../playground/examples/api-mismatch.yaml");
 const DEPLOYMENT_TEXT: &str =
     include_str!("../../../../playground/examples/operator-deployment.yaml");
@@ -124,7 +122,7 @@ fn inject_returns_the_deployment_and_kubernetes_aware_changes() {
 fn inject_errors_point_into_the_right_input() {
     let r = call(
         inject_json,
-        json!({"llsd": NO_USER_CONFIG, "deployment": DEPLOYMENT_TEXT}),
+        json!({"llsd": DUPLICATE, "deployment": DEPLOYMENT_TEXT}),
     );
     assert_eq!(r["ok"], false);
     let e = &r["errors"][0];

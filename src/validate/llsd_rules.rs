@@ -123,9 +123,7 @@ fn check_distribution<'v>(c: &mut Collector, server: &'v Map<String, Value>) -> 
         );
         return None;
     };
-    let Some(distribution) = c.mapping(value, path) else {
-        return None;
-    };
+    let distribution = c.mapping(value, path)?;
     let name = c.optional_string(
         distribution,
         "name",

@@ -50,7 +50,7 @@ enum Command {
     Merge(merge_cmd::MergeArgs),
     /// Install the providers' wheels with one resolution against the server's packages, then merge (native only).
     #[cfg(not(target_arch = "wasm32"))]
-    Install(install_cmd::InstallArgs),
+    Install(Box<install_cmd::InstallArgs>),
     /// Diagnose external providers from a pod: phase and an actionable message per provider.
     Status(status_cmd::StatusArgs),
     /// Check a provider image (OCI archive, OCI layout or root directory) against the contract before pushing it.

@@ -317,6 +317,7 @@ impl<'a> PodView<'a> {
             .flat_map(|s| items(s, "initContainerStatuses"))
             .map(|status| ContainerStatus {
                 name: get_str(status, "name").unwrap_or_default(),
+                image: get_str(status, "image").unwrap_or_default(),
                 restart_count: get_i32(status, "restartCount").unwrap_or(0),
                 state: get(status, "state").map(State::of),
                 last_state: get(status, "lastState").map(State::of),
@@ -352,6 +353,8 @@ impl<'a> InitContainer<'a> {
 pub struct ContainerStatus<'a> {
     /// `name` (empty when missing).
     pub name: &'a str,
+    /// `image`, as the kubelet reports it (empty when missing).
+    pub image: &'a str,
     /// `restartCount` (0 when missing).
     pub restart_count: i32,
     /// `state`.

@@ -2,7 +2,7 @@
 //! `initContainerStatuses`, and the messages that explain it.
 
 use super::pod::{ContainerStatus, Terminated};
-use crate::contract::MERGE_CONTAINER;
+use crate::contract::{INSTALL_PREFIX, MERGE_CONTAINER, STAGE_CONTAINER};
 use crate::llsd::ProviderPhase;
 use std::collections::BTreeMap;
 
@@ -23,6 +23,15 @@ pub enum Situation {
         blocked_by: Option<(String, bool)>,
     },
     Creating,
+    /// Not started because an earlier init container that is not one of
+    /// the providers' (`stage-installer`, a user's) cannot pull its image:
+    /// the provider is stuck until that pull is fixed.
+    BlockedByPull {
+        container: String,
+        image: String,
+        reason: String,
+        message: String,
+    },
     PullFailed {
         reason: String,
         message: String,
@@ -81,6 +90,29 @@ fn blocker(
         })
 }
 
+/// The first init container before `name` that waits with a pull error,
+/// when it is the first one not done: `name` cannot start until it pulls.
+fn blocking_pull(
+    name: &str,
+    order: &[&str],
+    statuses: &BTreeMap<&str, ContainerStatus>,
+) -> Option<Situation> {
+    let (earlier, _) = blocker(name, order, statuses)?;
+    if earlier.starts_with(INSTALL_PREFIX) {
+        // another provider's: that provider is the one reported failing
+        return None;
+    }
+    let status = statuses.get(earlier.as_str())?;
+    let waiting = status.state?.waiting?;
+    let reason = waiting.reason.filter(|r| PULL_FAILURES.contains(r))?;
+    Some(Situation::BlockedByPull {
+        container: earlier,
+        image: status.image.to_string(),
+        reason: reason.to_string(),
+        message: waiting.message.unwrap_or_default().to_string(),
+    })
+}
+
 fn failed(terminated: &Terminated, crash_loop: bool) -> Situation {
     Situation::Failed {
         exit_code: terminated.exit_code,
@@ -113,8 +145,11 @@ pub fn observe(
     let status = statuses.get(name);
     let restarts = status.map_or(0, |s| s.restart_count);
     let state = status.and_then(|s| s.state);
-    let not_started = || Situation::NotStarted {
-        blocked_by: blocker(name, order, statuses),
+    let not_started = || match blocking_pull(name, order, statuses) {
+        Some(blocked) => blocked,
+        None => Situation::NotStarted {
+            blocked_by: blocker(name, order, statuses),
+        },
     };
     let (situation, since) = match state {
         None => (not_started(), None),
@@ -153,9 +188,10 @@ pub fn observe(
         Situation::NotStarted { .. } | Situation::Creating => ProviderPhase::Pending,
         Situation::Running => ProviderPhase::Installing,
         Situation::Succeeded => ProviderPhase::Ready,
-        Situation::PullFailed { .. } | Situation::CannotStart { .. } | Situation::Failed { .. } => {
-            ProviderPhase::Failed
-        }
+        Situation::PullFailed { .. }
+        | Situation::BlockedByPull { .. }
+        | Situation::CannotStart { .. }
+        | Situation::Failed { .. } => ProviderPhase::Failed,
     };
     InitState {
         phase,
@@ -296,6 +332,31 @@ pub fn message(subject: &Subject, pod: &str, service_account: &str, state: &Init
                 subject.pulled,
                 subject.image,
                 subject.pull_context,
+                pull_fix(service_account)
+            )
+        }
+        Situation::BlockedByPull {
+            container,
+            image,
+            reason,
+            message,
+        } => {
+            let detail = if message.is_empty() {
+                reason.to_string()
+            } else {
+                format!("{reason}: {message}")
+            };
+            let (pulled, setting) = if container == STAGE_CONTAINER {
+                (
+                    "merge image",
+                    " It is the injection's mergeImage setting (the policy's settings, or inject --options): set it to an image your nodes can pull, or mirror it to your registry.",
+                )
+            } else {
+                ("image", "")
+            };
+            format!(
+                "Failed to pull {pulled} {image} (init container {container}, which {} waits for): {detail}. {}{setting}",
+                subject.container,
                 pull_fix(service_account)
             )
         }

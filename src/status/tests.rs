@@ -96,6 +96,56 @@ fn pull_failures_name_the_image_and_the_service_account() {
     }
 }
 
+/// Issue #23 item 4: the merge image's pull failure on `stage-installer`
+/// (initContainers mode) stops every provider: each is reported failed
+/// with that image, the kubelet's reason and message, and the fixes —
+/// imagePullSecrets and the mergeImage setting.
+#[test]
+fn a_merge_image_pull_failure_names_the_image_and_the_merge_image_setting() {
+    let init = ["stage-installer", INIT[0], INIT[1], INIT[2]];
+    for reason in ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"] {
+        let mut stage = status(
+            init[0],
+            json!({"waiting": {"reason": reason, "message": "Back-off pulling image \"quay.io/llsd-providers/merge-config:0.1.0\""}}),
+        );
+        stage["image"] = json!("quay.io/llsd-providers/merge-config:0.1.0");
+        let report = diagnose(&pod(&init, json!([stage])), None);
+        for provider in &report.external_providers {
+            assert_eq!(provider.phase, ProviderPhase::Failed);
+            assert!(
+                provider.message.starts_with(&format!(
+                    "Failed to pull merge image quay.io/llsd-providers/merge-config:0.1.0 (init container stage-installer, which {} waits for): {reason}: Back-off pulling image",
+                    provider.init_container_name
+                )),
+                "{}",
+                provider.message
+            );
+            assert!(
+                provider
+                    .message
+                    .contains("imagePullSecret of the pod's ServiceAccount 'sa'"),
+                "{}",
+                provider.message
+            );
+            assert!(
+                provider.message.contains("mergeImage setting"),
+                "{}",
+                provider.message
+            );
+        }
+        assert_eq!(report.condition.status, "False");
+        assert_eq!(report.condition.reason, "ImagePullFailed");
+        assert!(
+            report
+                .condition
+                .message
+                .starts_with("Provider(s) failed: a, b. Failed to pull merge image"),
+            "{}",
+            report.condition.message
+        );
+    }
+}
+
 #[test]
 fn terminated_failures_carry_the_termination_message_and_restarts() {
     let mut failed = status(

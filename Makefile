@@ -182,7 +182,7 @@ test-cluster: setup-python
 bench-cluster: setup-python kubewarden-manifests
 	$(VPY) tests/cluster/bench_admission.py
 
-## test-e2e: the pipeline in both install modes on both servers (llama-stack 0.7.3, ogx 1.5.0), and the built images (root: the pod's volumes are bind mounts, unshare -m)
+## test-e2e: the pipeline in both install modes on both servers (llama-stack 0.7.3, ogx 1.5.0), with and without a userConfig ConfigMap, and the built images (root: the pod's volumes are bind mounts, unshare -m)
 test-e2e: setup-e2e images
 	$(CARGO) build --locked
 	LLSD_E2E_OGX_PYTHON=$(abspath $(E2E_OGX_PY)) $(E2E_PY) -m pytest -q tests/e2e

@@ -157,10 +157,42 @@ class Pod(pod_sim.Pod):
                 break
         return results
 
+    @property
+    def runs_the_entrypoint(self):
+        """No command: the server container runs its image's entrypoint
+        (the operator's Deployment for an LLSD without userConfig)."""
+        return not self.server_container.get("command")
+
+    def entrypoint_config(self, family=LLAMA_STACK):
+        """The config the image's entrypoint would run (guest path), as the
+        distribution images' entrypoint decides: `llama stack run
+        "$RUN_CONFIG_PATH"` when that file exists, else `llama stack run
+        "$DISTRO_NAME"` (ogx images: `ogx stack run --insecure ...`), which
+        resolves a name to <package>/distributions/<name>/config.yaml. The
+        server image is the host here, so a path on no volume is a host path."""
+        env = self.env(self.server_container)
+        run_config = env.get("RUN_CONFIG_PATH", "")
+        if run_config:
+            (host,) = pod_sim.guest_to_host([run_config], self.mounts(self.server_container))
+            if pathlib.Path(host).is_file():
+                return run_config
+        name = env.get("DISTRO_NAME", "")
+        assert name, "the entrypoint has neither a RUN_CONFIG_PATH file nor DISTRO_NAME"
+        where = subprocess.run([family.python, "-c", f"import {family.core}; print({family.core}.__path__[0])"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return f"{where}/distributions/{name}/config.yaml"
+
     def server_container_env(self, family=LLAMA_STACK):
         """The server container's env (guest paths) as `family`'s server
         process gets it."""
         env = self.env(self.server_container)
+        if self.runs_the_entrypoint:
+            # Emulates the image's entrypoint: `llama stack run CONFIG` (ogx:
+            # `ogx stack run --insecure CONFIG`) starts uvicorn on the
+            # server's create_app with the config in LLAMA_STACK_CONFIG
+            # (ogx: OGX_CONFIG); Server starts that same factory directly.
+            env[family.config_env] = self.entrypoint_config(family)
+            return env
         if family.config_env not in env:
             # The operator (v0.9.0) names the config in LLAMA_STACK_CONFIG
             # only, which ogx never reads; an ogx server gets OGX_CONFIG from

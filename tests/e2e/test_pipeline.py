@@ -24,6 +24,8 @@ Run from the repository root:
 """
 
 import json
+import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -113,19 +115,26 @@ GUARD_REF = {"providerId": "acme-guard", "image": GUARD_IMAGE, "config": GUARD_C
 # -- the pipeline ------------------------------------------------------------------
 
 
-def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers", family=LLAMA_STACK):
+def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers", family=LLAMA_STACK,
+             user_config=True, env=None, distribution="starter"):
     """inject -> the pod of the printed Deployment, the user's run.yaml in
     the ConfigMap volume where merge-config's --base reads it. `trees` maps
-    an image to its /lls-provider tree; the server image is `family`'s venv."""
+    an image to its /lls-provider tree; the server image is `family`'s venv.
+    `user_config=False`: an LLSD without userConfig and the operator's
+    Deployment for it (no ConfigMap, no command; `env` is containerSpec.env),
+    the base is the distribution's config in the server image."""
     start = time.monotonic()
-    out = pod_sim.inject(tmp_path, pod_sim.llsd(sections), {"installMode": mode})
+    doc = pod_sim.llsd(sections, config_map="llama-stack-config" if user_config else None,
+                       distribution=distribution, env=env)
+    out = pod_sim.inject(tmp_path, doc, {"installMode": mode})
     inject_time = time.monotonic() - start
     assert out.returncode == 0, out.stderr
     images = {ref: tree.parent for ref, tree in trees.items()}
     images[MERGE_IMAGE] = merge_image(tmp_path)
     pod = Pod(tmp_path / "pod", out.stdout, images, family.bin)
-    merge = pod.merge_container
-    pod.host(merge, pod.arg(merge, "--base")).write_text(base)
+    if user_config:
+        merge = pod.merge_container
+        pod.host(merge, pod.arg(merge, "--base")).write_text(base)
     return pod, inject_time
 
 
@@ -406,3 +415,183 @@ def test_duplicate_ids_are_refused_by_inject(tmp_path):
             f"by spec.server.externalProviders.inference[0] (image {ECHO_IMAGE}) "
             f"and by spec.server.externalProviders.safety[0] (image {GUARD_IMAGE})") in out.stderr, out.stderr
     assert "fix: give each provider a unique providerId" in out.stderr
+
+
+# -- no userConfig (issue #22) -------------------------------------------------------
+#
+# An LLSD naming only its distribution: the operator's Deployment has no
+# ConfigMap and no command, the server runs its image's entrypoint, and the
+# install step merges the providers into the config that entrypoint would
+# run. The packaged `starter` configs of both servers need packages and keys
+# this machine lacks (the server stops on a missing `together` module), so
+# the servers that start run the config a user names with RUN_CONFIG_PATH in
+# containerSpec.env, a file in "the server image" (the host, here); the
+# packaged starter lookup is checked up to the merge and the server's own
+# config loader.
+
+IMAGE_CONFIG = BASE_CONFIG.replace("# run.yaml from ConfigMap llama-stack-config",
+                                   "# the distribution's config, shipped in the server image")
+ECHO_ENTRY = {"provider_id": "acme-echo", "provider_type": "remote::acme-echo",
+              "module": "acme_echo_inference", "config": ECHO_CONFIG}
+
+
+def load_config(family, path, scratch):
+    """The provider ids by API of `path`, as `family`'s server loads it."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([family.python, pathlib.Path(__file__).with_name("load_config.py"), family.core, path],
+                         env={"PATH": os.environ["PATH"], "HOME": str(scratch)}, cwd=scratch,
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return json.loads(run.stdout.splitlines()[-1])
+
+
+def packaged_config(family, name):
+    """<site-packages>/{ogx,llama_stack}/distributions/NAME/config.yaml of the server image."""
+    where = subprocess.run([family.python, "-c", f"import {family.core}; print({family.core}.__path__[0])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return pathlib.Path(where) / "distributions" / name / "config.yaml"
+
+
+def assert_wired_without_user_config(pod):
+    """The operator's Deployment had no ConfigMap and no command; the
+    injection added none, mounts the merged config and points the
+    entrypoint's RUN_CONFIG_PATH at it."""
+    server = pod.server_container
+    assert pod.runs_the_entrypoint
+    assert not any("configMap" in v for v in pod.spec["volumes"]), pod.spec["volumes"]
+    assert {m["mountPath"]: m.get("readOnly") for m in server["volumeMounts"]}["/opt/llama-stack/config"] is True
+    assert pod.env(server)["RUN_CONFIG_PATH"] == "/opt/llama-stack/config/config.yaml"
+    merge = pod.merge_container
+    assert "--base" not in merge["args"] and "--copy-base-siblings" not in merge["args"], merge["args"]
+    assert all(m["mountPath"] != pod_sim.BASE_CONFIG for m in merge["volumeMounts"])
+
+
+def run_install_step(pod, tag):
+    stages = {}
+    results = pod.run_init_containers(stages)
+    for name, run in results:
+        assert run.returncode == 0, f"{name} exited {run.returncode}:\n{run.stderr}{run.stdout}"
+    assert [name for name, _ in results] == [c["name"] for c in pod.init_containers]
+    for name, seconds in stages.items():
+        record(f"{tag} {name}", seconds)
+    record(f"{tag} init containers (the install step), total", sum(stages.values()))
+    return results
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_without_user_config_the_provider_joins_the_config_the_server_image_runs(tmp_path, wheels, servers, family,
+                                                                                   mode):
+    shipped = tmp_path / "server-image/app/config.yaml"  # a path in the server image
+    shipped.parent.mkdir(parents=True)
+    shipped.write_text(IMAGE_CONFIG)
+    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: echo_image(tmp_path, wheels)},
+                                mode=mode, family=family, user_config=False, env={"RUN_CONFIG_PATH": str(shipped)})
+    tag = f"[{family.name} {family.version}][{mode}][no userConfig, RUN_CONFIG_PATH]"
+    record(f"{tag} inject (native CLI)", inject_time)
+    assert_wired_without_user_config(pod)
+    merge = pod.merge_container
+    assert pod.arg(merge, "--base-from-distribution") == "starter"
+    assert pod.env(merge)["RUN_CONFIG_PATH"] == str(shipped)  # where the entrypoint would have looked
+
+    results = run_install_step(pod, tag)
+    assert f"Base: {shipped} (the distribution's config in the server image)\n" in results[-1][1].stdout
+
+    # The entrypoint now runs the merged copy; the image's file is as shipped.
+    assert pod.entrypoint_config(family) == "/opt/llama-stack/config/config.yaml"
+    assert pod.merged_config(family) == pod.host(merge, pod.arg(merge, "--output"))
+    assert shipped.read_text() == IMAGE_CONFIG
+    merged_text = pod.merged_config(family).read_text()
+    assert merged_text.startswith("# the distribution's config, shipped in the server image\n")
+    merged = yaml.safe_load(merged_text)
+    assert merged["apis"] == ["tool_runtime", "inference"]
+    assert merged["providers"]["inference"] == [ECHO_ENTRY]
+    assert [p["provider_id"] for p in merged["providers"]["tool_runtime"]] == ["mcp"]
+
+    start = time.monotonic()
+    server = servers(pod, family)
+    assert server.env[family.config_env] == str(pod.merged_config(family))
+    server.wait_healthy(timeout=60)
+    record(f"{tag} server start -> /v1/health 200", time.monotonic() - start)
+    status, body = server.get("/v1/providers")
+    assert status == 200
+    providers = {p["provider_id"]: p for p in json.loads(body)["data"]}
+    assert providers["acme-echo"]["api"] == "inference"
+    assert providers["acme-echo"]["provider_type"] == "remote::acme-echo"
+    assert providers["acme-echo"]["config"] == ECHO_CONFIG
+    assert providers["mcp"]["provider_type"] == "remote::model-context-protocol"
+    status, body = server.post("/v1/chat/completions", json.dumps({
+        "model": "acme-echo/echo-1", "messages": [{"role": "user", "content": "ping"}]}).encode())
+    assert json.loads(body)["choices"][0]["message"]["content"] == "yes: ping"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_without_user_config_the_packaged_starter_config_is_the_base(tmp_path, wheels, family, mode):
+    # No RUN_CONFIG_PATH, no DISTRO_NAME: the LLSD's distribution.name names
+    # the config in the server package, which the probe found.
+    packaged = packaged_config(family, "starter")
+    shipped = packaged.read_bytes()
+    pod, inject_time = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: echo_image(tmp_path, wheels)},
+                                mode=mode, family=family, user_config=False)
+    tag = f"[{family.name} {family.version}][{mode}][no userConfig, packaged starter]"
+    record(f"{tag} inject (native CLI)", inject_time)
+    assert_wired_without_user_config(pod)
+    merge = pod.merge_container
+    assert pod.arg(merge, "--base-from-distribution") == "starter"
+    assert not {"RUN_CONFIG_PATH", "DISTRO_NAME"} & set(pod.env(merge))
+
+    results = run_install_step(pod, tag)
+    assert f"Base: {packaged} (the distribution's config in the server image)\n" in results[-1][1].stdout
+    assert packaged.read_bytes() == shipped
+    merged_path = pod.merged_config(family)
+    assert merged_path == pod.host(merge, pod.arg(merge, "--output"))
+    merged = yaml.safe_load(merged_path.read_text())
+    starter = yaml.safe_load(shipped)
+    assert merged["providers"]["inference"][-1] == ECHO_ENTRY
+    for api, entries in starter["providers"].items():
+        assert merged["providers"][api][:len(entries)] == entries, api
+
+    # The server's own loader takes the merged config: the starter's
+    # providers plus the external one (the server itself is not started:
+    # starter's providers need packages and keys this machine lacks).
+    base_ids = load_config(family, packaged, tmp_path / "load-base")
+    merged_ids = load_config(family, merged_path, tmp_path / "load-merged")
+    assert merged_ids["inference"] == base_ids["inference"] + ["acme-echo"]
+    assert {api: ids for api, ids in merged_ids.items() if api != "inference"} == \
+        {api: ids for api, ids in base_ids.items() if api != "inference"}
+
+
+def test_without_user_config_and_no_config_in_the_server_image(tmp_path, wheels):
+    # DISTRO_NAME and distribution.name name a distribution the server
+    # package does not ship, and no RUN_CONFIG_PATH: merge-config stops
+    # before installing anything, naming every path it tried.
+    pod, _ = make_pod(tmp_path, {"inference": [ECHO_REF]}, {ECHO_IMAGE: echo_image(tmp_path, wheels)},
+                      user_config=False, env={"DISTRO_NAME": "nope"}, distribution="nope")
+    assert_wired_without_user_config(pod)
+    assert pod.env(pod.merge_container)["DISTRO_NAME"] == "nope"
+    results = pod.run_init_containers()
+    run = failing(results, "merge-config")
+    where = packaged_config(LLAMA_STACK, "nope").parents[2]  # site-packages/llama_stack
+    tried = [f"{where}/distributions/nope/config.yaml", f"{where}/distributions/nope/run.yaml",
+             f"{where}/templates/nope/run.yaml"]
+    title = f"Cannot find the distribution's config in the server image; tried {', '.join(tried)}"
+    assert run.stderr.startswith(f"ERROR: {title}\n"), run.stderr
+    summary = termination_message(pod, "merge-config")
+    assert title in summary, summary
+    result = json.loads((pod.root / "termination-log/merge-config").read_text().splitlines()[1])
+    assert result["failure"]["kind"] == "invalidBase", result
+    for flag, path in merged_volume_outputs(pod).items():
+        assert not path.exists(), f"{flag} {path} was written although the pipeline failed"
+    assert not (shared_volume(pod) / "python-packages").exists() or \
+        not any((shared_volume(pod) / "python-packages").iterdir())
+
+    # `llsd-providers status` on the pod as the API server reports it.
+    (tmp_path / "pod.json").write_text(json.dumps(pod.kubelet_pod({name: r.returncode for name, r in results})))
+    status = subprocess.run([pod_sim.BIN, "status", "--pod", tmp_path / "pod.json", "--llsd", tmp_path / "llsd.yaml",
+                             "--output", "json"], capture_output=True, text=True, check=False)
+    assert status.returncode == 1, status.stderr
+    report = json.loads(status.stdout)
+    assert report["mergeConfig"]["phase"] == "Failed", report
+    assert title in report["mergeConfig"]["message"], report["mergeConfig"]
+    assert report["mergeResult"]["failure"]["kind"] == "invalidBase", report["mergeResult"]
+    assert report["condition"]["status"] == "False", report["condition"]
+    assert title in report["condition"]["message"], report["condition"]

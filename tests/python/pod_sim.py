@@ -79,24 +79,55 @@ def provider_spec(name, package, provider_type, api, wheel, dependency_wheels=()
     }
 
 
-def llsd(providers_by_section, config_map="llama-stack-config"):
+def llsd(providers_by_section, config_map="llama-stack-config", distribution="starter", env=None):
+    """An LLSD; `config_map=None`: no spec.server.userConfig (issue #22),
+    the providers go into the distribution's own config in the server
+    image. `env`: containerSpec.env as {name: value}."""
+    server = {"distribution": {"name": distribution}}
+    if config_map is not None:
+        server["userConfig"] = {"configMapName": config_map}
+    if env:
+        server["containerSpec"] = {"env": [{"name": k, "value": v} for k, v in env.items()]}
+    server["externalProviders"] = providers_by_section
     return {
         "apiVersion": "llamastack.io/v1alpha1",
         "kind": "LlamaStackDistribution",
         "metadata": {"name": "llamastack-with-userconfig", "namespace": "default"},
-        "spec": {"server": {
-            "distribution": {"name": "starter"},
-            "userConfig": {"configMapName": config_map},
-            "externalProviders": providers_by_section,
-        }},
+        "spec": {"server": server},
     }
 
 
+def operator_deployment(llsd_doc):
+    """The Deployment the operator renders for `llsd_doc`, from the fixture
+    (rendered for an LLSD with userConfig): containerSpec.env is appended to
+    the server container's env; without userConfig the operator mounts no
+    ConfigMap, sets no LLAMA_STACK_CONFIG, no configmap hash annotation and
+    no command, so the server runs its image's entrypoint (`llama stack run
+    "$RUN_CONFIG_PATH"` when that file exists, else `"$DISTRO_NAME"`)."""
+    doc = yaml.safe_load((FIXTURES / "operator-deployment.yaml").read_text())
+    template = doc["spec"]["template"]
+    (server,) = template["spec"]["containers"]
+    server_spec = llsd_doc["spec"]["server"]
+    if "userConfig" not in server_spec:
+        template["metadata"].get("annotations", {}).pop("configmap.hash/user-config", None)
+        template["spec"]["volumes"] = [v for v in template["spec"]["volumes"] if "configMap" not in v]
+        names = {v["name"] for v in template["spec"]["volumes"]}
+        server["volumeMounts"] = [m for m in server["volumeMounts"] if m["name"] in names]
+        server["env"] = [e for e in server["env"] if e["name"] != "LLAMA_STACK_CONFIG"]
+        server.pop("command", None)
+        server.pop("args", None)
+    server["env"] += server_spec.get("containerSpec", {}).get("env", [])
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
 def inject(tmp, llsd_doc, options=None):
-    """Runs `llsd-providers inject` on the operator Deployment fixture."""
+    """Runs `llsd-providers inject` on the operator's Deployment for
+    `llsd_doc` (operator_deployment)."""
     llsd_path = pathlib.Path(tmp) / "llsd.yaml"
     llsd_path.write_text(yaml.safe_dump(llsd_doc, sort_keys=False))
-    args = [BIN, "inject", "--llsd", str(llsd_path), "--deployment", str(FIXTURES / "operator-deployment.yaml")]
+    deployment = pathlib.Path(tmp) / "operator-deployment.yaml"
+    deployment.write_text(operator_deployment(llsd_doc))
+    args = [BIN, "inject", "--llsd", str(llsd_path), "--deployment", str(deployment)]
     if options is not None:
         options_path = pathlib.Path(tmp) / "options.yaml"
         options_path.write_text(yaml.safe_dump(options))
@@ -256,3 +287,36 @@ class Pod:
 
     def volume(self, name):
         return self.volumes[name]
+
+    def kubelet_pod(self, exit_codes, name="llamastack-with-userconfig-5f7d9c8b6-e2e01"):
+        """The Pod object as the API server would report it after the init
+        containers ran: `exit_codes` maps each init container that ran to its
+        exit code, in order (the pod stops at the first failure); each
+        terminated one carries its termination log as the message, as the
+        kubelet copies it. What `llsd-providers status --pod` reads."""
+        t0 = "2026-12-07T10:00:00Z"
+        statuses = []
+        for container in self.init_containers:
+            status = {"name": container["name"], "image": container["image"], "imageID": "",
+                      "restartCount": 0, "started": False, "ready": False}
+            if container["name"] in exit_codes:
+                code = exit_codes[container["name"]]
+                term = self.root / "termination-log" / container["name"]
+                state = {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
+                         "startedAt": t0, "finishedAt": t0}
+                if term.exists() and term.read_text():
+                    state["message"] = term.read_text()
+                status.update(ready=code == 0, state={"terminated": state})
+            else:
+                status["state"] = {"waiting": {"reason": "PodInitializing"}}
+            statuses.append(status)
+        initialized = all(s["state"].get("terminated", {}).get("exitCode") == 0 for s in statuses)
+        meta = dict(self.doc["spec"]["template"].get("metadata", {}))
+        meta.update({"name": name, "namespace": "default", "creationTimestamp": t0})
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": self.spec, "status": {
+            "phase": "Pending", "startTime": t0,
+            "conditions": [{"type": "Initialized", "status": str(initialized), "lastTransitionTime": t0}],
+            "initContainerStatuses": statuses,
+            "containerStatuses": [{"name": self.server["name"], "image": self.server["image"], "imageID": "",
+                                   "ready": False, "restartCount": 0, "started": False,
+                                   "state": {"waiting": {"reason": "PodInitializing"}}}]}}

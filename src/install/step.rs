@@ -442,8 +442,8 @@ pub struct ServerImage {
 /// `$RUN_CONFIG_PATH` when that file exists, else `$DISTRO_NAME`, resolved
 /// by `resolve_config_or_distro` to `<package>/distributions/<name>/config.yaml`;
 /// llama-stack before 0.7 named it `run.yaml`, and 0.2.0–0.2.10 kept it
-/// under `templates/`). `distro_names` are `$DISTRO_NAME` and the LLSD's
-/// `distribution.name`, in that order.
+/// under `templates/`). `distro_names` are the names to look for, in order:
+/// `$DISTRO_NAME` when set, else the LLSD's `distribution.name`.
 pub fn distribution_config_candidates(
     run_config_path: Option<&str>,
     distro_names: &[&str],

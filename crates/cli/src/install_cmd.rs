@@ -84,7 +84,7 @@ pub struct InstallArgs {
     #[arg(long, requires = "base")]
     copy_base_siblings: bool,
     /// Then merge into the distribution's own config in this (the server's) image instead of
-    /// --base: the file $RUN_CONFIG_PATH names, else $DISTRO_NAME's, else NAME's (the LLSD's
+    /// --base: the file $RUN_CONFIG_PATH names, else $DISTRO_NAME's (or, when it is unset, NAME's: the LLSD's
     /// distribution.name; empty when it names an image) config in the server package.
     #[arg(
         long,
@@ -378,12 +378,11 @@ fn write_error(args: &InstallArgs, step: &Step, path: &Path, err: &str) -> Outco
 /// (`install::step::distribution_config_candidates`): the first regular
 /// file; else every path tried.
 fn distribution_config(name: &str, server_packages: &[String]) -> Result<PathBuf, Vec<String>> {
-    let env = |key: &str| std::env::var(key).ok();
+    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+    // the entrypoint runs $DISTRO_NAME when it is set; the LLSD's name only
+    // stands in for an image that sets none
     let distro_name = env("DISTRO_NAME");
-    let names: Vec<&str> = [distro_name.as_deref(), Some(name)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let names = [distro_name.as_deref().unwrap_or(name)];
     let tried =
         distribution_config_candidates(env("RUN_CONFIG_PATH").as_deref(), &names, server_packages);
     tried

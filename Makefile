@@ -249,7 +249,7 @@ bench-policy: policy.wasm
 bench: build wasm setup-python setup-wasmtime
 	PYTHON=$(abspath $(VPY)) benches/run.sh
 
-## fuzz: run both cargo-fuzz targets (FUZZ_SECONDS each; needs cargo-fuzz, installed when missing)
+## fuzz: run the four cargo-fuzz targets (FUZZ_SECONDS each; needs cargo-fuzz, installed when missing)
 FUZZ_SECONDS ?= 600
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs both fuzz targets, one after the other, for N seconds each.
+# Runs the four fuzz targets (merge, metadata, install, requirement), one
+# after the other, for N seconds each; `fuzz/run.sh 600 install` runs one.
 #
 #   fuzz/run.sh [seconds]          # default 600
 #
@@ -14,11 +15,18 @@
 set -euo pipefail
 
 seconds="${1:-600}"
+shift || true
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  targets=(merge metadata install requirement)
+fi
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$fuzz_dir"
 export RUSTC_BOOTSTRAP=1
 
-[ -d corpus/merge ] && [ -d corpus/metadata ] || ./seed.sh
+[ -d corpus/merge ] && [ -d corpus/metadata ] && [ -d corpus/requirement ] || ./seed.sh
+mkdir -p corpus/install
 mkdir -p logs
 
 sanitizer=(--sanitizer "${SANITIZER:-address}")
@@ -28,10 +36,17 @@ fork=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 [ "${FORK:-1}" = 0 ] && fork=()
 
 status=0
-for target in merge metadata; do
+for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s"
+  # per target: the YAML dictionary helps the targets that read YAML;
+  # install's structured input needs room to describe trees and wheels
+  extra=()
+  case "$target" in
+    merge | metadata) extra=(-dict=yaml.dict) ;;
+    install) extra=(-max_len=8192) ;;
+  esac
   if ! cargo fuzz run "${sanitizer[@]}" "$target" "corpus/$target" -- \
-    -dict=yaml.dict \
+    "${extra[@]}" \
     -max_total_time="$seconds" \
     -rss_limit_mb=2048 \
     -timeout=10 \

@@ -56,8 +56,21 @@ while IFS= read -r f; do
   add "$f" "example-${rel//\//-}"
 done < <(find "$repo/examples" -name '*.yaml' | sort)
 
+# Requirement seeds: what Requires-Dist lines look like, markers and extras.
+requirement_dir="$fuzz_dir/corpus/requirement"
+mkdir -p "$requirement_dir"
+i=0
+for r in 'pyyaml>=6.0' 'llama-stack-api>=0.7.3' 'ogx-api==1.5.*' \
+  'requests[socks,security] (>=2.31,<3)' \
+  'numpy>=1.26; python_version >= "3.12" and platform_machine == "x86_64"' \
+  'x; extra == "test" or extra == "dev"' 'torch ; sys_platform != "darwin"' \
+  'pkg @ https://example.com/pkg-1.0-py3-none-any.whl'; do
+  printf '%s' "$r" >"$requirement_dir/seed-$i"
+  i=$((i + 1))
+done
+
 # Past findings go in as seeds too, so every run replays them first.
-for target in merge metadata; do
+for target in merge metadata requirement; do
   for f in "$fuzz_dir/regressions/$target"/*; do
     cp "$f" "$fuzz_dir/corpus/$target/regression-$(basename "$f")"
   done

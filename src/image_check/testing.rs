@@ -101,7 +101,7 @@ pub fn layer(tree: &Tree, whiteouts: &[&str]) -> Vec<u8> {
             Kind::File(data) => {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(data.len() as u64);
-                builder.append_data(&mut h, name, data.as_slice()).unwrap();
+                builder.append_data(&mut h, name, &data[..]).unwrap();
             }
             Kind::Symlink(target) => {
                 h.set_entry_type(tar::EntryType::Symlink);

@@ -3,12 +3,14 @@
 //! directory) becomes one of these; the checks read nothing else.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
-    /// A regular file with its contents.
-    File(Vec<u8>),
+    /// A regular file with its contents, shared: a hard link to it (and a
+    /// lower layer's copy) holds the same bytes, not a copy.
+    File(Arc<[u8]>),
     /// A directory.
     Dir,
     /// A symbolic link to the target as written.
@@ -34,7 +36,7 @@ impl Entry {
     /// A regular file.
     pub fn file(data: impl Into<Vec<u8>>, mode: u32, uid: u64, gid: u64) -> Entry {
         Entry {
-            kind: Kind::File(data.into()),
+            kind: Kind::File(data.into().into()),
             mode,
             uid,
             gid,

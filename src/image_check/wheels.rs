@@ -143,7 +143,7 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
             "rebuild the wheel (pip wheel --no-deps) and COPY it again",
         )
     };
-    let mut zip = match zip::ZipArchive::new(Cursor::new(data.as_slice())) {
+    let mut zip = match zip::ZipArchive::new(Cursor::new(&data[..])) {
         Ok(zip) => zip,
         Err(err) => {
             findings.push(unreadable(err.to_string()));

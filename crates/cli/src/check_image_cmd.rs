@@ -160,9 +160,9 @@ fn entry_of(path: &Path, with_data: bool) -> Result<(Entry, bool), String> {
         Kind::Symlink(target.to_string_lossy().into_owned())
     } else if metadata.is_file() {
         Kind::File(if with_data {
-            read_file(path)?
+            read_file(path)?.into()
         } else {
-            Vec::new()
+            Default::default()
         })
     } else {
         Kind::Other

@@ -16,6 +16,7 @@ const SHELL = [
   './style.css',
   './favicon.svg',
   './dist/app.js',
+  './dist/status-pod.js',
   './pkg/llsd_providers.js',
   './pkg/llsd_providers_bg.wasm',
 ];

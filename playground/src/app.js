@@ -617,9 +617,25 @@ function applyState(state) {
   recompute();
 }
 
+/** Fetches the examples' parts that are chunks of their own (once). */
+function loadExampleParts() {
+  return Promise.all(
+    EXAMPLES.filter((example) => example.loadPod).map((example) => {
+      example.podLoaded ??= example.loadPod().then((pod) => {
+        example.pod = pod;
+      });
+      return example.podLoaded;
+    }),
+  );
+}
+
 function loadExample(id) {
   const example = EXAMPLES.find((e) => e.id === id);
   if (!example) return;
+  if (example.pod === null) {
+    loadExampleParts().then(() => loadExample(id));
+    return;
+  }
   applyState(exampleState(example));
   activeExample = id;
   markExample();
@@ -740,6 +756,7 @@ async function main() {
   await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
   if (inputTabs.selected()?.id === 'tab-llsd') editors.llsd.show();
   document.body.dataset.ready = 'true';
+  loadExampleParts().catch((error) => console.warn('cannot load the status example', error));
   registerServiceWorker();
 }
 

@@ -155,15 +155,15 @@ impl InjectOptions {
                 continue;
             }
             let single = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
-            match serde_path_to_error::deserialize::<_, InjectOptions>(single) {
+            match serde_path_to_error::deserialize::<_, InjectOptions>(&single) {
                 Ok(_) => {
                     typed.insert(key.clone(), field.clone());
                 }
                 Err(err) => problems.push(crate::yaml_input::type_mismatch(&err, Self::TYPES)),
             }
         }
-        let options =
-            serde_json::from_value::<InjectOptions>(Value::Object(typed)).unwrap_or_default();
+        let options = serde_path_to_error::deserialize::<_, InjectOptions>(&Value::Object(typed))
+            .unwrap_or_default();
         problems.extend(options.check());
         Ok((options, problems))
     }

@@ -152,18 +152,39 @@ impl Collector {
     }
 }
 
-/// The known name closest to `key`, when it is plausibly a typo of it.
+/// The known name closest to `key`, when it is plausibly a typo of it
+/// (case aside). The known names are ASCII: the project's own field, API and
+/// option names.
 pub fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    let key = ascii_lowercase(key);
     known
         .iter()
         .map(|candidate| {
-            let distance =
-                strsim::damerau_levenshtein(&key.to_lowercase(), &candidate.to_lowercase());
+            let distance = strsim::damerau_levenshtein(&key, &candidate.to_ascii_lowercase());
             (distance, *candidate)
         })
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
+}
+
+/// `text` lowercased as [`str::to_lowercase`] lowercases it, as far as a
+/// comparison with ASCII text can tell: ASCII letters, and the only two other
+/// characters whose lowercase holds an ASCII letter, the Kelvin sign (`k`)
+/// and `İ` (`i` and a combining dot). Every other character is kept: it
+/// equals no ASCII character before or after lowercasing, and lowercases to
+/// one character. `str::to_lowercase` would bring Unicode's lowercase table
+/// (11 KB) into the playground's module for names that are ASCII.
+pub(crate) fn ascii_lowercase(text: &str) -> String {
+    let mut lower = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{212A}' => lower.push('k'),
+            '\u{130}' => lower.push_str("i\u{307}"),
+            c => lower.push(c.to_ascii_lowercase()),
+        }
+    }
+    lower
 }
 
 fn last_segment(path: &str) -> &str {
@@ -220,5 +241,20 @@ mod tests {
                 .starts_with("did you mean `imagePullPolicy`?")
         );
         assert!(c.diagnostics[1].fix.starts_with("remove it"));
+    }
+
+    #[test]
+    fn ascii_lowercase_compares_with_ascii_as_to_lowercase_does() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let text = format!("{c}A{c}");
+            let (full, ours) = (text.to_lowercase(), ascii_lowercase(&text));
+            assert_eq!(full.chars().count(), ours.chars().count(), "{c:?}");
+            for (a, b) in full.chars().zip(ours.chars()) {
+                assert!(
+                    a == b || !(a.is_ascii() || b.is_ascii()),
+                    "{c:?}: {a:?} {b:?}"
+                );
+            }
+        }
     }
 }

@@ -131,8 +131,7 @@ pub fn object_name(value: &str) -> Result<(), Problem> {
 }
 
 fn dns_label_suggestion(id: &str) -> String {
-    let mapped: String = id
-        .to_lowercase()
+    let mapped: String = super::fields::ascii_lowercase(id)
         .chars()
         .map(|c| {
             if c.is_ascii_lowercase() || c.is_ascii_digit() {

@@ -26,6 +26,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use llsd_providers::install::step::{IMAGE_FILES, Step};
 use llsd_providers::pipeline::CrdConfig;
@@ -211,21 +213,6 @@ fn walk(dir: &Path, base: &Path, out: &mut BTreeMap<PathBuf, Option<Vec<u8>>>) {
     }
 }
 
-fn b64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 fn check_unpack(wheel: &Path, root: &Path) {
     let target = root.join("target");
     let beside = root.join("beside");
@@ -290,7 +277,7 @@ fn check_unpack(wheel: &Path, root: &Path) {
                     continue;
                 }
                 let bytes = files[path].as_ref().unwrap();
-                let expected = format!("sha256={},{}", b64url(&Sha256::digest(bytes)), bytes.len());
+                let expected = format!("sha256={},{}", URL_SAFE_NO_PAD.encode(Sha256::digest(bytes)), bytes.len());
                 assert_eq!(hash_size, &&expected, "RECORD is wrong for {}", path.display());
             }
         }

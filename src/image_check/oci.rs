@@ -361,7 +361,10 @@ pub fn apply_layer(
 /// layer listed 200 times is small alone).
 fn too_large(what: &str, first: bool) -> Finding {
     let problem = if first {
-        format!("{what} unpacks to more than {} MiB", MAX_UNPACKED_BYTES >> 20)
+        format!(
+            "{what} unpacks to more than {} MiB",
+            MAX_UNPACKED_BYTES >> 20
+        )
     } else {
         format!(
             "the image's layers unpack to more than {} MiB in all (the total passed it in {what}; a layer listed again counts again)",

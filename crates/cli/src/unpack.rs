@@ -6,6 +6,8 @@
 //! Console-script launchers are not generated (the server imports packages;
 //! it runs no provider scripts).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use llsd_providers::limits::MAX_WHEEL_ENTRY_BYTES;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -56,21 +58,6 @@ fn destination(
         return Ok(Some(base.join(inner)));
     }
     Ok(Some(path.to_path_buf()))
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 /// Unpacks `wheel` into `target`; returns the paths written, relative to `target`.
@@ -190,7 +177,7 @@ pub fn install_wheel_bounded(
         record.push_str(&format!(
             "{},sha256={},{}\n",
             record_path(&relative),
-            b64url(&digest),
+            URL_SAFE_NO_PAD.encode(&digest),
             length
         ));
         written.push(relative);
@@ -202,7 +189,7 @@ pub fn install_wheel_bounded(
     record.push_str(&format!(
         "{},sha256={},{}\n",
         record_path(&installer),
-        b64url(&Sha256::digest(installer_bytes)),
+        URL_SAFE_NO_PAD.encode(Sha256::digest(installer_bytes)),
         installer_bytes.len()
     ));
     written.push(installer);
@@ -334,8 +321,10 @@ mod tests {
         assert!(!target.exists());
     }
 
+    /// RECORD's hashes: the engine is urlsafe base64 without padding.
     #[test]
     fn base64url_without_padding() {
+        let b64url = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
         assert_eq!(b64url(b""), "");
         assert_eq!(b64url(b"f"), "Zg");
         assert_eq!(b64url(b"fo"), "Zm8");

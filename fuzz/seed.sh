@@ -15,7 +15,7 @@ fixtures="${LLSD_FIXTURES:-$repo/../shared/fixtures}"
 
 merge_dir="$fuzz_dir/corpus/merge"
 metadata_dir="$fuzz_dir/corpus/metadata"
-mkdir -p "$merge_dir" "$metadata_dir"
+mkdir -p "$merge_dir" "$metadata_dir" "$fuzz_dir/corpus/install"
 
 # Control prefixes for the merge target (`control NUL base`): the bytes
 # before the NUL pick the providers (several APIs, ids that clash with the
@@ -70,7 +70,7 @@ for r in 'pyyaml>=6.0' 'llama-stack-api>=0.7.3' 'ogx-api==1.5.*' \
 done
 
 # Past findings go in as seeds too, so every run replays them first.
-for target in merge metadata requirement; do
+for target in merge metadata requirement install; do
   for f in "$fuzz_dir/regressions/$target"/*; do
     cp "$f" "$fuzz_dir/corpus/$target/regression-$(basename "$f")"
   done

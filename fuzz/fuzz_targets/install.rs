@@ -256,18 +256,19 @@ fn check_unpack(wheel: &Path, root: &Path) {
                 assert!(written.contains(path), "{} is not in the result", path.display());
             }
             let record = written.iter().find(|p| p.ends_with("RECORD")).unwrap();
-            let record = String::from_utf8(files[record].clone().unwrap()).unwrap();
+            let record = files[record].clone().unwrap();
+            // RECORD is CSV (PEP 376): read it as a CSV reader does
             let mut listed = BTreeMap::new();
-            for line in record.lines() {
-                let (path, rest) = if let Some(quoted) = line.strip_prefix('"') {
-                    let end = quoted.rfind("\",").unwrap();
-                    (quoted[..end].replace("\"\"", "\""), &quoted[end + 2..])
-                } else {
-                    let (path, rest) = line.split_once(',').unwrap();
-                    (path.to_string(), rest)
-                };
-                listed.insert(PathBuf::from(path), rest.to_string());
+            for row in csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(record.as_slice())
+                .records()
+            {
+                let row = row.unwrap_or_else(|err| panic!("RECORD is not CSV: {err}"));
+                assert_eq!(row.len(), 3, "RECORD row {row:?}");
+                listed.insert(PathBuf::from(&row[0]), format!("{},{}", &row[1], &row[2]));
             }
+            let record = String::from_utf8_lossy(&record);
             for path in on_disk {
                 let hash_size = &listed
                     .get(path)

@@ -138,7 +138,7 @@ pub fn install_wheel_bounded(
     let data = format!("{stem}.data");
     let project = stem.split('-').next().unwrap_or(stem).to_string();
     let mut written = Vec::new();
-    let mut record = String::new();
+    let mut record = Record::default();
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
@@ -174,28 +174,22 @@ pub fn install_wheel_bounded(
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
         }
-        record.push_str(&format!(
-            "{},sha256={},{}\n",
-            record_path(&relative),
-            URL_SAFE_NO_PAD.encode(&digest),
-            length
-        ));
+        record.file(&relative, &digest, length);
         written.push(relative);
     }
     let installer = Path::new(&dist_info).join("INSTALLER");
     let installer_bytes = b"llsd-providers\n";
     std::fs::write(target.join(&installer), installer_bytes)
         .map_err(|err| format!("cannot write {}: {err}", target.join(&installer).display()))?;
-    record.push_str(&format!(
-        "{},sha256={},{}\n",
-        record_path(&installer),
-        URL_SAFE_NO_PAD.encode(Sha256::digest(installer_bytes)),
-        installer_bytes.len()
-    ));
+    record.file(
+        &installer,
+        &Sha256::digest(installer_bytes),
+        installer_bytes.len() as u64,
+    );
     written.push(installer);
     let record_file = Path::new(&dist_info).join("RECORD");
-    record.push_str(&format!("{},,\n", record_path(&record_file)));
-    std::fs::write(target.join(&record_file), record).map_err(|err| {
+    record.row([record_path(&record_file), String::new(), String::new()]);
+    std::fs::write(target.join(&record_file), record.rows).map_err(|err| {
         format!(
             "cannot write {}: {err}",
             target.join(&record_file).display()
@@ -205,13 +199,36 @@ pub fn install_wheel_bounded(
     Ok(written)
 }
 
-fn record_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    if text.contains(',') || text.contains('"') {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+/// A `RECORD` (PEP 376): CSV rows `path,sha256=<urlsafe b64>,size`, written
+/// as Python's csv module writes them (a path holding a comma, a quote or a
+/// line break is quoted), one row per line.
+#[derive(Default)]
+struct Record {
+    rows: Vec<u8>,
+}
+
+impl Record {
+    fn file(&mut self, path: &Path, digest: &[u8], size: u64) {
+        self.row([
+            record_path(path),
+            format!("sha256={}", URL_SAFE_NO_PAD.encode(digest)),
+            size.to_string(),
+        ]);
     }
+
+    fn row(&mut self, fields: [String; 3]) {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(&mut self.rows);
+        // writing to memory cannot fail
+        let _ = writer.write_record(&fields);
+        let _ = writer.flush();
+    }
+}
+
+/// A path as RECORD names it: relative, with `/`.
+fn record_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 #[cfg(test)]
@@ -319,6 +336,56 @@ mod tests {
             "{error}"
         );
         assert!(!target.exists());
+    }
+
+    /// RECORD is CSV: a path with a line break, a comma or a quote is
+    /// quoted as Python's csv module quotes it, so the file still reads
+    /// back one row per file (found by the `install` fuzz target: a wheel
+    /// entry named "\n" split its row in two).
+    #[test]
+    fn record_quotes_what_csv_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for name in [
+            "odd-1.0.dist-info/METADATA",
+            "odd/a\nb.py",
+            "odd/x,y.py",
+            "odd/q\"q.py",
+            "odd/plain.py",
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(b"x").unwrap();
+        }
+        zip.finish().unwrap();
+        let target = dir.path().join("target");
+        install_wheel(&path, &target).unwrap();
+        let record = std::fs::read(target.join("odd-1.0.dist-info/RECORD")).unwrap();
+        let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(record.as_slice())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let paths: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "odd-1.0.dist-info/METADATA",
+                "odd/a\nb.py",
+                "odd/x,y.py",
+                "odd/q\"q.py",
+                "odd/plain.py",
+                "odd-1.0.dist-info/INSTALLER",
+                "odd-1.0.dist-info/RECORD"
+            ]
+        );
+        assert!(rows.iter().all(|r| r.len() == 3));
+        let text = String::from_utf8(record).unwrap();
+        assert!(text.contains("\n\"odd/a\nb.py\",sha256="), "{text}");
+        assert!(text.contains("\nodd/plain.py,sha256="), "{text}");
+        assert!(text.ends_with("odd-1.0.dist-info/RECORD,,\n"), "{text}");
     }
 
     /// RECORD's hashes: the engine is urlsafe base64 without padding.

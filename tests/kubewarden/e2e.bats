@@ -137,7 +137,9 @@ local_manifest() {
     safety[0].config safety[0].providerId vector_io; do
     [[ "$msg" == *"ERROR spec.server.externalProviders.$path:"* ]] || { echo "no $path in: $msg"; false; }
   done
-  [ "$(grep -c '^  fix: ' <<<"$msg")" -eq 6 ]
+  # and the warning that not every server serves safety (issue #22), with its fix
+  [[ "$msg" == *"WARNING spec.server.externalProviders.safety: not every server serves"* ]]
+  [ "$(grep -c '^  fix: ' <<<"$msg")" -eq 7 ]
 }
 
 @test "supply chain: requireDigest rejects tagged provider images" {

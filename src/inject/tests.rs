@@ -499,13 +499,7 @@ fn config_file_name_comes_from_the_server() {
     server.env = None;
     server.args = Some(vec!["--config".into(), "/etc/llama-stack/run.yaml".into()]);
     let out = run(&two_providers(), &d, &InjectOptions::default()).unwrap();
-    let merge = pod(&out)
-        .init_containers
-        .as_ref()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let merge = merge_container(&out);
     assert!(
         merge
             .args
@@ -520,15 +514,7 @@ fn config_file_name_comes_from_the_server() {
 fn config_file_name_comes_from_an_ogx_server() {
     let merged_args = |d: &Deployment| {
         let out = run(&two_providers(), d, &InjectOptions::default()).unwrap();
-        pod(&out)
-            .init_containers
-            .as_ref()
-            .unwrap()
-            .last()
-            .unwrap()
-            .args
-            .clone()
-            .unwrap()
+        merge_container(&out).args.unwrap()
     };
     let mut d = deployment();
     let server = &mut pod_mut(&mut d).containers[0];
@@ -961,21 +947,13 @@ fn without_user_config_the_entrypoint_runs_the_merged_distribution_config() {
             env_of(server, "RUN_CONFIG_PATH"),
             Some("/opt/llama-stack/config/config.yaml")
         );
-        let mounts: Vec<(&str, &str, Option<bool>)> = server
-            .volume_mounts
-            .iter()
-            .flatten()
-            .map(|m| (m.name.as_str(), m.mount_path.as_str(), m.read_only))
-            .collect();
-        assert!(mounts.contains(&("llsd-merged-config", "/opt/llama-stack/config", Some(true))));
-        let merge = pod(&out)
-            .init_containers
-            .as_ref()
-            .unwrap()
-            .last()
-            .unwrap()
-            .clone();
-        let args = merge.args.unwrap();
+        assert!(mounts_of(server).contains(&(
+            "llsd-merged-config".to_string(),
+            "/opt/llama-stack/config".to_string(),
+            Some(true)
+        )));
+        let merge = merge_container(&out);
+        let args = merge.args.clone().unwrap();
         let at = args
             .iter()
             .position(|a| a == "--base-from-distribution")
@@ -984,11 +962,9 @@ fn without_user_config_the_entrypoint_runs_the_merged_distribution_config() {
         assert!(!args.contains(&"--base".to_string()));
         assert!(!args.contains(&"--copy-base-siblings".to_string()));
         assert!(
-            merge
-                .volume_mounts
+            mounts_of(&merge)
                 .iter()
-                .flatten()
-                .all(|m| m.mount_path != "/opt/llama-stack/base-config")
+                .all(|(_, path, _)| path != "/opt/llama-stack/base-config")
         );
         let annotations = out
             .spec
@@ -1028,13 +1004,7 @@ fn without_user_config_the_servers_own_config_variables_are_kept() {
         });
     }
     let out = run(&wired, &operator, &InjectOptions::default()).unwrap();
-    let merge = pod(&out)
-        .init_containers
-        .as_ref()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let merge = merge_container(&out);
     assert_eq!(env_of(&merge, "RUN_CONFIG_PATH"), Some("/app/custom.yaml"));
     assert_eq!(env_of(&merge, "DISTRO_NAME"), Some("remote-vllm"));
     assert_eq!(

@@ -26,6 +26,7 @@ Run from the repository root:
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import time
@@ -139,12 +140,16 @@ def make_pod(tmp_path, sections, trees, base=BASE_CONFIG, mode="initContainers",
 
 
 def merge_image(tmp_path):
-    """The merge image's root: the native binary at its installBinary path."""
+    """The merge image's root: the native binary at its installBinary path
+    (hard-linked where the file system allows: the image is read-only)."""
     root = tmp_path / "merge-image"
     if not root.exists():
         (root / "usr/local/bin").mkdir(parents=True)
-        import shutil
-        shutil.copy(pod_sim.BIN, root / "usr/local/bin/llsd-providers")
+        target = root / "usr/local/bin/llsd-providers"
+        try:
+            os.link(pod_sim.BIN, target)
+        except OSError:
+            shutil.copy(pod_sim.BIN, target)
     return root
 
 

@@ -270,13 +270,13 @@ impl Server {
                     release: None,
                 });
             }
-            if version.len() < rest.len() {
-                if let Some(release) = Release::parse(version) {
-                    return Ok(Server {
-                        family,
-                        release: Some(release),
-                    });
-                }
+            if version.len() < rest.len()
+                && let Some(release) = Release::parse(version)
+            {
+                return Ok(Server {
+                    family,
+                    release: Some(release),
+                });
             }
         }
         Err(format!(

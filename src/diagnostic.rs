@@ -224,7 +224,23 @@ pub struct InputDiagnostic {
     pub diagnostic: Diagnostic,
 }
 
-/// `ERROR spec.x (line 3, column 5): problem\n  fix: …`
+/// Appended where [`cut`] shortened a text.
+pub const CUT_MARKER: &str = " [truncated]";
+
+/// `text` in at most `max` bytes: cut at a character boundary, with
+/// [`CUT_MARKER`] at the end, when it is longer (termination messages,
+/// condition messages and events have byte limits).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max.saturating_sub(CUT_MARKER.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{CUT_MARKER}", &text[..end])
+}
+
 /// `s` safe to print to a terminal: control characters (ESC, BEL, CR, C1
 /// such as CSI, …) and bidirectional overrides are written as `\u{…}`
 /// escapes, so that text from an input (a value quoted in a problem, a

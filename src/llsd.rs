@@ -352,6 +352,18 @@ pub enum ProviderPhase {
     Failed,
 }
 
+impl ProviderPhase {
+    /// The phase as the CRD writes it (`Installing`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderPhase::Pending => "Pending",
+            ProviderPhase::Installing => "Installing",
+            ProviderPhase::Ready => "Ready",
+            ProviderPhase::Failed => "Failed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -306,11 +306,11 @@ pub fn apply_layer(
                 linked.cloned().unwrap_or(Kind::Other)
             } else if kind_type.is_file() || kind_type.is_contiguous() {
                 let mut data = Vec::new();
-                if path.starts_with(&format!("{KEEP_DATA_UNDER}/")) {
-                    if let Err(err) = entry.read_to_end(&mut data) {
-                        failure = Some(err);
-                        break 'read;
-                    }
+                if path.starts_with(&format!("{KEEP_DATA_UNDER}/"))
+                    && let Err(err) = entry.read_to_end(&mut data)
+                {
+                    failure = Some(err);
+                    break 'read;
                 }
                 Kind::File(data.into())
             } else if kind_type.is_pax_global_extensions() {

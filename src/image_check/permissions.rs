@@ -22,10 +22,11 @@ pub fn check_permissions(tree: &Tree) -> Vec<Finding> {
         return findings;
     }
     for dir in Tree::ancestors(PROVIDER_DIR) {
-        if let Some(entry) = tree.get(&dir) {
-            if matches!(entry.kind, Kind::Dir) && entry.mode & 0o005 != 0o005 {
-                findings.push(unreadable_dir(&dir, entry.mode, entry.uid, entry.gid));
-            }
+        if let Some(entry) = tree.get(&dir)
+            && matches!(entry.kind, Kind::Dir)
+            && entry.mode & 0o005 != 0o005
+        {
+            findings.push(unreadable_dir(&dir, entry.mode, entry.uid, entry.gid));
         }
     }
     for (path, entry) in tree.under(PROVIDER_DIR) {

@@ -201,9 +201,10 @@ fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<F
                 ));
             }
             let full = pep508_rs::pep440_rs::Version::new([3, u64::from(python.minor), 0]);
-            if let Some(requires) = &wheel.metadata.requires_python {
-                if !requires.contains(&full) {
-                    findings.push(Finding::error(
+            if let Some(requires) = &wheel.metadata.requires_python
+                && !requires.contains(&full)
+            {
+                findings.push(Finding::error(
                         wheel.path.clone(),
                         format!(
                             "requires Python {requires} (METADATA Requires-Python), so Python {} does not install it",
@@ -215,7 +216,6 @@ fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<F
                             python.version()
                         ),
                     ));
-                }
             }
         }
         None => {

@@ -436,18 +436,17 @@ pub fn unwire(
     let Some(env) = json::list_mut(container, path, "env")? else {
         return Ok(());
     };
-    if config_volume.is_empty() {
-        if let Some(i) = env
+    if config_volume.is_empty()
+        && let Some(i) = env
             .iter()
             .rposition(|e| json::key_of(e, "name") == RUN_CONFIG_PATH)
-        {
-            match (&recorded.run_config_path, env[i].as_object_mut()) {
-                (Some(original), Some(var)) => {
-                    var.insert("value".to_string(), Value::String(original.clone()));
-                }
-                _ => {
-                    env.remove(i);
-                }
+    {
+        match (&recorded.run_config_path, env[i].as_object_mut()) {
+            (Some(original), Some(var)) => {
+                var.insert("value".to_string(), Value::String(original.clone()));
+            }
+            _ => {
+                env.remove(i);
             }
         }
     }

@@ -91,15 +91,15 @@ pub fn strip(template: &mut Object) -> Result<(), Diagnostic> {
             )?;
         }
     }
-    if let Some(metadata) = json::child_mut(template, TEMPLATE, "metadata")? {
-        if let Some(annotations) = json::child_mut(metadata, METADATA, "annotations")? {
-            annotations.shift_remove(HASH_ANNOTATION);
-            annotations.shift_remove(CONFIG_VOLUME_ANNOTATION);
-            annotations.shift_remove(PYTHONPATH_ANNOTATION);
-            annotations.shift_remove(RUN_CONFIG_PATH_ANNOTATION);
-            if annotations.is_empty() {
-                metadata.shift_remove("annotations");
-            }
+    if let Some(metadata) = json::child_mut(template, TEMPLATE, "metadata")?
+        && let Some(annotations) = json::child_mut(metadata, METADATA, "annotations")?
+    {
+        annotations.shift_remove(HASH_ANNOTATION);
+        annotations.shift_remove(CONFIG_VOLUME_ANNOTATION);
+        annotations.shift_remove(PYTHONPATH_ANNOTATION);
+        annotations.shift_remove(RUN_CONFIG_PATH_ANNOTATION);
+        if annotations.is_empty() {
+            metadata.shift_remove("annotations");
         }
     }
     Ok(())

@@ -185,13 +185,13 @@ impl State<'_> {
                 m.platform_machine()
             ));
         }
-        if let Some(requires) = &wheel.metadata.requires_python {
-            if !requires.contains(&self.target.python_full_version) {
-                return Some(format!(
-                    "requires Python {requires}, and the server's Python is {}",
-                    self.target.python_full_version
-                ));
-            }
+        if let Some(requires) = &wheel.metadata.requires_python
+            && !requires.contains(&self.target.python_full_version)
+        {
+            return Some(format!(
+                "requires Python {requires}, and the server's Python is {}",
+                self.target.python_full_version
+            ));
         }
         None
     }
@@ -370,39 +370,39 @@ impl State<'_> {
             by: by.clone(),
             origin: origin.clone(),
         };
-        if let Some(installed) = self.env.get(&name).cloned() {
-            if satisfies(&requirement, &installed.version) {
-                self.constraints
-                    .entry(name.clone())
-                    .or_default()
-                    .push(constraint);
-                // Extras asked for the first time add that distribution's
-                // requirements under those extras.
-                let known = self.extras.entry(name.clone()).or_default();
-                let new: Vec<ExtraName> = requirement
-                    .extras
-                    .iter()
-                    .filter(|e| known.insert((*e).clone()))
-                    .cloned()
-                    .collect();
-                if !new.is_empty() {
-                    let (dist, requires) = self.requires_of(&installed.source);
-                    let dist_origin = self.origin(&installed.source);
-                    for r in requires {
-                        if r.evaluate_markers(&self.target.markers, &new)
-                            && !r.evaluate_markers(&self.target.markers, &[])
-                        {
-                            work.push_back(Pending {
-                                requirement: r,
-                                by: dist.clone(),
-                                origin: dist_origin.clone(),
-                                extras: new.clone(),
-                            });
-                        }
+        if let Some(installed) = self.env.get(&name).cloned()
+            && satisfies(&requirement, &installed.version)
+        {
+            self.constraints
+                .entry(name.clone())
+                .or_default()
+                .push(constraint);
+            // Extras asked for the first time add that distribution's
+            // requirements under those extras.
+            let known = self.extras.entry(name.clone()).or_default();
+            let new: Vec<ExtraName> = requirement
+                .extras
+                .iter()
+                .filter(|e| known.insert((*e).clone()))
+                .cloned()
+                .collect();
+            if !new.is_empty() {
+                let (dist, requires) = self.requires_of(&installed.source);
+                let dist_origin = self.origin(&installed.source);
+                for r in requires {
+                    if r.evaluate_markers(&self.target.markers, &new)
+                        && !r.evaluate_markers(&self.target.markers, &[])
+                    {
+                        work.push_back(Pending {
+                            requirement: r,
+                            by: dist.clone(),
+                            origin: dist_origin.clone(),
+                            extras: new.clone(),
+                        });
                     }
                 }
-                return Ok(());
             }
+            return Ok(());
         }
         // Not satisfied: a wheel of that name, from this provider first,
         // then from the others in CRD order, highest version first.
@@ -487,10 +487,10 @@ impl State<'_> {
                 .map(|e| e.iter().cloned().collect())
                 .unwrap_or_default();
             for (j, requirement) in requires.iter().enumerate() {
-                if let Source::Server(i) = installed.source {
-                    if self.unmet_in_server.contains(&(i, j)) {
-                        continue;
-                    }
+                if let Source::Server(i) = installed.source
+                    && self.unmet_in_server.contains(&(i, j))
+                {
+                    continue;
                 }
                 if !requirement.evaluate_markers(&self.target.markers, &extras) {
                     continue;

@@ -7,6 +7,7 @@
 //! `omittedWarnings`).
 
 use super::MergeFailure;
+use crate::diagnostic::cut;
 use crate::merge::{ExternalProvider, MergeEvent};
 use serde::{Deserialize, Serialize};
 
@@ -27,9 +28,6 @@ const MAX_FAILURE_MESSAGE_BYTES: usize = 1024;
 
 /// Longest first line.
 const MAX_FIRST_LINE_BYTES: usize = 1024;
-
-/// Appended where text was cut.
-const CUT_MARKER: &str = " [truncated]";
 
 /// The bytes one container of a pod with `containers` containers and init
 /// containers can keep in its termination message.
@@ -247,18 +245,6 @@ pub fn parse_termination_message(message: &str) -> Option<MergeResult> {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `text` in at most `max` bytes, cut at a character boundary with the marker.
-fn cut(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max.saturating_sub(CUT_MARKER.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{CUT_MARKER}", &text[..end])
 }
 
 #[cfg(test)]

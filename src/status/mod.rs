@@ -4,6 +4,7 @@
 //! with a message naming the provider, image, init container, what failed
 //! and how to fix it.
 
+pub mod conditions;
 mod patch;
 pub mod pod;
 mod render;
@@ -170,22 +171,22 @@ fn staleness(pod: PodView, llsd: &LlamaStackDistribution) -> Option<String> {
     // The operator labels the pods of an LLSD with its name; two LLSDs
     // with the same provider list have the same hash.
     let owner = pod.label(INSTANCE_LABEL);
-    if let (Some(owner), Some(llsd_name)) = (owner, llsd.metadata.name.as_deref()) {
-        if owner != llsd_name {
-            return Some(format!(
-                "Pod {name} belongs to LlamaStackDistribution '{owner}' ({INSTANCE_LABEL} label), not to '{llsd_name}'. \
+    if let (Some(owner), Some(llsd_name)) = (owner, llsd.metadata.name.as_deref())
+        && owner != llsd_name
+    {
+        return Some(format!(
+            "Pod {name} belongs to LlamaStackDistribution '{owner}' ({INSTANCE_LABEL} label), not to '{llsd_name}'. \
                  Fix: diagnose a pod of '{llsd_name}' (kubectl get pods -l {INSTANCE_LABEL}={llsd_name}) or pass the LLSD '{owner}'."
-            ));
-        }
+        ));
     }
     let namespaces = (pod.namespace(), llsd.metadata.namespace.as_deref());
-    if let (Some(pod_ns), Some(llsd_ns)) = namespaces {
-        if pod_ns != llsd_ns {
-            return Some(format!(
-                "Pod {name} is in namespace '{pod_ns}' but the LLSD is in '{llsd_ns}'. \
+    if let (Some(pod_ns), Some(llsd_ns)) = namespaces
+        && pod_ns != llsd_ns
+    {
+        return Some(format!(
+            "Pod {name} is in namespace '{pod_ns}' but the LLSD is in '{llsd_ns}'. \
                  Fix: diagnose a pod of the LLSD's namespace (kubectl get pods -n {llsd_ns})."
-            ));
-        }
+        ));
     }
     match (has, wanted.is_empty()) {
         (None, true) => None,

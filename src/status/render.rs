@@ -18,18 +18,9 @@ fn phase_style(phase: ProviderPhase) -> Style {
     Style::new().fg_color(Some(colour.into())).bold()
 }
 
-fn phase_name(phase: ProviderPhase) -> &'static str {
-    match phase {
-        ProviderPhase::Pending => "Pending",
-        ProviderPhase::Installing => "Installing",
-        ProviderPhase::Ready => "Ready",
-        ProviderPhase::Failed => "Failed",
-    }
-}
-
 /// A padded table cell for a phase, coloured when `colour`.
 fn phase_cell(phase: ProviderPhase, width: usize, colour: bool) -> String {
-    let name = format!("{:<width$}", phase_name(phase));
+    let name = format!("{:<width$}", phase.as_str());
     if colour {
         let style = phase_style(phase);
         format!("{style}{name}{style:#}")

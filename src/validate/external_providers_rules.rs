@@ -74,17 +74,15 @@ fn check_entry(c: &mut Collector, value: &Value, path: &str, ids: &mut Vec<(Stri
         "provider_type",
         path,
         "remote::<name> or inline::<name>",
-    ) {
-        if let Err(p) = rules::provider_type(kind) {
-            c.error(&field(path, "provider_type"), p.problem, p.fix);
-        }
+    ) && let Err(p) = rules::provider_type(kind)
+    {
+        c.error(&field(path, "provider_type"), p.problem, p.fix);
     }
     if let Some(module) =
         c.required_string(entry, "module", path, "the provider's Python module path")
+        && let Err(p) = rules::python_module(module)
     {
-        if let Err(p) = rules::python_module(module) {
-            c.error(&field(path, "module"), p.problem, p.fix);
-        }
+        c.error(&field(path, "module"), p.problem, p.fix);
     }
     if let Some(config) = entry.get("config") {
         if !config.is_object() {

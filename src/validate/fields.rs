@@ -125,14 +125,14 @@ impl Collector {
     /// Checks `apiVersion` and `kind` of a document's root.
     pub fn header(&mut self, root: &Map<String, Value>, api_version: &str, kind: &str) {
         for (key, expected) in [("apiVersion", api_version), ("kind", kind)] {
-            if let Some(found) = self.required_string(root, key, "", expected) {
-                if found != expected {
-                    self.error(
-                        key,
-                        format!("is '{found}', expected '{expected}'"),
-                        format!("set `{key}: {expected}`"),
-                    );
-                }
+            if let Some(found) = self.required_string(root, key, "", expected)
+                && found != expected
+            {
+                self.error(
+                    key,
+                    format!("is '{found}', expected '{expected}'"),
+                    format!("set `{key}: {expected}`"),
+                );
             }
         }
     }

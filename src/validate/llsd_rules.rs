@@ -96,15 +96,15 @@ fn check_spec(c: &mut Collector, value: &Value, named: Option<Server>) {
     // Without a userConfig ConfigMap the providers are merged into the
     // distribution's own config, which the install step finds in the server
     // image (docs/contracts.md, "No userConfig").
-    if let Some(value) = server.get("userConfig") {
-        if let Some(user_config) = c.mapping(value, "spec.server.userConfig") {
-            c.optional_string(
-                user_config,
-                "configMapName",
-                "spec.server.userConfig",
-                "the ConfigMap's name",
-            );
-        }
+    if let Some(value) = server.get("userConfig")
+        && let Some(user_config) = c.mapping(value, "spec.server.userConfig")
+    {
+        c.optional_string(
+            user_config,
+            "configMapName",
+            "spec.server.userConfig",
+            "the ConfigMap's name",
+        );
     }
     let Some(value) = server.get("externalProviders") else {
         return;
@@ -148,10 +148,10 @@ fn check_distribution<'v>(c: &mut Collector, server: &'v Map<String, Value>) -> 
         ),
         _ => {}
     }
-    if let Some(image) = image {
-        if let Err(p) = rules::image_reference(image) {
-            c.error(&field(path, "image"), p.problem, p.fix);
-        }
+    if let Some(image) = image
+        && let Err(p) = rules::image_reference(image)
+    {
+        c.error(&field(path, "image"), p.problem, p.fix);
     }
     image
 }
@@ -310,15 +310,15 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
         path,
         "the provider image, e.g. registry.example.com/org/provider:1.0",
     );
-    if let Some(id) = id {
-        if let Err(p) = rules::provider_id(id) {
-            c.error(&field(path, "providerId"), p.problem, p.fix);
-        }
+    if let Some(id) = id
+        && let Err(p) = rules::provider_id(id)
+    {
+        c.error(&field(path, "providerId"), p.problem, p.fix);
     }
-    if let Some(image) = image {
-        if let Err(p) = rules::image_reference(image) {
-            c.error(&field(path, "image"), p.problem, p.fix);
-        }
+    if let Some(image) = image
+        && let Err(p) = rules::image_reference(image)
+    {
+        c.error(&field(path, "image"), p.problem, p.fix);
     }
     if let Some(policy) = entry.get("imagePullPolicy") {
         let valid = policy
@@ -404,14 +404,13 @@ fn check_status(c: &mut Collector, value: &Value) {
             "phase",
             &path,
             "Pending, Installing, Ready or Failed",
-        ) {
-            if !PHASES.contains(&phase) {
-                c.error(
-                    &field(&path, "phase"),
-                    format!("'{phase}' is not a phase"),
-                    "use Pending, Installing, Ready or Failed",
-                );
-            }
+        ) && !PHASES.contains(&phase)
+        {
+            c.error(
+                &field(&path, "phase"),
+                format!("'{phase}' is not a phase"),
+                "use Pending, Installing, Ready or Failed",
+            );
         }
     }
 }

@@ -118,14 +118,14 @@ pub fn check(llsd: &Value, rules: &SupplyChainRules) -> Vec<Diagnostic> {
             }
         }
     }
-    if let Some(max) = rules.max_providers {
-        if count as u64 > max {
-            problems.push(Diagnostic::error(
+    if let Some(max) = rules.max_providers
+        && count as u64 > max
+    {
+        problems.push(Diagnostic::error(
                 EXTERNAL_PROVIDERS_PATH,
                 format!("lists {count} providers; the policy's maxProviders allows at most {max}"),
                 "remove providers this distribution does not need, or ask the cluster administrator to raise maxProviders",
             ));
-        }
     }
     problems
 }

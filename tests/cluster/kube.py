@@ -57,8 +57,10 @@ class Kube:
         """The audit log's current end: events after it are the next requests'."""
         return self.audit_log.stat().st_size if self.audit_log.exists() else 0
 
-    def audit_events(self, since, resource=None, name=None, verb=None):
-        """Audit events (stage ResponseComplete) written after `since`."""
+    def audit_events(self, since, resource=None, name=None, verb=None, subresource=None, user=None):
+        """Audit events (stage ResponseComplete) written after `since`; with
+        `resource`, those of that resource's `subresource` (None: the object
+        itself); with `user`, those of that user."""
         with open(self.audit_log, "rb") as log:
             log.seek(since)
             lines = log.read().decode().splitlines()
@@ -68,7 +70,9 @@ class Kube:
             ref = event.get("objectRef", {})
             if event.get("stage") != "ResponseComplete":
                 continue
-            if resource and (ref.get("resource") != resource or ref.get("subresource")):
+            if resource and (ref.get("resource") != resource or ref.get("subresource") != subresource):
+                continue
+            if user and event.get("user", {}).get("username") != user:
                 continue
             if name and ref.get("name") != name:
                 continue

@@ -39,13 +39,13 @@ struct Target {
 /// Names and namespaces are checked as Kubernetes checks them before any
 /// kubectl runs: what reaches kubectl can never read as one of its options
 /// (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
-fn object_name(value: &str) -> Result<String, String> {
+pub(crate) fn object_name(value: &str) -> Result<String, String> {
     rules::object_name(value)
         .map(|()| value.to_string())
         .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
 }
 
-fn namespace(value: &str) -> Result<String, String> {
+pub(crate) fn namespace(value: &str) -> Result<String, String> {
     rules::namespace(value)
         .map(|()| value.to_string())
         .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))

@@ -6,6 +6,8 @@
 //! errors), 2 usage errors or unreadable input.
 
 mod check_image_cmd;
+#[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
+mod controller;
 mod crd_cmd;
 mod inject_cmd;
 #[cfg(not(target_arch = "wasm32"))]
@@ -60,6 +62,9 @@ enum Command {
     /// The kubectl plugin (`kubectl llsd-providers …`): status, validate, inject, rollout against the cluster (native only).
     #[cfg(not(target_arch = "wasm32"))]
     Kubectl(kubectl_cmd::KubectlArgs),
+    /// The status controller: keeps each LLSD's provider conditions and events current (native only).
+    #[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
+    Controller(controller::ControllerArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +123,8 @@ fn main() -> ExitCode {
         Command::Crd => crd_cmd::run(),
         #[cfg(not(target_arch = "wasm32"))]
         Command::Kubectl(args) => kubectl_cmd::run(&args),
+        #[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
+        Command::Controller(args) => controller::run(&args),
     };
     outcome.into()
 }

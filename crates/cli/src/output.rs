@@ -42,12 +42,12 @@ fn destination(path: &Path) -> Result<PathBuf, String> {
         ));
     }
     let resolved = parent.join(name);
-    if let Ok(meta) = std::fs::metadata(&resolved) {
-        if meta.is_dir() {
-            return Err(format!(
-                "cannot write {shown}: it is a directory; pass a file path"
-            ));
-        }
+    if let Ok(meta) = std::fs::metadata(&resolved)
+        && meta.is_dir()
+    {
+        return Err(format!(
+            "cannot write {shown}: it is a directory; pass a file path"
+        ));
     }
     Ok(resolved)
 }

@@ -67,7 +67,7 @@ pub fn install_wheel(wheel: &Path, target: &Path) -> Result<Vec<PathBuf>, String
 
 /// `bytes` human-readable for the bound's messages (`1 GiB`, `1000 bytes`).
 fn size_text(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
     } else {
         format!("{bytes} bytes")

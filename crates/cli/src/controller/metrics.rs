@@ -1,0 +1,198 @@
+//! The controller's metrics (OpenMetrics text at `/metrics`) and probes
+//! (`/healthz`, `/readyz`), served with hyper on `--metrics-bind-address`.
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+/// How a reconcile ended.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    pub result: &'static str,
+}
+
+/// An event's type.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventTypeLabel {
+    pub r#type: &'static str,
+}
+
+/// Everything the controller counts, and the state its probes report.
+pub struct Metrics {
+    registry: Registry,
+    /// Reconciles by result: `written`, `unchanged`, `conflict`, `error`.
+    pub reconciles: Family<ResultLabel, Counter>,
+    pub reconcile_seconds: Histogram,
+    /// Status writes that succeeded.
+    pub status_writes: Counter,
+    /// Events published, by type (`Normal`, `Warning`).
+    pub events: Family<EventTypeLabel, Counter>,
+    /// 1 while this replica holds the Lease (or runs without election).
+    pub leader: Gauge,
+    queue_depth: Gauge,
+    /// LLSDs (`namespace/name`) with a change seen and no reconcile started since.
+    pending: Mutex<HashSet<String>>,
+    ready: AtomicBool,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("llsd_providers_controller");
+        let reconciles = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "reconciles",
+            "Reconciles of an LLSD, by result (written, unchanged, conflict, error)",
+            reconciles.clone(),
+        );
+        let reconcile_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 14));
+        registry.register(
+            "reconcile_duration_seconds",
+            "Time from the start of a reconcile to its status write or decision not to write",
+            reconcile_seconds.clone(),
+        );
+        let status_writes = Counter::default();
+        registry.register(
+            "status_writes",
+            "Writes of an LLSD's status subresource",
+            status_writes.clone(),
+        );
+        let events = Family::<EventTypeLabel, Counter>::default();
+        registry.register(
+            "events",
+            "Events published on LLSDs, by type",
+            events.clone(),
+        );
+        let leader = Gauge::default();
+        registry.register(
+            "leader",
+            "1 while this replica holds the leader Lease",
+            leader.clone(),
+        );
+        let queue_depth = Gauge::default();
+        registry.register(
+            "queue_depth",
+            "LLSDs with a change seen and no reconcile started yet",
+            queue_depth.clone(),
+        );
+        Metrics {
+            registry,
+            reconciles,
+            reconcile_seconds,
+            status_writes,
+            events,
+            leader,
+            queue_depth,
+            pending: Mutex::default(),
+            ready: AtomicBool::new(false),
+        }
+    }
+
+    /// A change to `key`'s LLSD was seen: a reconcile is due.
+    pub fn queued(&self, key: String) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.insert(key);
+        self.queue_depth.set(pending.len() as i64);
+    }
+
+    /// A reconcile of `key` started (or the LLSD is gone).
+    pub fn dequeued(&self, key: &str) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.remove(key);
+        self.queue_depth.set(pending.len() as i64);
+    }
+
+    pub fn reconciled(&self, result: &'static str) {
+        self.reconciles.get_or_create(&ResultLabel { result }).inc();
+    }
+
+    /// `/readyz` answers 200 from now on.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    fn encode(&self) -> String {
+        let mut text = String::new();
+        // writing into a String cannot fail
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+fn respond(metrics: &Metrics, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let text = |status: StatusCode, body: String| {
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        response
+    };
+    if request.method() != Method::GET {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "GET only\n".into());
+    }
+    match request.uri().path() {
+        "/metrics" => {
+            let mut response = text(StatusCode::OK, metrics.encode());
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            response
+        }
+        "/healthz" => text(StatusCode::OK, "ok\n".into()),
+        "/readyz" if metrics.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ok\n".into()),
+        "/readyz" => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the LLSD watch has not listed yet\n".into(),
+        ),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "not found: /metrics, /healthz and /readyz are served\n".into(),
+        ),
+    }
+}
+
+/// Binds `address` (an error names it) and serves until the runtime stops.
+pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<(), String> {
+    let listener = TcpListener::bind(address).await.map_err(|err| {
+        format!(
+            "cannot listen on {address} for /metrics, /healthz and /readyz: {err}. \
+             Fix: pass a free address with --metrics-bind-address."
+        )
+    })?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // out of file descriptors, say: try again shortly
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            };
+            let metrics = metrics.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let response = respond(&metrics, &request);
+                    async move { Ok::<_, Infallible>(response) }
+                });
+                // a client that hangs up mid-request is not the controller's problem
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(())
+}

@@ -43,7 +43,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: install all help demo check ts-types test test-cluster bench-cluster test-e2e bench fuzz policy.wasm test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: install all help demo check ts-types test test-cluster bench-cluster bench-controller test-e2e bench fuzz policy.wasm test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -181,6 +181,10 @@ test-cluster: setup-python
 ## bench-cluster: admission latency in policy-server (p50/p99, HTTPS, loopback) for the injecting and validating instances, side by side (docs/benchmarks.md)
 bench-cluster: setup-python kubewarden-manifests
 	$(VPY) tests/cluster/bench_admission.py
+
+## bench-controller: the status controller's latency (pod status → condition, p50/p99), memory idle and with 100 LLSDs × 2 pods, writes per quiet minute (docs/benchmarks.md)
+bench-controller: setup-python image-merge-config
+	$(VPY) tests/cluster/bench_controller.py --binary $(MUSL_BIN)
 
 ## test-e2e: the pipeline in both install modes on both servers (llama-stack 0.7.3, ogx 1.5.0), with and without a userConfig ConfigMap, and the built images (root: the pod's volumes are bind mounts, unshare -m)
 test-e2e: setup-e2e images

@@ -122,7 +122,7 @@ def done(container):
                                                         "startedAt": T0, "finishedAt": T0}}, ready=True)
 
 
-def write_kubelet_status(kube, pod, init_statuses, running=False):
+def kubelet_status(pod, init_statuses, running=False):
     """The pod's status as a kubelet writes it: init container statuses for
     the ones given (the later ones waiting PodInitializing), the server
     running and ready when `running`."""
@@ -139,8 +139,12 @@ def write_kubelet_status(kube, pod, init_statuses, running=False):
         "initContainerStatuses": statuses,
         "containerStatuses": [container_status(c, server_state, ready=running) for c in spec["containers"]],
     }
+    return {"status": status}
+
+
+def write_kubelet_status(kube, pod, init_statuses, running=False):
     kube.run("patch", "pod", pod["metadata"]["name"], "-n", pod["metadata"]["namespace"], "--subresource=status",
-             "--type=merge", "-p", json.dumps({"status": status}))
+             "--type=merge", "-p", json.dumps(kubelet_status(pod, init_statuses, running)))
 
 
 def deployed(cluster, kube, name):

@@ -35,7 +35,7 @@ pub struct EventTypeLabel {
 /// Everything the controller counts, and the state its probes report.
 pub struct Metrics {
     registry: Registry,
-    /// Reconciles by result: `written`, `unchanged`, `conflict`, `error`.
+    /// Reconciles by result: `written`, `unchanged`, `conflict`, `gone`, `error`.
     pub reconciles: Family<ResultLabel, Counter>,
     pub reconcile_seconds: Histogram,
     /// Status writes that succeeded.
@@ -56,7 +56,7 @@ impl Metrics {
         let reconciles = Family::<ResultLabel, Counter>::default();
         registry.register(
             "reconciles",
-            "Reconciles of an LLSD, by result (written, unchanged, conflict, error)",
+            "Reconciles of an LLSD, by result (written, unchanged, conflict, gone, error)",
             reconciles.clone(),
         );
         let reconcile_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 14));

@@ -106,6 +106,8 @@ enum Written {
     Unchanged,
     /// The LLSD changed since it was read; nothing was written.
     Conflict,
+    /// The LLSD was deleted while it was reconciled.
+    Gone,
 }
 
 impl Written {
@@ -114,12 +116,14 @@ impl Written {
             Written::Yes => "written",
             Written::Unchanged => "unchanged",
             Written::Conflict => "conflict",
+            Written::Gone => "gone",
         }
     }
 
     fn next(&self) -> Action {
         match self {
             Written::Conflict => Action::requeue(CONFLICT_RETRY),
+            Written::Gone => Action::await_change(),
             Written::Yes | Written::Unchanged => Action::requeue(RESYNC),
         }
     }
@@ -222,6 +226,8 @@ async fn write(
         Ok(_) => {}
         // the LLSD changed since it was read: the watch brings the new version
         Err(kube::Error::Api(status)) if status.code == 409 => return Ok(Written::Conflict),
+        // deleted while it was reconciled: nothing left to write
+        Err(kube::Error::Api(status)) if status.code == 404 => return Ok(Written::Gone),
         Err(error) => {
             return Err(api_error(format!(
                 "writing the status of {namespace}/{name}"

@@ -56,7 +56,10 @@ pub struct InitContainerResources {
 pub const REMOVED_MERGE_COMMAND: &str = "mergeCommand";
 
 /// `mergeImage` when the options do not set one: this project's CLI image.
-pub const DEFAULT_MERGE_IMAGE: &str = "quay.io/llsd-providers/merge-config:0.1.0";
+pub const DEFAULT_MERGE_IMAGE: &str = concat!(
+    "quay.io/llsd-providers/merge-config:",
+    env!("CARGO_PKG_VERSION")
+);
 /// `installBinary` when the options do not set one: where the merge image
 /// carries the static `llsd-providers`.
 pub const DEFAULT_INSTALL_BINARY: &str = "/usr/local/bin/llsd-providers";

@@ -35,10 +35,10 @@ import pytest
 import yaml
 
 from e2e_pod import LLAMA_STACK, Pod, pod_sim, record
+from project_version import DEFAULT_MERGE_IMAGE as MERGE_IMAGE
 from providers import ECHO_INFERENCE, GUARD_SAFETY, GUARD_TOOLS, echo_core_files
 
 PY = sys.executable
-MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
 MODES = ["initContainers", "imageVolume"]
 
 ECHO_IMAGE = "registry.example.com/acme/echo-inference:1.0.0"

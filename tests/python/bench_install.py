@@ -25,9 +25,9 @@ import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from pod_sim import BIN, Pod, build_wheel, default_python, inject, llsd, provider_spec  # noqa: E402
+from project_version import DEFAULT_MERGE_IMAGE as MERGE_IMAGE  # noqa: E402
 
 PY = default_python()
-MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
 RUN_YAML = "version: 2\nimage_name: bench\napis:\n- inference\nproviders:\n  inference: []\n"
 
 

@@ -12,6 +12,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from project_version import DEFAULT_MERGE_IMAGE
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("LLSD_BIN", str(ROOT / "target/debug/llsd-providers"))
 FIXTURES = pathlib.Path(os.environ.get("LLSD_FIXTURES", ROOT.parent / "shared/fixtures"))
@@ -108,7 +110,7 @@ def test_image_volume_mode_is_a_valid_deployment(tmp_path):
     spec = resource["spec"]["template"]["spec"]
     assert [c["name"] for c in spec["initContainers"]] == ["merge-config"]
     images = {v["name"]: v["image"] for v in spec["volumes"] if "image" in v}
-    assert images["llsd-tools"]["reference"] == "quay.io/llsd-providers/merge-config:0.1.0"
+    assert images["llsd-tools"]["reference"] == DEFAULT_MERGE_IMAGE
     assert len(images) == 5
 
 

@@ -21,6 +21,7 @@ import sys
 import pytest
 
 from pod_sim import BIN, Pod, build_wheel, default_python, inject, llsd, provider_spec, unshare_works
+from project_version import DEFAULT_MERGE_IMAGE as MERGE_IMAGE
 
 PY = default_python()
 # Wheel tags of a CPython that is not PY's version.
@@ -28,7 +29,6 @@ OTHER_CP = "cp310" if sys.version_info[:2] == (3, 11) else "cp311"
 OTHER_TAG = f"{OTHER_CP}-{OTHER_CP}-manylinux_2_17_x86_64"
 MODES = ["initContainers", "imageVolume"]
 SERVER_IMAGE = "docker.io/llamastack/distribution-starter:latest"
-MERGE_IMAGE = "quay.io/llsd-providers/merge-config:0.1.0"
 RUN_YAML = "version: 2\nimage_name: test\napis:\n- inference\nproviders:\n  inference: []\n"
 
 pytestmark = pytest.mark.skipif(not unshare_works(), reason="needs root and unshare -m (mount namespaces)")

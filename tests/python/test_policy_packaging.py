@@ -16,6 +16,8 @@ import celpy
 import pytest
 import yaml
 
+from project_version import DEFAULT_MERGE_IMAGE
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KW = ROOT / "policy-metadata"
 AH = ROOT / "artifacthub"
@@ -193,13 +195,13 @@ def test_documented_defaults_match_the_settings_example():
     assert SETTINGS["allowedRegistries"] == []
     assert SETTINGS["requireDigest"] is False
     assert "maxProviders" not in SETTINGS
-    assert SETTINGS["mergeImage"] == "quay.io/llsd-providers/merge-config:0.1.0"
+    assert SETTINGS["mergeImage"] == DEFAULT_MERGE_IMAGE
     assert SETTINGS["initContainerResources"] == {
         "cpuRequest": "100m",
         "memoryRequest": "256Mi",
         "memoryLimit": "512Mi",
     }
-    for default in ["quay.io/llsd-providers/merge-config:0.1.0", "2Gi", "100m", "256Mi", "512Mi", "1001"]:
+    for default in [DEFAULT_MERGE_IMAGE, "2Gi", "100m", "256Mi", "512Mi", "1001"]:
         assert default in DOCS and default in PKG_README, default
 
 

@@ -336,7 +336,7 @@ fn owned_deployment_gets_the_cli_injection_as_a_patch() {
 #[test]
 fn settings_change_the_injection_the_same_way_as_cli_options() {
     let custom = json!({
-        "mergeImage": "quay.io/llsd-providers/merge-config:0.2.0",
+        "mergeImage": "registry.example.com/platform/merge-config:0.2.0",
         "sharedVolumeSizeLimit": "5Gi",
         "initContainerResources": {"cpuRequest": "50m", "memoryRequest": "128Mi", "memoryLimit": "1Gi"},
         "runAsUser": 2000,

@@ -221,3 +221,46 @@ fn control_characters_in_config_are_valid_and_printed_escaped() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `llsd-providers controller` with a setup that cannot work: exit 2 and a
+/// message naming what to fix, before anything is watched.
+fn controller(args: &[&str], kubeconfig: &std::path::Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_llsd-providers"))
+        .arg("controller")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("POD_NAMESPACE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn the_controller_refuses_a_setup_that_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-kubeconfig");
+    let free = "--metrics-bind-address=127.0.0.1:0";
+    let (code, stderr) = controller(&[free], &missing);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot configure the Kubernetes client") && stderr.contains("Fix: "),
+        "{stderr}"
+    );
+    // a namespace that would read as something else is refused by name
+    let (code, stderr) = controller(&[free, "--namespace=-nkube-system"], &missing);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is not a Kubernetes namespace"), "{stderr}");
+    let (code, stderr) = controller(&[free, "--lease-duration", "1"], &missing);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--lease-duration"), "{stderr}");
+    // the metrics port is taken
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("--metrics-bind-address={}", taken.local_addr().unwrap());
+    let (code, stderr) = controller(&[&address], &missing);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("Fix: pass a free address"), "{stderr}");
+}

@@ -157,7 +157,7 @@ fn respond(metrics: &Metrics, request: &Request<Incoming>) -> Response<Full<Byte
         "/readyz" if metrics.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ok\n".into()),
         "/readyz" => text(
             StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: the LLSD watch has not listed yet\n".into(),
+            "not ready: the API server has not answered yet\n".into(),
         ),
         _ => text(
             StatusCode::NOT_FOUND,
@@ -195,4 +195,46 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<(), Str
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_counts_each_llsd_once_until_its_reconcile_starts() {
+        let metrics = Metrics::new();
+        metrics.queued("ai/demo".into());
+        metrics.queued("ai/demo".into());
+        metrics.queued("ml/other".into());
+        assert!(
+            metrics
+                .encode()
+                .contains("llsd_providers_controller_queue_depth 2\n")
+        );
+        metrics.dequeued("ai/demo");
+        metrics.dequeued("ai/gone");
+        assert!(
+            metrics
+                .encode()
+                .contains("llsd_providers_controller_queue_depth 1\n")
+        );
+    }
+
+    #[test]
+    fn metrics_are_openmetrics_with_the_documented_names() {
+        let metrics = Metrics::new();
+        metrics.reconciled("written");
+        metrics.status_writes.inc();
+        let text = metrics.encode();
+        for name in [
+            "llsd_providers_controller_reconciles_total{result=\"written\"} 1",
+            "llsd_providers_controller_status_writes_total 1",
+            "llsd_providers_controller_reconcile_duration_seconds_bucket",
+            "llsd_providers_controller_leader 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
 }

@@ -53,6 +53,7 @@ SHELL_SOURCES = ["src/contract/install.sh"]
 # rewrites before printing).
 EXEMPT = {
     "Option::is_none": "serde",
+    "CARGO_PKG_VERSION": "key",                   # env! at build time: the version, never the name, is printed
     "Vec::is_empty": "serde",
     "/spec/server/externalProviders": "key",      # JSON pointer into the LLSD
     "/schema/openAPIV3Schema/properties/spec/properties/server/properties/externalProviders": "key",  # into the CRD

@@ -191,7 +191,7 @@ test-e2e: setup-e2e images
 	$(CARGO) build --locked
 	LLSD_E2E_OGX_PYTHON=$(abspath $(E2E_OGX_PY)) $(E2E_PY) -m pytest -q tests/e2e
 
-## setup-wasm-pack: wasm-bindgen-cli and wasm-pack from crates.io (about 15-30 minutes on 2 cores, once)
+## setup-wasm-pack: wasm-bindgen-cli and wasm-pack from the Rust registry (about 15-30 minutes on 2 cores, once)
 setup-wasm-pack: setup-rust
 	@if wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
 	  echo "wasm-bindgen $(WASM_BINDGEN_VERSION) present"; \
@@ -265,6 +265,7 @@ crd:
 
 include mk/kubewarden.mk
 include mk/images.mk
+include mk/release.mk
 
 ## clean: remove build outputs (target/, the venvs)
 clean:

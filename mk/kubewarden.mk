@@ -13,12 +13,11 @@ KW_ROLES := validate-llsd inject-deployments
 KW_OUT := target/kubewarden
 # The resolved kwctl, or a failure naming where it looked.
 KWCTL_RUN = kw="$$(scripts/find-kwctl.sh)" && "$$kw"
-RELEASE_DIR := target/release-artifacts
-# SBOM generator, pinned (crates.io); installed by `make release` when missing.
+# SBOM generator, pinned; `make setup-release` installs it (mk/release.mk).
 CYCLONEDX_VERSION := 0.5.9
 SBOM_CHECK := .bomFormat == "CycloneDX" and .metadata.component.name == "llsd-providers-policy" and any(.components[]; .name == "kubewarden-policy-sdk") and all(.components[]; .name != "clap")
 
-.PHONY: kwctl annotated-policy.wasm setup-kwctl-tests e2e-tests kubewarden-manifests artifacthub check-artifacthub bench-kwctl release
+.PHONY: kwctl annotated-policy.wasm setup-kwctl-tests e2e-tests kubewarden-manifests artifacthub check-artifacthub bench-kwctl
 
 ## kwctl: print the kwctl the Kubewarden targets use (fails when there is none)
 kwctl:
@@ -75,21 +74,3 @@ e2e-tests: setup-kwctl-tests setup-python annotated-policy.wasm kubewarden-manif
 ## bench-kwctl: kwctl bench next to the waPC-host bench, same requests, 1 and 10 providers (docs/benchmarks.md)
 bench-kwctl: annotated-policy.wasm
 	tests/kubewarden/bench.sh
-
-## release: annotated policy, its SHA-256 and a CycloneDX SBOM of the policy build in target/release-artifacts/ (installs cargo-cyclonedx when missing)
-release: annotated-policy.wasm
-	@if cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -qx ".* $(CYCLONEDX_VERSION)"; then \
-	  echo "cargo-cyclonedx $(CYCLONEDX_VERSION) present"; \
-	else \
-	  $(CARGO) install --locked cargo-cyclonedx --version $(CYCLONEDX_VERSION); \
-	fi
-	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
-	cp annotated-policy.wasm $(RELEASE_DIR)/
-	cd $(RELEASE_DIR) && sha256sum annotated-policy.wasm > annotated-policy.wasm.sha256
-	cd crates/policy && $(CARGO) cyclonedx --format json --spec-version 1.5 \
-	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps
-	mv crates/policy/llsd-providers-policy.cdx.json $(RELEASE_DIR)/
-	@# the checksum verifies, the SBOM describes the policy build (SDK in, CLI-only crates out)
-	cd $(RELEASE_DIR) && sha256sum -c annotated-policy.wasm.sha256
-	jq -e '$(SBOM_CHECK)' $(RELEASE_DIR)/llsd-providers-policy.cdx.json >/dev/null
-	@ls -l $(RELEASE_DIR)

@@ -1,0 +1,130 @@
+# `make release`: everything a cluster pulls, for the version in Cargo.toml,
+# in one directory (docs/release.md). Offline: the toolchains come from the
+# registries this project reaches (rustup targets, cargo-zigbuild and
+# cargo-cyclonedx from the Rust registry, zig from the Python one).
+# Included by the root Makefile; CRATE_VERSION and the image targets come
+# from mk/images.mk, the policy roles from mk/kubewarden.mk.
+#
+# Reproducible: the Rust builds remap the checkout's and the registry's
+# paths, the images are built with --timestamp 0, the archives are written
+# with sorted names, fixed owners and the epoch as mtime. `make
+# release-reproducible` builds everything a second time from a clean clone
+# and compares the SHA-256 sums.
+
+RELEASE_OUT := target/release-artifacts/$(CRATE_VERSION)
+# The release's own target directory: the remapping flags would otherwise
+# invalidate the everyday builds' caches.
+RELEASE_TARGET := $(CURDIR)/target/release-build
+RELEASE_RUSTFLAGS := --remap-path-prefix=$(CURDIR)=/llsd-providers --remap-path-prefix=$(HOME)/.cargo=/cargo
+RELEASE_CARGO = CARGO_TARGET_DIR=$(RELEASE_TARGET) RUSTFLAGS="$(RELEASE_RUSTFLAGS)" $(CARGO)
+# linux/<arch> → the static musl target
+TRIPLE_amd64 := x86_64-unknown-linux-musl
+TRIPLE_arm64 := aarch64-unknown-linux-musl
+RELEASE_ARCHES := amd64 arm64
+# zig (PyPI's ziglang) is the C compiler and linker cargo-zigbuild uses for
+# both targets (ring's C and assembly included).
+RELEASE_VENV := .tools/release-venv
+ZIGBUILD_VERSION := 0.24.1
+ZIGLANG_VERSION := 0.17.1
+ZIG_PATH = PATH=$(CURDIR)/$(RELEASE_VENV)/bin:$$PATH
+# Archives as reproducible as their content.
+REPRO_TAR := tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu
+
+.PHONY: release setup-release release-cli release-wasi release-policy release-images release-playground release-sboms release-sums release-reproducible
+
+## setup-release: the musl rustup targets, cargo-zigbuild, zig and cargo-cyclonedx (skips what is there)
+setup-release: setup-rust setup-images
+	@for triple in $(TRIPLE_amd64) $(TRIPLE_arm64); do \
+	  rustup target list --installed | grep -qx $$triple || rustup target add $$triple; done
+	@cargo-zigbuild --version 2>/dev/null | grep -q " $(ZIGBUILD_VERSION)$$" || \
+	  $(CARGO) install --locked cargo-zigbuild --version $(ZIGBUILD_VERSION)
+	@test -x $(RELEASE_VENV)/bin/python || python3 -m venv $(RELEASE_VENV)
+	@$(RELEASE_VENV)/bin/python -m ziglang version 2>/dev/null | grep -qx "$(ZIGLANG_VERSION)" || \
+	  $(RELEASE_VENV)/bin/pip install --quiet ziglang==$(ZIGLANG_VERSION)
+	@cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -q " $(CYCLONEDX_VERSION)$$" || \
+	  $(CARGO) install --locked cargo-cyclonedx --version $(CYCLONEDX_VERSION)
+
+## release: every artifact of this version into target/release-artifacts/<version>/ (docs/release.md)
+release: setup-release
+	rm -rf $(RELEASE_OUT) && mkdir -p $(RELEASE_OUT)
+	$(MAKE) --no-print-directory release-cli release-wasi release-policy release-images release-playground release-sboms
+	$(MAKE) --no-print-directory release-sums
+	@ls -l $(RELEASE_OUT)
+
+## release-cli: the static llsd-providers for linux/amd64 and linux/arm64
+release-cli:
+	@mkdir -p $(RELEASE_OUT)
+	@for arch in $(RELEASE_ARCHES); do \
+	  triple=$$(case $$arch in amd64) echo $(TRIPLE_amd64);; arm64) echo $(TRIPLE_arm64);; esac); \
+	  echo "== llsd-providers linux/$$arch ($$triple)"; \
+	  $(ZIG_PATH) $(RELEASE_CARGO) zigbuild --release --locked --target $$triple --bin llsd-providers || exit 1; \
+	  cp $(RELEASE_TARGET)/$$triple/release/llsd-providers $(RELEASE_OUT)/llsd-providers-linux-$$arch || exit 1; \
+	done
+
+## release-wasi: the WASI command module
+release-wasi:
+	@mkdir -p $(RELEASE_OUT)
+	$(RELEASE_CARGO) build --release --locked --target wasm32-wasip1 --bin llsd-providers
+	cp $(RELEASE_TARGET)/wasm32-wasip1/release/llsd-providers.wasm $(RELEASE_OUT)/llsd-providers.wasm
+
+## release-policy: one annotated module per role, with its Artifact Hub file
+release-policy: kubewarden-manifests
+	@mkdir -p $(RELEASE_OUT)
+	@for role in $(KW_ROLES); do \
+	  cp $(KW_OUT)/$$role.wasm $(RELEASE_OUT)/policy-$$role.wasm && \
+	  $(KWCTL_RUN) scaffold artifacthub -m $(KW_META)/roles/$$role/metadata.yml -q $(KW_META)/questions-ui.yml \
+	    -o $(RELEASE_OUT)/artifacthub-pkg-$$role.yml || exit 1; \
+	done
+
+# An image index (linux/amd64 + linux/arm64) as one OCI archive: $(1) the
+# name, $(2) the Containerfile, $(3) the build context per arch (with
+# ARCH in it), $(4) extra build args.
+define image_index
+	-buildah manifest rm $(1)-release >/dev/null 2>&1
+	buildah manifest create $(1)-release >/dev/null
+	for arch in $(RELEASE_ARCHES); do \
+	  buildah build --quiet --format oci --timestamp 0 --platform linux/$$arch -f $(2) \
+	    --build-arg VERSION=$(CRATE_VERSION) --build-arg SOURCE=$(IMAGE_SOURCE) --build-arg REVISION=$(IMAGE_REVISION) \
+	    $(4) --manifest $(1)-release $(subst ARCH,$$arch,$(3)) >/dev/null || exit 1; \
+	done
+	buildah manifest push --quiet --all $(1)-release oci-archive:$(RELEASE_OUT)/$(1).oci.tar
+	buildah manifest rm $(1)-release >/dev/null
+endef
+
+## release-images: the merge-config and example provider images, each one OCI archive holding an index for amd64 and arm64
+release-images: release-cli image-provider-example
+	@for arch in $(RELEASE_ARCHES); do \
+	  rm -rf $(RELEASE_TARGET)/images/merge-config-$$arch && mkdir -p $(RELEASE_TARGET)/images/merge-config-$$arch && \
+	  cp $(RELEASE_OUT)/llsd-providers-linux-$$arch $(RELEASE_TARGET)/images/merge-config-$$arch/llsd-providers || exit 1; \
+	done
+	$(call image_index,merge-config,images/merge-config/Containerfile,$(RELEASE_TARGET)/images/merge-config-ARCH,)
+	$(call image_index,provider-example,examples/provider-image/Containerfile,$(IMAGES_DIR)/provider-example,)
+
+## release-playground: the playground as a static site archive
+release-playground: playground
+	cd playground && $(REPRO_TAR) -cf - index.html style.css favicon.svg sw.js dist pkg examples \
+	  | gzip -n -9 > $(CURDIR)/$(RELEASE_OUT)/playground-site.tar.gz
+
+## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy and the playground's module
+release-sboms:
+	@for arch in $(RELEASE_ARCHES); do \
+	  triple=$$(case $$arch in amd64) echo $(TRIPLE_amd64);; arm64) echo $(TRIPLE_arm64);; esac); \
+	  (cd crates/cli && $(CARGO) cyclonedx --format json --spec-version 1.5 --target $$triple \
+	    --override-filename llsd-providers-linux-$$arch.cdx --no-build-deps) || exit 1; \
+	  mv crates/cli/llsd-providers-linux-$$arch.cdx.json $(RELEASE_OUT)/ || exit 1; \
+	done
+	cd crates/cli && $(CARGO) cyclonedx --format json --spec-version 1.5 --target wasm32-wasip1 \
+	  --override-filename llsd-providers-wasi.cdx --no-build-deps
+	mv crates/cli/llsd-providers-wasi.cdx.json $(RELEASE_OUT)/
+	cd crates/policy && $(CARGO) cyclonedx --format json --spec-version 1.5 \
+	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps
+	mv crates/policy/llsd-providers-policy.cdx.json $(RELEASE_OUT)/
+	cd crates/web && $(CARGO) cyclonedx --format json --spec-version 1.5 \
+	  --target wasm32-unknown-unknown --override-filename llsd-providers-playground.cdx --no-build-deps
+	mv crates/web/llsd-providers-playground.cdx.json $(RELEASE_OUT)/
+	@# the policy's SBOM describes the policy build (SDK in, CLI-only crates out)
+	jq -e '$(SBOM_CHECK)' $(RELEASE_OUT)/llsd-providers-policy.cdx.json >/dev/null
+
+## release-sums: SHA256SUMS of the release directory (checked right away)
+release-sums:
+	cd $(RELEASE_OUT) && rm -f SHA256SUMS && sha256sum $$(ls | grep -v '^SHA256SUMS$$' | sort) > SHA256SUMS && sha256sum -c --quiet SHA256SUMS

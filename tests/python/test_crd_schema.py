@@ -25,6 +25,14 @@ CRD_SKELETON = {
         "scope": "Namespaced",
         "versions": [{
             "name": "v1alpha1", "served": True, "storage": True,
+            # the operator's five columns (v0.9.0); the patch appends two
+            "additionalPrinterColumns": [
+                {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+                {"name": "Operator Version", "type": "string", "jsonPath": ".status.version.operatorVersion"},
+                {"name": "Server Version", "type": "string", "jsonPath": ".status.version.llamaStackServerVersion"},
+                {"name": "Available", "type": "integer", "jsonPath": ".status.availableReplicas"},
+                {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+            ],
             "schema": {"openAPIV3Schema": {"type": "object", "properties": {
                 "spec": {"type": "object", "properties": {
                     "server": {"type": "object", "properties": {
@@ -69,6 +77,14 @@ def test_patch_applies_and_keeps_existing_fields(crd):
     server = root["properties"]["spec"]["properties"]["server"]["properties"]
     assert set(server) == {"distribution", "userConfig", "externalProviders"}
     assert "phase" in root["properties"]["status"]["properties"]
+
+
+def test_the_printer_columns_are_appended_after_the_operators(crd):
+    columns = crd["spec"]["versions"][0]["additionalPrinterColumns"]
+    assert [c["name"] for c in columns] == ["Phase", "Operator Version", "Server Version", "Available", "Age",
+                                            "Providers", "Providers Reason"]
+    assert columns[5]["jsonPath"] == '.status.conditions[?(@.type=="ExternalProvidersReady")].status'
+    assert columns[6].get("priority") == 1  # -o wide only
 
 
 @pytest.mark.parametrize("example", sorted((ROOT / "examples/llsd").glob("*.yaml")), ids=lambda p: p.name)

@@ -76,8 +76,8 @@ e2e-tests: setup-kwctl-tests setup-python annotated-policy.wasm kubewarden-manif
 bench-kwctl: annotated-policy.wasm
 	tests/kubewarden/bench.sh
 
-## release: annotated policy, its SHA-256 and a CycloneDX SBOM of the policy build in target/release-artifacts/ (installs cargo-cyclonedx when missing)
-release: annotated-policy.wasm
+## release: annotated policy, its SHA-256 and a CycloneDX SBOM of the policy build, and the install bundle (install.yaml, external-providers-patch.yaml), in target/release-artifacts/ (installs cargo-cyclonedx when missing)
+release: annotated-policy.wasm install-bundle
 	@if cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -qx ".* $(CYCLONEDX_VERSION)"; then \
 	  echo "cargo-cyclonedx $(CYCLONEDX_VERSION) present"; \
 	else \
@@ -85,6 +85,7 @@ release: annotated-policy.wasm
 	fi
 	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
 	cp annotated-policy.wasm $(RELEASE_DIR)/
+	cp target/install-bundle/install.yaml target/install-bundle/external-providers-patch.yaml $(RELEASE_DIR)/
 	cd $(RELEASE_DIR) && sha256sum annotated-policy.wasm > annotated-policy.wasm.sha256
 	cd crates/policy && $(CARGO) cyclonedx --format json --spec-version 1.5 \
 	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps

@@ -43,7 +43,7 @@ PLAYGROUND_PORT ?= 8000
 # target/test-layers.txt, and `make test` prints the table at the end.
 LAYER := scripts/layer.sh
 
-.PHONY: install all help demo check ts-types test test-cluster bench-cluster bench-controller test-e2e bench fuzz policy.wasm test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd clean
+.PHONY: install all help demo check ts-types test test-cluster bench-cluster bench-controller test-e2e bench fuzz policy.wasm test-policy bench-policy playground serve-playground test-playground perf-playground setup-playground setup-wasm-pack setup-chromium setup setup-rust setup-python setup-e2e setup-wasmtime build wasm lint crd install-bundle clean
 
 ## all: the native CLI and the WASI command module (the default target)
 all: build wasm
@@ -172,7 +172,7 @@ test: setup
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
 	@$(LAYER) --summary
 
-## test-cluster: etcd, kube-apiserver, kube-controller-manager and Kubewarden's policy-server on loopback (../shared/tools): the operator's reconciles through the documented policies, RBAC and CRD patch (tests/cluster; skipped without the tools unless LLSD_TEST_ALL=1)
+## test-cluster: etcd, kube-apiserver, kube-controller-manager and Kubewarden's policy-server on loopback (../shared/tools), the install bundle applied to them (install.yaml, rendered as make install-bundle does, and the CRD patch): the operator's reconciles through its policies, RBAC and CRD patch, the status controller (tests/cluster; skipped without the tools unless LLSD_TEST_ALL=1)
 test-cluster: setup-python
 	@if scripts/find-kwctl.sh >/dev/null 2>&1; then $(MAKE) --no-print-directory kubewarden-manifests; fi
 	$(CARGO) build --locked
@@ -259,9 +259,13 @@ fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	fuzz/run.sh $(FUZZ_SECONDS)
 
-## crd: regenerate config/crd/ from the Rust types
+## crd: regenerate deploy/crd/external-providers-patch.yaml from the Rust types
 crd:
-	$(CARGO) run --quiet -- crd > config/crd/external-providers-patch.yaml
+	$(CARGO) run --quiet -- crd > deploy/crd/external-providers-patch.yaml
+
+## install-bundle: the release's install bundle in target/install-bundle/: install.yaml (deploy/ rendered with kubectl kustomize, tagged with Cargo.toml's version) and the CRD patch beside it (KUBECTL=… to pick the kubectl)
+install-bundle:
+	scripts/install-bundle.sh target/install-bundle
 
 include mk/kubewarden.mk
 include mk/images.mk

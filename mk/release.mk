@@ -30,7 +30,7 @@ ZIG_PATH = PATH=$(CURDIR)/$(RELEASE_VENV)/bin:$$PATH
 # Archives as reproducible as their content.
 REPRO_TAR := tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu
 
-.PHONY: release setup-release release-cli release-wasi release-policy release-images release-playground release-sboms release-sums release-reproducible
+.PHONY: release setup-release release-bundle release-cli release-wasi release-policy release-images release-playground release-sboms release-sums release-reproducible
 
 ## setup-release: the musl rustup targets, cargo-zigbuild, zig and cargo-cyclonedx (skips what is there)
 setup-release: setup-rust setup-images
@@ -47,7 +47,7 @@ setup-release: setup-rust setup-images
 ## release: every artifact of this version into target/release-artifacts/<version>/ (docs/release.md)
 release: setup-release
 	rm -rf $(RELEASE_OUT) && mkdir -p $(RELEASE_OUT)
-	$(MAKE) --no-print-directory release-cli release-wasi release-policy release-images release-playground release-sboms
+	$(MAKE) --no-print-directory release-cli release-wasi release-policy release-images release-playground release-bundle release-sboms
 	$(MAKE) --no-print-directory release-sums
 	@ls -l $(RELEASE_OUT)
 
@@ -104,6 +104,11 @@ release-images: release-cli image-provider-example
 release-playground: playground
 	cd playground && $(REPRO_TAR) -cf - index.html style.css favicon.svg sw.js dist pkg examples \
 	  | gzip -n -9 > $(CURDIR)/$(RELEASE_OUT)/playground-site.tar.gz
+
+## release-bundle: install.yaml and the CRD patch beside it (make install-bundle)
+release-bundle: install-bundle
+	@mkdir -p $(RELEASE_OUT)
+	cp target/install-bundle/install.yaml target/install-bundle/external-providers-patch.yaml $(RELEASE_OUT)/
 
 ## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy and the playground's module
 release-sboms:

@@ -81,8 +81,8 @@ def main():
 
 def run(cluster, args):
     cluster.install_crd()
-    # the documented instances, plus the injecting one in imageVolume mode
-    cluster.install_kubewarden()
+    # the install bundle's instances, plus the injecting one in imageVolume mode
+    cluster.install_bundle()
     inject = next(m for m in cluster.manifests if m["metadata"]["name"] == "llsd-providers-inject")
     image_volume = copy.deepcopy(inject)
     image_volume["metadata"]["name"] = "bench-inject-imagevolume"

@@ -105,7 +105,7 @@ def wait(check, what, timeout=300):
 
 def run(cluster, state, args):
     cluster.install_crd()
-    cluster.install_kubewarden()
+    cluster.install_bundle()
     kube, api = cluster.kube, Api(cluster.plane)
     port = free_port()
     controller = Process("controller", [str(args.binary), "controller", f"--metrics-bind-address=127.0.0.1:{port}",

@@ -1,16 +1,22 @@
 """The cluster layer's fixture: one real control plane per test session
-(etcd, kube-apiserver with an audit log, kube-controller-manager), the
-operator's CRD with the project's patch applied as docs/crd.md says, and
-Kubewarden's policy-server running the documented ClusterAdmissionPolicies
-(examples/kubewarden/) under a ServiceAccount with exactly the documented
-RBAC (examples/kubewarden/rbac.yaml).
+(etcd, kube-apiserver with an audit log, kube-controller-manager) on which
+the install bundle is installed as docs/kubewarden.md says -- the operator's
+CRD with the bundle's patch applied, then `kubectl apply -f install.yaml`,
+the install.yaml that `make install-bundle` writes (rendered here by the same
+script, scripts/install-bundle.sh). Kubewarden's part is emulated from what
+the API server then stores (tests/cluster/kubewarden.py): its policy-server
+runs the bundle's ClusterAdmissionPolicies under a ServiceAccount bound to
+the bundle's RBAC and nothing else, and the webhooks are the ones its
+controller would write for them.
 
 Without ../shared/tools the layer is skipped with a message naming it;
 LLSD_TEST_ALL=1 (make test) turns that skip into a failure."""
 
+import json
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -25,12 +31,10 @@ from controlplane import ROOT, ControlPlane, tools_dir  # noqa: E402
 from kube import AUDIT_POLICY, Kube  # noqa: E402
 
 OPERATOR_CRD = ROOT.parent / "shared" / "fixtures" / "operator-crd.yaml"
-CRD_PATCH = ROOT / "config/crd/external-providers-patch.yaml"
-EXAMPLES = ROOT / "examples/kubewarden"
-POLICY_MANIFESTS = [EXAMPLES / "validate-llsd.yaml", EXAMPLES / "inject-deployments.yaml",
-                    EXAMPLES / "inject-deployments-wired.yaml"]
-RBAC = EXAMPLES / "rbac.yaml"
-# The module each instance runs: the role's annotated build (make kubewarden-manifests).
+RENDER_BUNDLE = ROOT / "scripts/install-bundle.sh"
+# The module each instance runs: the role's annotated build (make
+# kubewarden-manifests), in place of the bundle's registry:// module, which
+# this layer cannot pull.
 ROLE_MODULES = {
     "llsd-providers-validate": ROOT / "target/kubewarden/validate-llsd.wasm",
     "llsd-providers-inject": ROOT / "target/kubewarden/inject-deployments.wasm",
@@ -45,22 +49,35 @@ def _missing(message):
     pytest.skip(message)
 
 
+def render_bundle(kubectl, out):
+    """scripts/install-bundle.sh into `out`: install.yaml and
+    external-providers-patch.yaml, as `make install-bundle` writes them."""
+    done = subprocess.run([str(RENDER_BUNDLE), str(out)], capture_output=True, text=True,
+                          env={**os.environ, "KUBECTL": str(kubectl)})
+    if done.returncode != 0:
+        raise RuntimeError(f"{RENDER_BUNDLE.relative_to(ROOT)} failed:\n{done.stderr}")
+    return out
+
+
 class Cluster:
     """The running control plane, the policy-server and a kubectl for tests."""
 
     def __init__(self, tools, state, audit=True):
         self.tools, self.state = tools, state
+        self.bundle = render_bundle(tools / "kubectl", state / "install-bundle")
+        self.install_yaml = self.bundle / "install.yaml"
         self.plane = ControlPlane(tools, state).start(AUDIT_POLICY if audit else None)
         self.kube = Kube(tools / "kubectl", self.plane.kubeconfig, self.plane.audit_log)
         self.policy_server = None
         self.policy_server_port = None
 
     def install_crd(self, patched=True):
-        """The operator's CRD as it ships it, then (as docs/crd.md says) the patch."""
+        """The operator's CRD as it ships it, then (as docs/crd.md says) the
+        bundle's patch."""
         self.kube.run("apply", "--server-side", "--force-conflicts", "-f", str(OPERATOR_CRD))
         if patched:
             self.kube.run("patch", "crd", "llamastackdistributions.llamastack.io", "--type=json",
-                          "--patch-file", str(CRD_PATCH))
+                          "--patch-file", str(self.bundle / "external-providers-patch.yaml"))
         else:
             # An operator install or upgrade writes its CRD whole (kubectl
             # apply / OLM replace): the patched fields are gone.
@@ -68,16 +85,24 @@ class Cluster:
         self.kube.run("wait", "--for=condition=Established", "--timeout=30s",
                       "crd/llamastackdistributions.llamastack.io")
 
-    def install_kubewarden(self):
+    def install_bundle(self):
+        """What Kubewarden's install provides (its namespace, the default
+        PolicyServer's ServiceAccount, the ClusterAdmissionPolicy kind), then
+        `kubectl apply -f install.yaml`, then what Kubewarden's controller
+        does with the policies the API server stored: the policy-server's
+        policies file, the policy-server, the webhook configurations."""
         kube = self.kube
         kube.run("create", "namespace", kubewarden.KUBEWARDEN_NAMESPACE)
         kube.run("create", "serviceaccount", "policy-server", "-n", kubewarden.KUBEWARDEN_NAMESPACE)
-        kube.run("apply", "-f", str(RBAC))
+        kube.apply(kubewarden.CLUSTER_ADMISSION_POLICY_CRD)
+        kube.run("wait", "--for=condition=Established", "--timeout=30s",
+                 "crd/clusteradmissionpolicies.policies.kubewarden.io")
+        self.applied = kube.run("apply", "-f", str(self.install_yaml)).stdout
         token = kube.run("create", "token", "policy-server", "-n", kubewarden.KUBEWARDEN_NAMESPACE,
                          "--duration=2h").stdout.strip()
         self.policy_server_kubeconfig = self.plane.write_kubeconfig(
             self.state / "policy-server.kubeconfig", token=token)
-        self.manifests = kubewarden.load_manifests(POLICY_MANIFESTS)
+        self.manifests = json.loads(kube.run("get", "clusteradmissionpolicies", "-o", "json").stdout)["items"]
         policies = {kubewarden.policy_id(m): kubewarden.policies_entry(
             m, ROLE_MODULES[m["metadata"]["name"]].as_uri()) for m in self.manifests}
         self.policies_file = self.state / "policies.yml"
@@ -118,7 +143,7 @@ def cluster():
     running = Cluster(tools, state)
     try:
         running.install_crd()
-        running.install_kubewarden()
+        running.install_bundle()
         yield running
     finally:
         running.stop()

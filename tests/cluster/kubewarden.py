@@ -1,6 +1,7 @@
 """What Kubewarden's controller makes of a ClusterAdmissionPolicy, so that
-the layer runs the documented manifests (examples/kubewarden/) the way a
-cluster with Kubewarden would:
+the layer runs the install bundle's policies (install.yaml, rendered from
+deploy/kubewarden/) the way a cluster with Kubewarden would, from the
+ClusterAdmissionPolicies as the API server stores them:
 
 - an entry of the PolicyServer's policies file (`policies.yml`), keyed by
   the policy id `clusterwide-<name>`;
@@ -14,15 +15,77 @@ internal/controller/policy_subreconciler_webhook.go,
 policyserver_controller_configmap.go, api/policies/v1). The only difference
 is the client config: a `url` on loopback instead of the policy-server
 Service.
+
+`kubectl apply -f install.yaml` needs the ClusterAdmissionPolicy kind to
+exist. Kubewarden's CRDs are not among ../shared/tools (nor ours to vendor),
+so CLUSTER_ADMISSION_POLICY_CRD stands in for them: the same group, kind,
+scope and served version, and a structural schema of the `spec` fields of
+policies.kubewarden.io/v1 (names and types as in Kubewarden's CRD at
+kubewarden-controller 3460bb71, the policy-server's commit; no defaults, no
+descriptions), closed, so that strict field validation refuses a misspelt
+field of the bundle's policies as Kubewarden's CRD would.
 """
 
 import base64
 
-import yaml
-
 # Kubewarden's controller keeps its own namespace out of every webhook's
 # reach (a broken policy must not lock out the PolicyServer).
 KUBEWARDEN_NAMESPACE = "kubewarden"
+
+
+def _strings():
+    return {"type": "array", "items": {"type": "string"}}
+
+
+def _open_object():
+    return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+CLUSTER_ADMISSION_POLICY_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "clusteradmissionpolicies.policies.kubewarden.io"},
+    "spec": {
+        "group": "policies.kubewarden.io",
+        "names": {"kind": "ClusterAdmissionPolicy", "listKind": "ClusterAdmissionPolicyList",
+                  "plural": "clusteradmissionpolicies", "singular": "clusteradmissionpolicy",
+                  "shortNames": ["cap"]},
+        "scope": "Cluster",
+        "versions": [{
+            "name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+            "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+                "status": _open_object(),
+                "spec": {"type": "object", "required": ["module", "mutating", "rules"], "properties": {
+                    "module": {"type": "string"},
+                    "mode": {"type": "string", "enum": ["protect", "monitor"]},
+                    "mutating": {"type": "boolean"},
+                    "policyServer": {"type": "string"},
+                    "settings": _open_object(),
+                    "backgroundAudit": {"type": "boolean"},
+                    "failurePolicy": {"type": "string"},
+                    "matchPolicy": {"type": "string"},
+                    "sideEffects": {"type": "string"},
+                    "message": {"type": "string"},
+                    "timeoutSeconds": {"type": "integer", "minimum": 2, "maximum": 30},
+                    "timeoutEvalSeconds": {"type": "integer"},
+                    "allowInsideAdmissionControllerNamespace": {"type": "boolean"},
+                    "namespaceSelector": _open_object(),
+                    "objectSelector": _open_object(),
+                    "rules": {"type": "array", "items": {"type": "object", "properties": {
+                        "apiGroups": _strings(), "apiVersions": _strings(), "operations": _strings(),
+                        "resources": _strings(), "scope": {"type": "string"}}}},
+                    "matchConditions": {"type": "array", "items": {
+                        "type": "object", "required": ["name", "expression"],
+                        "properties": {"name": {"type": "string"}, "expression": {"type": "string"}}}},
+                    "contextAwareResources": {"type": "array", "items": {
+                        "type": "object", "required": ["apiVersion", "kind"],
+                        "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}}}},
+                }},
+            }}},
+        }],
+    },
+}
 
 
 def policy_id(manifest):
@@ -85,7 +148,3 @@ def _exclude_kubewarden(selector):
     return {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn",
                                   "values": [KUBEWARDEN_NAMESPACE]}]
             + list((selector or {}).get("matchExpressions", []))}
-
-
-def load_manifests(paths):
-    return [doc for path in paths for doc in yaml.safe_load_all(path.read_text()) if doc]

@@ -1,5 +1,6 @@
-"""LLSDs for the scenarios, within the example policies' supply-chain
-settings (registry.example.com/llama-providers, pinned by digest)."""
+"""LLSDs for the scenarios. The bundle's policies set no supply-chain rules;
+the images are still within the example ones (examples/kubewarden/:
+registry.example.com/llama-providers, pinned by digest)."""
 
 import copy
 

@@ -1,6 +1,7 @@
 """The status controller (`llsd-providers controller`) against the real API
-server: it runs under the ServiceAccount and RBAC of config/controller/,
-the controller manager creates the pods of the operator's Deployment, and
+server: it runs under the ServiceAccount and RBAC the install bundle created
+(install.yaml, from deploy/controller/), the controller manager creates the
+pods of the operator's Deployment, and
 the tests write the pods' statuses as a kubelet would. What a user sees —
 the LLSD's conditions, its events in `kubectl describe`, the Providers
 column of `kubectl get llsd` — follows; the operator's status write does
@@ -15,14 +16,12 @@ import time
 import urllib.request
 
 import pytest
-import yaml
 
 from conftest import CLI
-from controlplane import ROOT, Process, free_port
+from controlplane import Process, free_port
 from llsd_operator import reconcile, write_status
 from llsds import TWO_PROVIDERS, llsd
 
-MANIFESTS = ROOT / "config/controller"
 NAMESPACE = "llsd-providers-system"
 SERVICE_ACCOUNT = "llsd-providers-controller"
 USER = f"system:serviceaccount:{NAMESPACE}:{SERVICE_ACCOUNT}"
@@ -79,13 +78,9 @@ class RunningController:
 
 @pytest.fixture(scope="module")
 def controller_access(cluster, kube):
-    """The manifests' Namespace, ServiceAccount and RBAC applied (the
-    Deployment needs a kubelet this layer has not), and a kubeconfig with
-    the ServiceAccount's token."""
-    rendered = list(yaml.safe_load_all(kube.run("kustomize", str(MANIFESTS)).stdout))
-    for obj in rendered:
-        if obj["kind"] != "Deployment":
-            kube.apply(obj)
+    """A kubeconfig with the token of the bundle's ServiceAccount: the
+    controller runs here as a process under the bundle's Namespace and RBAC
+    (the bundle's Deployment has a pod, which no kubelet runs)."""
     token = kube.run("create", "token", SERVICE_ACCOUNT, "-n", NAMESPACE, "--duration=2h").stdout.strip()
     return cluster.plane.write_kubeconfig(cluster.state / "controller.kubeconfig", token=token)
 
@@ -304,8 +299,3 @@ def test_two_replicas_elect_one_writer_and_hand_over(cluster, kube, controller_a
         assert standby.metric("status_writes_total") >= 1
     finally:
         standby.stop()
-
-
-def test_the_manifests_are_accepted_by_the_api_server(kube):
-    out = kube.run("apply", "-k", str(MANIFESTS), "--dry-run=server")
-    assert "deployment.apps/llsd-providers-controller created (server dry run)" in out.stdout, out.stdout

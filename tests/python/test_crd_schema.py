@@ -12,7 +12,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PATCH = yaml.safe_load((ROOT / "config/crd/external-providers-patch.yaml").read_text())
+PATCH = yaml.safe_load((ROOT / "deploy/crd/external-providers-patch.yaml").read_text())
 
 # The shape of the operator's CRD around the fields the patch adds.
 CRD_SKELETON = {

@@ -30,6 +30,7 @@ REPO = yaml.safe_load((AH / "artifacthub-repo.yml").read_text())
 DATA = ROOT / "tests/data/policy"
 DOCS = (ROOT / "docs/kubewarden.md").read_text()
 EXAMPLES = ROOT / "examples/kubewarden"
+DEPLOY_KW = ROOT / "deploy/kubewarden"
 SETTINGS = yaml.safe_load((EXAMPLES / "settings.yaml").read_text())
 CARGO_VERSION = re.search(r'^version = "([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
 
@@ -148,12 +149,12 @@ def test_the_wired_instance_is_the_injecting_one_with_the_complementary_selectio
     assert inject["spec"]["matchConditions"][0] == wired["spec"]["matchConditions"][0]
 
 
-def test_the_documented_rbac_is_the_example_and_grants_only_gets():
-    text = (EXAMPLES / "rbac.yaml").read_text()
+def test_the_documented_rbac_is_the_bundles_and_grants_only_gets():
+    text = (DEPLOY_KW / "rbac.yaml").read_text()
     body = text[text.index("apiVersion:"):]
-    # shown inside a numbered list item, indented by three spaces
-    indented = "".join("   " + line if line.strip() else line for line in body.splitlines(True))
-    assert indented in DOCS, "docs/kubewarden.md must show examples/kubewarden/rbac.yaml as it is"
+    # shown inside a list item, indented by two spaces
+    indented = "".join("  " + line if line.strip() else line for line in body.splitlines(True))
+    assert indented in DOCS, "docs/kubewarden.md must show deploy/kubewarden/rbac.yaml as it is"
     role, binding = yaml.safe_load_all(text)
     assert role["kind"] == "ClusterRole" and binding["roleRef"]["name"] == role["metadata"]["name"]
     assert role["rules"] == [
@@ -163,9 +164,11 @@ def test_the_documented_rbac_is_the_example_and_grants_only_gets():
     ]
 
 
-def test_the_documented_manifests_are_the_examples():
+def test_the_documented_manifests_are_the_bundles_and_the_examples():
     for name in ["validate-llsd.yaml", "inject-deployments.yaml", "inject-deployments-wired.yaml"]:
-        assert f"examples/kubewarden/{name}" in DOCS, name
+        assert f"deploy/kubewarden/{name}" in DOCS, name
+    assert "examples/kubewarden/supply-chain/" in DOCS
+    assert "kubectl apply -f install.yaml" in DOCS
 
 
 SETTING_KEYS = [

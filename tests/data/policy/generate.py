@@ -77,13 +77,13 @@ PINNED = {
 }
 
 CRD_NAME = "llamastackdistributions.llamastack.io"
-CRD_PATCH = yaml.safe_load((ROOT / "config/crd/external-providers-patch.yaml").read_text())
+CRD_PATCH = yaml.safe_load((ROOT / "deploy/crd/external-providers-patch.yaml").read_text())
 
 
 def crd(patched):
     """The LLSD CRD, reduced to what the policy reads (spec.versions[].name and
     schema) plus the parents the patch adds to; `patched`: with the
-    externalProviders fields of config/crd/external-providers-patch.yaml."""
+    externalProviders fields of deploy/crd/external-providers-patch.yaml."""
     obj = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
     schema = {
         "type": "object",

@@ -156,7 +156,7 @@ pub fn crd_patch() -> Value {
 /// five; `-` needs the list to exist, and appends after them).
 const PRINTER_COLUMNS: &str = "/spec/versions/0/additionalPrinterColumns/-";
 
-/// The patch as the YAML file checked into `config/crd/`, written by the
+/// The patch as the YAML file checked into `deploy/crd/`, written by the
 /// merge's YAML writer.
 pub fn crd_patch_yaml() -> String {
     let patch = crd_patch();

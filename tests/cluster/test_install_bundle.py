@@ -136,10 +136,9 @@ def test_the_crd_component_beside_the_operators_crd_is_the_patch(kube, tmp_path)
 
 
 def test_the_paths_messages_name_lead_into_deploy():
-    """config/ keeps links for the paths the policy's and the controller's
-    messages name (config/README.md); each one resolves to its file in deploy/."""
+    """config/ keeps a link for the path the policy's message names
+    (config/README.md); it resolves to its file in deploy/."""
     links = sorted(p for p in (ROOT / "config").rglob("*.yaml"))
-    assert [str(p.relative_to(ROOT / "config")) for p in links] == [
-        "controller/deployment.yaml", "controller/rbac.yaml", "crd/external-providers-patch.yaml"]
+    assert [str(p.relative_to(ROOT / "config")) for p in links] == ["crd/external-providers-patch.yaml"]
     for link in links:
         assert link.is_symlink() and link.resolve() == DEPLOY / link.relative_to(ROOT / "config"), link

@@ -140,7 +140,7 @@ async fn serve(args: &ControllerArgs) -> Result<(), Stop> {
     let namespace = args.lease_namespace.clone().ok_or_else(|| {
         Stop::Setup(
             "leader election needs the Lease's namespace. Fix: pass --lease-namespace NAMESPACE \
-             (in a pod, set POD_NAMESPACE from the downward API, as config/controller/deployment.yaml does), \
+             (in a pod, set POD_NAMESPACE from the downward API, as deploy/controller/deployment.yaml does), \
              or --leader-elect=false when exactly one replica runs."
                 .into(),
         )
@@ -156,7 +156,7 @@ async fn serve(args: &ControllerArgs) -> Result<(), Stop> {
         .map_err(|err| {
             Stop::Setup(format!(
                 "cannot use the Lease {namespace}/{}: {err}. Fix: check that the namespace exists and that the \
-                 service account may get, create and patch leases there (config/controller/rbac.yaml).",
+                 service account may get, create and patch leases there (deploy/controller/rbac.yaml).",
                 args.lease_name
             ))
         })?;

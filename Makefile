@@ -137,8 +137,8 @@ demo: build wasm setup-wasmtime
 	  --output /out/run.yaml --extra-providers-output /out/extra-providers.yaml --log /out/merge-log.txt
 	diff -u examples/merge/run.yaml target/demo/run.yaml || true
 
-## lint: formatting, clippy for every host and target, and the API docs (missing docs too): warnings are errors
-lint: setup-rust
+## lint: formatting, clippy for every host and target, the API docs (missing docs too), the GitHub workflows (actionlint): warnings are errors
+lint: setup-rust setup-python
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --locked -p llsd-providers-web --target wasm32-unknown-unknown --lib -- -D warnings
@@ -146,6 +146,7 @@ lint: setup-rust
 	$(CARGO) clippy --locked -p llsd-providers-policy --target wasm32-wasip1 --lib -- -D warnings
 	cd tests/policy-host && $(CARGO) fmt -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --workspace --lib
+	$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck .github/workflows/*.yml
 
 ## check: the fast loop: format, clippy and the tests of every crate (a few minutes on a warm machine)
 check: setup-rust

@@ -110,6 +110,19 @@ release-bundle: install-bundle
 	@mkdir -p $(RELEASE_OUT)
 	cp target/install-bundle/install.yaml target/install-bundle/external-providers-patch.yaml $(RELEASE_OUT)/
 
+# An SBOM made reproducible: cargo-cyclonedx writes a random serial number,
+# the time of the run and the checkout's absolute path; the time becomes the
+# commit's, the path /llsd-providers (as in the binaries), the serial number
+# a UUID taken from the SHA-256 of the rest.
+define normalize_sbom
+	ts=$$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ); \
+	sed -i 's#file://$(CURDIR)#file:///llsd-providers#g' $(1) && \
+	jq --arg ts "$$ts" '.metadata.timestamp = $$ts | del(.serialNumber)' $(1) > $(1).tmp && \
+	h=$$(sha256sum $(1).tmp | cut -c1-32) && \
+	jq --arg sn "urn:uuid:$${h:0:8}-$${h:8:4}-$${h:12:4}-$${h:16:4}-$${h:20:12}" '.serialNumber = $$sn' $(1).tmp > $(1) && \
+	rm $(1).tmp
+endef
+
 ## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy and the playground's module
 release-sboms:
 	@for arch in $(RELEASE_ARCHES); do \
@@ -127,6 +140,7 @@ release-sboms:
 	cd crates/web && $(CARGO) cyclonedx --format json --spec-version 1.5 \
 	  --target wasm32-unknown-unknown --override-filename llsd-providers-playground.cdx --no-build-deps
 	mv crates/web/llsd-providers-playground.cdx.json $(RELEASE_OUT)/
+	@for sbom in $(RELEASE_OUT)/*.cdx.json; do $(call normalize_sbom,$$sbom) || exit 1; done
 	@# the policy's SBOM describes the policy build (SDK in, CLI-only crates out)
 	jq -e '$(SBOM_CHECK)' $(RELEASE_OUT)/llsd-providers-policy.cdx.json >/dev/null
 

@@ -92,7 +92,14 @@ if (!args.has('--skip-wasm')) {
 
 rmSync(join(here, 'dist'), { recursive: true, force: true });
 mkdirSync(join(here, 'dist'));
-await build({
+// `import(...)` of dist/search.js, built below, left as it is.
+const searchIsItsOwnBundle = {
+  name: 'search-is-its-own-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/search\.js$/ }, () => ({ path: './search.js', external: true }));
+  },
+};
+const app = await build({
   entryPoints: [join(here, 'src', 'app.js'), join(here, 'src', 'status-pod.js')],
   bundle: true,
   format: 'esm',
@@ -105,11 +112,43 @@ await build({
   outdir: join(here, 'dist'),
   // The examples are the repository's own files, inlined as text.
   loader: { '.yaml': 'text', '.json': 'text' },
+  plugins: [searchIsItsOwnBundle],
+  metafile: true,
   logLevel: 'info',
 });
+// dist/search.js: @codemirror/search, fetched once the page is ready. Its
+// CodeMirror state and view are dist/app.js's (src/search-imports.js): in
+// the splitting build above, a dynamic import of it made esbuild move
+// CodeMirror into a chunk of its own, one more file before the first result.
+const codemirrorFromApp = {
+  name: 'codemirror-from-app',
+  setup(b) {
+    b.onResolve({ filter: /^@codemirror\/(state|view)$/ }, () => ({ path: './app.js', external: true }));
+  },
+};
+await build({
+  entryPoints: [join(here, 'src', 'search.js')],
+  bundle: true,
+  format: 'esm',
+  target: TARGET,
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  outfile: join(here, 'dist', 'search.js'),
+  plugins: [codemirrorFromApp],
+  logLevel: 'info',
+});
+const appExports = new Set(app.metafile.outputs[Object.keys(app.metafile.outputs).find((out) => out.endsWith('dist/app.js'))].exports);
+const searchCode = readFileSync(join(here, 'dist', 'search.js'), 'utf8');
+const missing = [...searchCode.matchAll(/import\s*\{([^}]*)\}\s*from\s*"\.\/app\.js"/g)]
+  .flatMap(([, names]) => names.split(',').map((name) => name.trim().split(/\s+as\s+/)[0]))
+  .filter((name) => name && !appExports.has(name));
+if (!searchCode.includes('"./app.js"') || missing.length) {
+  throw new Error(`dist/search.js imports from dist/app.js what it does not export: ${missing.join(', ') || 'no import found'} (src/search-imports.js)`);
+}
 
 const sizes = {};
-for (const file of ['index.html', 'style.css', 'favicon.svg', 'sw.js', 'dist/app.js', 'dist/status-pod.js', 'pkg/llsd_providers.js', 'pkg/llsd_providers_bg.wasm', 'pkg/image-check/image_check.js', 'pkg/image-check/image_check_bg.wasm']) {
+for (const file of ['index.html', 'style.css', 'favicon.svg', 'sw.js', 'dist/app.js', 'dist/status-pod.js', 'dist/search.js', 'pkg/llsd_providers.js', 'pkg/llsd_providers_bg.wasm', 'pkg/image-check/image_check.js', 'pkg/image-check/image_check_bg.wasm']) {
   const bytes = readFileSync(join(here, file));
   sizes[file] = { bytes: statSync(join(here, file)).size, gzip: gzipSync(bytes, { level: 9 }).length };
 }

@@ -17,6 +17,7 @@ const SHELL = [
   './favicon.svg',
   './dist/app.js',
   './dist/status-pod.js',
+  './dist/search.js',
   './pkg/llsd_providers.js',
   './pkg/llsd_providers_bg.wasm',
 ];

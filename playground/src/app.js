@@ -2,12 +2,16 @@
 // core (pkg/, built from crates/web/ with wasm-pack), recomputed as you type.
 
 import { loadCore, call, timings } from './core.js';
-import { createEditor } from './editors.js';
+import { createEditor, loadSearch } from './editors.js';
 import { diffLines, hunks, unified } from './diff.js';
 import { encodeState, decodeState } from './share.js';
 import { setupTabs } from './tabs.js';
 import { setupImageCheck } from './image-check.js';
 import { EXAMPLES, exampleState, DEFAULT_DEPLOYMENT, DEFAULT_RUN_YAML } from './examples.js';
+
+// The page's CodeMirror bindings dist/search.js imports from this module
+// (build.mjs builds it against them, and checks that each is exported).
+export * from './search-imports.js';
 
 const DEBOUNCE_MS = 200;
 const $ = (id) => document.getElementById(id);
@@ -757,6 +761,7 @@ async function main() {
   if (inputTabs.selected()?.id === 'tab-llsd') editors.llsd.show();
   document.body.dataset.ready = 'true';
   loadExampleParts().catch((error) => console.warn('cannot load the status example', error));
+  loadSearch().catch((error) => console.warn('cannot load the search', error));
   registerServiceWorker();
 }
 

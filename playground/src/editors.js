@@ -13,7 +13,6 @@ import {
   highlightSpecialChars,
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
 import {
   HighlightStyle,
   syntaxHighlighting,
@@ -48,6 +47,63 @@ const theme = EditorView.theme({
   '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.45' },
 });
 
+// @codemirror/search is a bundle of its own, dist/search.js (build.mjs):
+// it was 5.6 KB of the gzipped first load. The page fetches it once it is
+// ready (loadSearch), or when a search key is pressed before that. Until
+// it is there, every editor binds searchKeymap's keys to stand-ins that
+// fetch it and then run the command; once it is there, each editor gets
+// the real keymap and selection-match highlighting, each where the page
+// had it before.
+const searchKeysConf = new Compartment();
+const selectionMatchesConf = new Compartment();
+let search = null; // the module, once fetched
+let searchLoading = null;
+const waitingForSearch = new Set(); // views built before it arrived
+
+
+/** Fetches @codemirror/search (once) and gives it to every editor. */
+export function loadSearch() {
+  searchLoading ??= import('./search.js').then(
+    (module) => {
+      search = module;
+      for (const view of waitingForSearch) {
+        view.dispatch({
+          effects: [
+            selectionMatchesConf.reconfigure(module.highlightSelectionMatches()),
+            searchKeysConf.reconfigure(keymap.of(module.searchKeymap)),
+          ],
+        });
+      }
+      waitingForSearch.clear();
+      return module;
+    },
+    (error) => {
+      searchLoading = null; // the next search key tries again
+      throw error;
+    },
+  );
+  return searchLoading;
+}
+
+/** A stand-in for search command `name`: fetches the module, then runs it. */
+const later = (name) => (view) => {
+  loadSearch()
+    .then((module) => module[name](view))
+    .catch((error) => console.warn('cannot load the search', error));
+  return true;
+};
+
+// searchKeymap's keys (@codemirror/search 6.7), before the module is there.
+const searchKeysLater = [
+  { key: 'Mod-f', run: later('openSearchPanel'), scope: 'editor search-panel' },
+  { key: 'F3', run: later('findNext'), shift: later('findPrevious'), scope: 'editor search-panel', preventDefault: true },
+  { key: 'Mod-g', run: later('findNext'), shift: later('findPrevious'), scope: 'editor search-panel', preventDefault: true },
+  // No panel can be open yet: Escape is left to the other bindings.
+  { key: 'Mod-Shift-l', run: later('selectSelectionMatches') },
+  { key: 'Mod-Alt-g', run: later('gotoLine') },
+  { key: 'Mod-d', run: later('selectNextOccurrence'), preventDefault: true },
+];
+
 /**
  * Creates an editor in `parent`. `onChange(text)` runs on every edit.
  * Options: label (accessible name), language ('yaml' | 'json'), readOnly.
@@ -61,10 +117,12 @@ export function createEditor(parent, { text = '', label, language = 'yaml', read
     syntaxHighlighting(highlight),
     languageConf.of(language === 'json' ? json() : yaml()),
     bracketMatching(),
-    highlightSelectionMatches(),
+    selectionMatchesConf.of(search ? search.highlightSelectionMatches() : []),
     theme,
     EditorView.contentAttributes.of({ 'aria-label': label ?? 'editor' }),
-    keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...foldKeymap, ...lintKeymap]),
+    keymap.of([...defaultKeymap, ...historyKeymap]),
+    searchKeysConf.of(keymap.of(search ? search.searchKeymap : searchKeysLater)),
+    keymap.of([...foldKeymap, ...lintKeymap]),
   ];
   if (readOnly) {
     extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.contentAttributes.of({ tabindex: '0' }));
@@ -82,6 +140,7 @@ export function createEditor(parent, { text = '', label, language = 'yaml', read
     );
   }
   const view = new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
+  if (!search) waitingForSearch.add(view);
   return {
     view,
     get text() {

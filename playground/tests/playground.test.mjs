@@ -341,6 +341,39 @@ test('tabs work from the keyboard', async () => {
   });
 });
 
+test('search: Ctrl+F opens the panel, also pressed before dist/search.js has arrived; selections mark their matches', async () => {
+  // dist/search.js is held back until the key has been pressed.
+  let release;
+  const arrived = new Promise((resolve) => {
+    release = resolve;
+  });
+  const held = (route) => arrived.then(() => route.continue());
+  await browser.context.route('**/dist/search.js', held);
+  try {
+    await withPage(async (page) => {
+      await page.click('#editor-llsd .cm-content');
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('Control+f');
+      assert.equal(await page.locator('#editor-llsd .cm-search').count(), 0, 'the search is not there yet');
+      release();
+      await page.waitForSelector('#editor-llsd .cm-search input[name="search"]');
+      assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'search');
+      await page.keyboard.type('vllm');
+      await page.keyboard.press('Enter');
+      assert.equal(await text(page, '#editor-llsd .cm-searchMatch-selected'), 'vllm');
+      await page.keyboard.press('Escape');
+      assert.equal(await page.locator('#editor-llsd .cm-search').count(), 0, 'Escape closes the panel');
+      // The selected `vllm` marks the other ones.
+      const matches = await page.locator('#editor-llsd .cm-selectionMatch').allInnerTexts();
+      assert.ok(matches.length >= 3, `${matches.length} selection matches`);
+      assert.ok(matches.every((m) => m === 'vllm'), matches.join(', '));
+    });
+  } finally {
+    release();
+    await browser.context.unroute('**/dist/search.js', held);
+  }
+});
+
 test('dark mode follows the system', async () => {
   await withPage(async (page) => {
     const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

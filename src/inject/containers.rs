@@ -147,15 +147,18 @@ fn security_context(options: &InjectOptions) -> SecurityContext {
 
 fn resources(options: &InjectOptions) -> ResourceRequirements {
     let r = &options.init_container_resources;
+    // Inserted, not `BTreeMap::from([..])`: each array length is its own
+    // sort and bulk build in the page's module.
+    let quantities = |pairs: &[(&str, &String)]| {
+        let mut map = BTreeMap::new();
+        for (name, quantity) in pairs {
+            map.insert(name.to_string(), Quantity((*quantity).clone()));
+        }
+        Some(map)
+    };
     ResourceRequirements {
-        requests: Some(BTreeMap::from([
-            ("cpu".to_string(), Quantity(r.cpu_request.clone())),
-            ("memory".to_string(), Quantity(r.memory_request.clone())),
-        ])),
-        limits: Some(BTreeMap::from([(
-            "memory".to_string(),
-            Quantity(r.memory_limit.clone()),
-        )])),
+        requests: quantities(&[("cpu", &r.cpu_request), ("memory", &r.memory_request)]),
+        limits: quantities(&[("memory", &r.memory_limit)]),
         ..ResourceRequirements::default()
     }
 }
@@ -284,7 +287,13 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
     .map(|s| s.to_string())
     .collect();
     let mut mounts = vec![mount(SHARED_VOLUME, SHARED_PATH, false)];
-    let mut base_env = Vec::new();
+    // The step's own variables, then the base's (pushed here rather than
+    // concatenated: `concat` clones every entry, one more generic copy).
+    let mut env_vars = vec![
+        env(PROVIDERS_ENV, &providers_json(step.providers)),
+        env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
+        env("HOME", "/tmp"),
+    ];
     match &step.config.source {
         ConfigSource::ConfigMap { volume } => {
             args.extend(["--base".to_string(), format!("{BASE_CONFIG_PATH}/{file}")]);
@@ -305,7 +314,7 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
                 (DISTRO_NAME, distro_name),
             ] {
                 if let Some(value) = value {
-                    base_env.push(env(name, value));
+                    env_vars.push(env(name, value));
                 }
             }
         }
@@ -335,15 +344,7 @@ pub fn install_merge_container(step: &InstallStep<'_>, options: &InjectOptions) 
     }
     InitContainer {
         args: Some(args),
-        env: [
-            vec![
-                env(PROVIDERS_ENV, &providers_json(step.providers)),
-                env("INIT_CONTAINER_NAME", MERGE_CONTAINER),
-                env("HOME", "/tmp"),
-            ],
-            base_env,
-        ]
-        .concat(),
+        env: env_vars,
         ..init_container(
             MERGE_CONTAINER.to_string(),
             step.server_image.to_string(),

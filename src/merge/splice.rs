@@ -33,7 +33,9 @@ impl Edit {
 /// Overlapping edits are an internal error, never silently merged.
 pub fn apply(src: &str, edits: &[Edit]) -> Result<String, MergeError> {
     let mut order: Vec<usize> = (0..edits.len()).collect();
-    order.sort_by_key(|&i| edits.get(i).map(|e| (e.start, e.end, i)));
+    // The keys end with the index, so no two are equal and the unstable
+    // sort gives the stable order (with 0.5 KB less of the page's module).
+    order.sort_unstable_by_key(|&i| edits.get(i).map(|e| (e.start, e.end, i)));
     let added: usize = edits.iter().map(|e| e.text.len()).sum();
     let mut out = String::with_capacity(src.len() + added);
     let mut cursor = 0usize;

@@ -131,22 +131,35 @@ pub fn float(f: f64) -> String {
     }
     let abs = f.abs();
     if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        let e = format!("{f:e}");
-        let (mantissa, exp) = e.split_once('e').unwrap_or((e.as_str(), "0"));
-        let mantissa = if mantissa.contains('.') {
-            mantissa.to_string()
-        } else {
-            format!("{mantissa}.0")
-        };
-        let exp = if exp.starts_with('-') {
-            exp.to_string()
-        } else {
-            format!("+{exp}")
-        };
-        return format!("{mantissa}e{exp}");
+        let (digits, exp) = shortest_digits(abs);
+        let sign = if f < 0.0 { "-" } else { "" };
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { "0" } else { rest };
+        let exp_sign = if exp < 0 { "" } else { "+" };
+        return format!("{sign}{first}.{rest}e{exp_sign}{exp}");
     }
     let s = format!("{f}");
     if s.contains('.') { s } else { format!("{s}.0") }
+}
+
+/// The shortest digits that read back as `abs` (finite, > 0), without
+/// leading or trailing zeros, and the decimal exponent of the first:
+/// `f64`'s `Display` prints the same shortest digits as `{:e}` in
+/// positional form (padded with zeros), so they are taken from there —
+/// `{:e}`'s own formatter was 1 KB of the page's gzipped module.
+fn shortest_digits(abs: f64) -> (String, i32) {
+    let text = abs.to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let int = int.trim_start_matches('0');
+    let (digits, exp) = if int.is_empty() {
+        let significant = frac.trim_start_matches('0');
+        let zeros = frac.len() - significant.len();
+        (significant.to_string(), -(zeros as i32) - 1)
+    } else {
+        (format!("{int}{frac}"), int.len() as i32 - 1)
+    };
+    // The shortest digits never end in 0; these zeros are the padding.
+    (digits.trim_end_matches('0').to_string(), exp)
 }
 
 /// How PyYAML resolves an untagged plain scalar, coarsely.
@@ -277,6 +290,52 @@ mod tests {
         assert_eq!(double_quoted("\u{7f}\u{1}"), "\"\\x7F\\x01\"");
         assert_eq!(double_quoted("\u{feff}"), "\"\\uFEFF\"");
         assert_eq!(double_quoted("é😀"), "\"é😀\"");
+    }
+
+    #[test]
+    fn exponents_as_the_exponential_formatter_writes_them() {
+        // `float` writes `{:e}`'s digits and exponent, taken from `Display`.
+        let mut bits = 0x0123_4567_89ab_cdef_u64;
+        let mut values = vec![
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            1e16,
+            // the neighbours of the positional range's ends
+            f64::from_bits(1e16_f64.to_bits() + 1),
+            f64::from_bits(1e-4_f64.to_bits() - 1),
+            9.999e-5,
+            1e100,
+            1.5e-7,
+            -2.5e300,
+        ];
+        for _ in 0..20_000 {
+            // xorshift64: bit patterns over the whole range of exponents.
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            values.push(f64::from_bits(bits));
+        }
+        for f in values.into_iter().filter(|f| f.is_finite()) {
+            let abs = f.abs();
+            if abs == 0.0 || (1e-4..1e16).contains(&abs) {
+                continue;
+            }
+            let e = format!("{f:e}");
+            let (mantissa, exp) = e.split_once('e').unwrap();
+            let mantissa = if mantissa.contains('.') {
+                mantissa.to_string()
+            } else {
+                format!("{mantissa}.0")
+            };
+            let exp = if exp.starts_with('-') {
+                exp.to_string()
+            } else {
+                format!("+{exp}")
+            };
+            assert_eq!(float(f), format!("{mantissa}e{exp}"), "{f:e}");
+            assert_eq!(float(f).parse::<f64>().unwrap(), f);
+        }
     }
 
     #[test]

@@ -252,12 +252,14 @@ fn check_served(c: &mut Collector, path: &str, api: &Api, server: Option<(Server
                 .map(serving)
                 .collect();
             if !lacking.is_empty() {
-                let others: Vec<String> = Family::ALL
-                    .into_iter()
-                    .filter(|family| api.releases(*family).is_some_and(|r| r.until.is_none()))
-                    .map(serving)
-                    .collect();
-                let all = [lacking, others].concat().join("; ");
+                let mut all = lacking;
+                all.extend(
+                    Family::ALL
+                        .into_iter()
+                        .filter(|family| api.releases(*family).is_some_and(|r| r.until.is_none()))
+                        .map(serving),
+                );
+                let all = all.join("; ");
                 c.push(Diagnostic::warning(
                     path,
                     format!("not every server serves `{key}`: {all}"),

@@ -125,7 +125,15 @@ pub fn read_text<T>(
     text: &str,
     convert: impl FnOnce(&Value) -> Result<T, Vec<Diagnostic>>,
 ) -> Result<T, Vec<Diagnostic>> {
-    let documents = load_documents(text).map_err(|d| vec![d])?;
+    let document = only_document(text)?;
+    convert(&document.value).map_err(|diagnostics| located(text, document.number, diagnostics))
+}
+
+/// The one document of `text`, or why not: the part of [`read_text`]
+/// that does not depend on `T` (one copy in the page's module, not one
+/// per caller).
+fn only_document(text: &str) -> Result<Document, Vec<Diagnostic>> {
+    let mut documents = load_documents(text).map_err(|d| vec![d])?;
     if let Some(second) = documents.get(1) {
         // Reading the first and ignoring the rest would drop content silently.
         let diagnostic = second_document(second.number);
@@ -134,11 +142,15 @@ pub fn read_text<T>(
             None => diagnostic,
         }]);
     }
-    let first = &documents[0];
-    convert(&first.value).map_err(|mut diagnostics| {
-        Locations::fill(text, first.number, &mut diagnostics);
-        diagnostics
-    })
+    // `load_documents` returns at least one.
+    Ok(documents.swap_remove(0))
+}
+
+/// `diagnostics` about document `number` of `text`, with their lines and
+/// columns.
+fn located(text: &str, number: usize, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    Locations::fill(text, number, &mut diagnostics);
+    diagnostics
 }
 
 /// A converter for [`read_document`] that deserializes into `T` (a

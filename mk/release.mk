@@ -67,11 +67,13 @@ release-wasi:
 	$(RELEASE_CARGO) build --release --locked --target wasm32-wasip1 --bin llsd-providers
 	cp $(RELEASE_TARGET)/wasm32-wasip1/release/llsd-providers.wasm $(RELEASE_OUT)/llsd-providers.wasm
 
-## release-policy: one annotated module per role, with its Artifact Hub file
-release-policy: kubewarden-manifests
+## release-policy: the policy module (policy.wasm, annotated with the combined metadata) and one annotated module per role, each with its Artifact Hub file
+release-policy: annotated-policy.wasm kubewarden-manifests
 	@mkdir -p $(RELEASE_OUT)
+	cp annotated-policy.wasm $(RELEASE_OUT)/policy.wasm
+	$(KWCTL_RUN) scaffold artifacthub -m $(KW_META)/metadata.yml -q $(KW_META)/questions-ui.yml -o $(RELEASE_OUT)/artifacthub-pkg.yml
 	@for role in $(KW_ROLES); do \
-	  cp $(KW_OUT)/$$role.wasm $(RELEASE_OUT)/policy-$$role.wasm && \
+	  cp $(KW_OUT)/$$role.wasm $(RELEASE_OUT)/$$role.wasm && \
 	  $(KWCTL_RUN) scaffold artifacthub -m $(KW_META)/roles/$$role/metadata.yml -q $(KW_META)/questions-ui.yml \
 	    -o $(RELEASE_OUT)/artifacthub-pkg-$$role.yml || exit 1; \
 	done
@@ -134,6 +136,8 @@ release-sboms:
 	cd crates/cli && $(CARGO) cyclonedx --format json --spec-version 1.5 --target wasm32-wasip1 \
 	  --override-filename llsd-providers-wasi.cdx --no-build-deps
 	mv crates/cli/llsd-providers-wasi.cdx.json $(RELEASE_OUT)/
+	@# the merge-config image holds the CLI and nothing else
+	cp $(RELEASE_OUT)/llsd-providers-linux-amd64.cdx.json $(RELEASE_OUT)/llsd-providers-cli.cdx.json
 	cd crates/policy && $(CARGO) cyclonedx --format json --spec-version 1.5 \
 	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps
 	mv crates/policy/llsd-providers-policy.cdx.json $(RELEASE_OUT)/

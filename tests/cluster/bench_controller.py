@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from conftest import CLI, Cluster  # noqa: E402
 from controlplane import ADMIN_TOKEN, Process, free_port, tools_dir  # noqa: E402
+from kube import wait_for  # noqa: E402
 from llsd_operator import render_deployment  # noqa: E402
 from llsds import TWO_PROVIDERS, llsd  # noqa: E402
 from test_controller import T0, container_status, done, kubelet_status  # noqa: E402
@@ -95,14 +96,6 @@ def metric(port, name):
     return 0.0
 
 
-def wait(check, what, timeout=300):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench-controller: timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def run(cluster, state, args):
     cluster.install_crd()
     cluster.install_bundle()
@@ -117,7 +110,7 @@ def run(cluster, state, args):
             return metric(port, "leader") == 1
         except OSError:  # not listening yet
             return False
-    wait(leading, "the controller")
+    wait_for("the controller", leading, 300)
     time.sleep(5)
     idle = memory(controller.popen.pid)
 
@@ -125,7 +118,7 @@ def run(cluster, state, args):
     ns = cluster.namespace("latency")
     kube.apply(llsd("timed", ns, TWO_PROVIDERS))
     kube.run("create", "-f", "-", input=json.dumps(render_deployment(kube.get("llamastackdistribution", "timed", ns))))
-    wait(lambda: kube.items("pod", ns, "app.kubernetes.io/instance=timed"), "the pod")
+    wait_for("the pod", lambda: kube.items("pod", ns, "app.kubernetes.io/instance=timed"), 300)
     (pod,) = kube.items("pod", ns, "app.kubernetes.io/instance=timed")
     llsd_path = f"/apis/llamastack.io/v1alpha1/namespaces/{ns}/llamastackdistributions/timed"
     pod_path = f"/api/v1/namespaces/{ns}/pods/{pod['metadata']['name']}/status"
@@ -163,13 +156,13 @@ def run(cluster, state, args):
         deployment["spec"]["replicas"] = 2
         deployments.append(deployment)
     kube.run("create", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": deployments}))
-    wait(lambda: len(kube.items("pod", many)) >= 2 * args.llsds, f"{2 * args.llsds} pods")
+    wait_for(f"{2 * args.llsds} pods", lambda: len(kube.items("pod", many)) >= 2 * args.llsds, 300)
 
     def all_written():
         items = json.loads(kube.run("get", "llamastackdistribution", "-n", many, "-o", "json").stdout)["items"]
         return all(any(c["type"] == "ExternalProvidersReady" and c["reason"] != "NoPods"
                        for c in o.get("status", {}).get("conditions", [])) for o in items)
-    wait(all_written, "every LLSD's conditions")
+    wait_for("every LLSD's conditions", all_written, 300)
     time.sleep(5)
     loaded = memory(controller.popen.pid)
     writes_before = metric(port, "status_writes_total")

@@ -8,6 +8,21 @@ import subprocess
 import time
 
 
+def wait_for(what, check, timeout=60, detail=None):
+    """Polls `check()` until it returns something true and returns it;
+    fails after `timeout` seconds naming `what` (and `detail()`, e.g. a log,
+    when given)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            more = f"\n{detail()}" if detail else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{more}")
+        time.sleep(0.2)
+
+
 class KubectlError(RuntimeError):
     def __init__(self, args, completed):
         self.stderr = completed.stderr
@@ -41,15 +56,8 @@ class Kube:
         args = ["get", kind, "-n", namespace, "-o", "json"] + (["-l", selector] if selector else [])
         return json.loads(self.run(*args).stdout)["items"]
 
-    def wait_for(self, what, check, timeout=60):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-            time.sleep(0.2)
+    def wait_for(self, what, check, timeout=60, detail=None):
+        return wait_for(what, check, timeout, detail)
 
     # --- the audit log ---------------------------------------------------------
 

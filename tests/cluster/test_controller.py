@@ -19,6 +19,7 @@ import pytest
 
 from conftest import CLI
 from controlplane import Process, free_port
+from kube import wait_for
 from llsd_operator import reconcile, write_status
 from llsds import TWO_PROVIDERS, llsd
 
@@ -97,14 +98,7 @@ def controller(cluster, controller_access):
 
 
 def wait(check, what, running, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; controller log:\n{running.log()}")
-        time.sleep(0.2)
+    return wait_for(what, check, timeout, detail=lambda: f"controller log:\n{running.log()}")
 
 
 def container_status(container, state, ready=False, restarts=0):

@@ -82,7 +82,7 @@ release-policy: annotated-policy.wasm kubewarden-manifests
 # name, $(2) the Containerfile, $(3) the build context per arch (with
 # ARCH in it), $(4) extra build args.
 define image_index
-	-buildah manifest rm $(1)-release >/dev/null 2>&1
+	if buildah manifest exists $(1)-release; then buildah manifest rm $(1)-release >/dev/null; fi
 	buildah manifest create $(1)-release >/dev/null
 	for arch in $(RELEASE_ARCHES); do \
 	  buildah build --quiet --format oci --timestamp 0 --platform linux/$$arch -f $(2) \

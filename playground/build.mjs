@@ -99,14 +99,19 @@ const searchIsItsOwnBundle = {
     b.onResolve({ filter: /^\.\/search\.js$/ }, () => ({ path: './search.js', external: true }));
   },
 };
-const app = await build({
-  entryPoints: [join(here, 'src', 'app.js'), join(here, 'src', 'status-pod.js')],
+// What both bundles are built with.
+const bundled = {
   bundle: true,
   format: 'esm',
   target: TARGET,
   minify: true,
   sourcemap: false,
   legalComments: 'none',
+  logLevel: 'info',
+};
+const app = await build({
+  ...bundled,
+  entryPoints: [join(here, 'src', 'app.js'), join(here, 'src', 'status-pod.js')],
   // dist/app.js and the chunks it imports when needed (dist/status-pod.js).
   splitting: true,
   outdir: join(here, 'dist'),
@@ -114,7 +119,6 @@ const app = await build({
   loader: { '.yaml': 'text', '.json': 'text' },
   plugins: [searchIsItsOwnBundle],
   metafile: true,
-  logLevel: 'info',
 });
 // dist/search.js: @codemirror/search, fetched once the page is ready. Its
 // CodeMirror state and view are dist/app.js's (src/search-imports.js): in
@@ -127,16 +131,10 @@ const codemirrorFromApp = {
   },
 };
 await build({
+  ...bundled,
   entryPoints: [join(here, 'src', 'search.js')],
-  bundle: true,
-  format: 'esm',
-  target: TARGET,
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
   outfile: join(here, 'dist', 'search.js'),
   plugins: [codemirrorFromApp],
-  logLevel: 'info',
 });
 const appExports = new Set(app.metafile.outputs[Object.keys(app.metafile.outputs).find((out) => out.endsWith('dist/app.js'))].exports);
 const searchCode = readFileSync(join(here, 'dist', 'search.js'), 'utf8');

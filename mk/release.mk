@@ -26,7 +26,13 @@ RELEASE_ARCHES := amd64 arm64
 RELEASE_VENV := .tools/release-venv
 ZIGBUILD_VERSION := 0.24.1
 ZIGLANG_VERSION := 0.17.1
+# cyclonedx-py, the CycloneDX project's own generator, writes the example
+# provider image's SBOM from an environment holding its wheel.
+CYCLONEDX_PY_VERSION := 7.5.0
 ZIG_PATH = PATH=$(CURDIR)/$(RELEASE_VENV)/bin:$$PATH
+# Every timestamp a build writes (the example provider's wheel, the SBOMs)
+# is the commit's.
+RELEASE_EPOCH = $(shell git log -1 --format=%ct)
 # Archives as reproducible as their content.
 REPRO_TAR := tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu
 
@@ -41,10 +47,13 @@ setup-release: setup-rust setup-images
 	@test -x $(RELEASE_VENV)/bin/python || python3 -m venv $(RELEASE_VENV)
 	@$(RELEASE_VENV)/bin/python -m ziglang version 2>/dev/null | grep -qx "$(ZIGLANG_VERSION)" || \
 	  $(RELEASE_VENV)/bin/pip install --quiet ziglang==$(ZIGLANG_VERSION)
+	@$(RELEASE_VENV)/bin/cyclonedx-py --version 2>/dev/null | grep -q " $(CYCLONEDX_PY_VERSION)$$" || \
+	  $(RELEASE_VENV)/bin/pip install --quiet cyclonedx-bom==$(CYCLONEDX_PY_VERSION)
 	@cargo-cyclonedx cyclonedx --version 2>/dev/null | grep -q " $(CYCLONEDX_VERSION)$$" || \
 	  $(CARGO) install --locked cargo-cyclonedx --version $(CYCLONEDX_VERSION)
 
 ## release: every artifact of this version into target/release-artifacts/<version>/ (docs/release.md)
+release: export SOURCE_DATE_EPOCH = $(RELEASE_EPOCH)
 release: setup-release
 	rm -rf $(RELEASE_OUT) && mkdir -p $(RELEASE_OUT)
 	$(MAKE) --no-print-directory release-cli release-wasi release-policy release-images release-playground release-bundle release-sboms
@@ -125,7 +134,7 @@ define normalize_sbom
 	rm $(1).tmp
 endef
 
-## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy and the playground's module
+## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy, the playground's module and the example provider image
 release-sboms:
 	@for arch in $(RELEASE_ARCHES); do \
 	  triple=$$(case $$arch in amd64) echo $(TRIPLE_amd64);; arm64) echo $(TRIPLE_arm64);; esac); \
@@ -144,6 +153,16 @@ release-sboms:
 	cd crates/web && $(CARGO) cyclonedx --format json --spec-version 1.5 \
 	  --target wasm32-unknown-unknown --override-filename llsd-providers-playground.cdx --no-build-deps
 	mv crates/web/llsd-providers-playground.cdx.json $(RELEASE_OUT)/
+	@# the example provider image holds its wheel and its spec: the wheel,
+	@# installed alone into an empty environment, is what cyclonedx-py reads
+	rm -rf $(RELEASE_TARGET)/provider-example-env && python3 -m venv --without-pip $(RELEASE_TARGET)/provider-example-env
+	$(RELEASE_VENV)/bin/pip --python $(RELEASE_TARGET)/provider-example-env/bin/python install --quiet --no-deps --no-index \
+	  $(IMAGES_DIR)/provider-example/packages/*.whl
+	$(RELEASE_VENV)/bin/cyclonedx-py environment --sv 1.5 --output-reproducible \
+	  -o $(RELEASE_OUT)/provider-example.cdx.json $(RELEASE_TARGET)/provider-example-env
+	jq --arg v $(CRATE_VERSION) '.metadata.component = {"type": "container", "bom-ref": "provider-example", "name": "provider-example", "version": $$v} | .dependencies += [{"ref": "provider-example", "dependsOn": [.components[]."bom-ref"]}]' \
+	  $(RELEASE_OUT)/provider-example.cdx.json > $(RELEASE_OUT)/provider-example.cdx.json.tmp
+	mv $(RELEASE_OUT)/provider-example.cdx.json.tmp $(RELEASE_OUT)/provider-example.cdx.json
 	@for sbom in $(RELEASE_OUT)/*.cdx.json; do $(call normalize_sbom,$$sbom) || exit 1; done
 	@# the policy's SBOM describes the policy build (SDK in, CLI-only crates out)
 	jq -e '$(SBOM_CHECK)' $(RELEASE_OUT)/llsd-providers-policy.cdx.json >/dev/null
@@ -151,3 +170,20 @@ release-sboms:
 ## release-sums: SHA256SUMS of the release directory (checked right away)
 release-sums:
 	cd $(RELEASE_OUT) && rm -f SHA256SUMS && sha256sum $$(ls | grep -v '^SHA256SUMS$$' | sort) > SHA256SUMS && sha256sum -c --quiet SHA256SUMS
+
+REPRO_DIR := target/reproducible
+## release-reproducible: make release twice, each in a fresh clone of HEAD, and compare every file (docs/release.md)
+release-reproducible:
+	rm -rf $(REPRO_DIR) && mkdir -p $(REPRO_DIR)
+	@# ../shared beside each clone, as beside this checkout
+	ln -s $(abspath $(CURDIR)/../shared) $(REPRO_DIR)/shared
+	@for n in 1 2; do \
+	  git clone --quiet --no-hardlinks $(CURDIR) $(REPRO_DIR)/build-$$n && \
+	  $(MAKE) --no-print-directory -C $(REPRO_DIR)/build-$$n release || exit 1; \
+	done
+	@if cmp -s $(REPRO_DIR)/build-1/$(RELEASE_OUT)/SHA256SUMS $(REPRO_DIR)/build-2/$(RELEASE_OUT)/SHA256SUMS; then \
+	  echo "reproducible: the two builds' $$(wc -l < $(REPRO_DIR)/build-1/$(RELEASE_OUT)/SHA256SUMS) files are byte-identical"; \
+	else \
+	  echo "NOT reproducible: files that differ between the two builds:"; \
+	  diff $(REPRO_DIR)/build-1/$(RELEASE_OUT)/SHA256SUMS $(REPRO_DIR)/build-2/$(RELEASE_OUT)/SHA256SUMS; exit 1; \
+	fi

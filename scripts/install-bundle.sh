@@ -56,7 +56,9 @@ resources:
 images:
 - name: quay.io/llsd-providers/merge-config
   newTag: "$version"
-- name: registry://quay.io/llsd-providers/kubewarden-policy
+- name: registry://quay.io/llsd-providers/kubewarden-policy-validate-llsd
+  newTag: "v$version"
+- name: registry://quay.io/llsd-providers/kubewarden-policy-inject-deployments
   newTag: "v$version"
 EOF
 

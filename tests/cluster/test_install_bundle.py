@@ -18,7 +18,10 @@ from controlplane import ROOT
 DEPLOY = ROOT / "deploy"
 VERSION = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]["version"]
 MERGE_CONFIG = "quay.io/llsd-providers/merge-config"
-MODULE = "registry://quay.io/llsd-providers/kubewarden-policy"
+# each instance runs its role's module (policy-metadata/roles/<role>/)
+MODULES = {"llsd-providers-validate": "registry://quay.io/llsd-providers/kubewarden-policy-validate-llsd",
+           "llsd-providers-inject": "registry://quay.io/llsd-providers/kubewarden-policy-inject-deployments",
+           "llsd-providers-inject-wired": "registry://quay.io/llsd-providers/kubewarden-policy-inject-deployments"}
 NAMESPACE = "llsd-providers-system"
 
 
@@ -36,7 +39,7 @@ def key(obj):
 
 def tagged(obj):
     """`obj` of deploy/ with the tags the render sets: <version> on the
-    merge-config image, v<version> on the policy module."""
+    merge-config image, v<version> on the policy modules."""
     obj = copy.deepcopy(obj)
     if obj["kind"] == "Deployment":
         for container in obj["spec"]["template"]["spec"]["containers"]:
@@ -44,8 +47,9 @@ def tagged(obj):
                 container["image"] = f"{MERGE_CONFIG}:{VERSION}"
     if obj["kind"] == "ClusterAdmissionPolicy":
         spec = obj["spec"]
-        if spec["module"] == MODULE:
-            spec["module"] = f"{MODULE}:v{VERSION}"
+        module = MODULES[obj["metadata"]["name"]]
+        if spec["module"] == module:
+            spec["module"] = f"{module}:v{VERSION}"
         if spec.get("settings", {}).get("mergeImage") == MERGE_CONFIG:
             spec["settings"]["mergeImage"] = f"{MERGE_CONFIG}:{VERSION}"
     return obj
@@ -65,8 +69,8 @@ def test_install_yaml_is_deploy_tagged_with_the_cargo_version(cluster, kube):
     # bundle is, or could replace, the operator's CRD
     text = cluster.install_yaml.read_text()
     assert text.count(f"{MERGE_CONFIG}:{VERSION}\n") == 3
-    assert text.count(f"{MODULE}:v{VERSION}\n") == 3
-    assert text.count(MERGE_CONFIG) == 3 and text.count(MODULE) == 3
+    assert sum(text.count(f"{module}:v{VERSION}\n") for module in set(MODULES.values())) == 3
+    assert text.count(MERGE_CONFIG) == 3 and text.count("registry://") == 3
     assert not any(obj["kind"] == "CustomResourceDefinition" for obj in bundle.values())
     assert (cluster.bundle / "external-providers-patch.yaml").read_text() == \
         (DEPLOY / "crd/external-providers-patch.yaml").read_text()
@@ -142,3 +146,24 @@ def test_the_paths_messages_name_lead_into_deploy():
     assert [str(p.relative_to(ROOT / "config")) for p in links] == ["crd/external-providers-patch.yaml"]
     for link in links:
         assert link.is_symlink() and link.resolve() == DEPLOY / link.relative_to(ROOT / "config"), link
+
+
+def test_the_own_registry_kustomization_of_the_docs_moves_every_image(kube, tmp_path):
+    """docs/kubewarden.md's "Images from your own registry" over deploy/:
+    nothing left pulls from the project's registry, and the policy instances'
+    mergeImage moves with the controller's image."""
+    text = (ROOT / "docs/kubewarden.md").read_text()
+    section = text[text.index("Images from your own registry"):]
+    block = section[section.index("```yaml\n") + len("```yaml\n"):section.index("```\n", section.index("```yaml"))]
+    spec = yaml.safe_load(block.replace("<version>", VERSION))
+    assert spec["resources"] == [f"https://github.com/llsd-providers/llsd-providers/deploy?ref=v{VERSION}"]
+    spec["resources"] = [os.path.relpath(DEPLOY, tmp_path)]
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(spec))
+    rendered = kustomize(kube, tmp_path)
+    text = yaml.safe_dump_all(rendered)
+    assert "quay.io/llsd-providers" not in text
+    moved = f"registry.example.com/platform/llsd-merge-config:{VERSION}"
+    assert text.count(moved) == 3, text
+    modules = sorted(obj["spec"]["module"] for obj in rendered if obj["kind"] == "ClusterAdmissionPolicy")
+    assert modules == [f"registry://registry.example.com/platform/kubewarden-policy-{role}:v{VERSION}"
+                       for role in ("inject-deployments", "inject-deployments", "validate-llsd")]

@@ -23,6 +23,9 @@ KW = ROOT / "policy-metadata"
 AH = ROOT / "artifacthub"
 METADATA = yaml.safe_load((KW / "metadata.yml").read_text())
 ROLES = {role: yaml.safe_load((KW / "roles" / role / "metadata.yml").read_text()) for role in ["validate-llsd", "inject-deployments"]}
+# the role each example instance runs (examples/kubewarden/, deploy/kubewarden/)
+INSTANCE_ROLES = {"llsd-providers-validate": "validate-llsd", "llsd-providers-inject": "inject-deployments",
+                  "llsd-providers-inject-wired": "inject-deployments"}
 PKG = yaml.safe_load((AH / "artifacthub-pkg.yml").read_text())
 PKG_README = (KW / "README.md").read_text()
 QUESTIONS = yaml.safe_load((KW / "questions-ui.yml").read_text())["questions"]
@@ -95,8 +98,12 @@ def test_versions_agree():
     assert images == [f"{oci}:v{version}"]
     assert f"/v{version}/policy.wasm" in {l["name"]: l["url"] for l in PKG["links"]}["policy"]
     assert f"{oci}:v{version}" in PKG["install"]
-    for policy in policies().values():
-        assert policy["spec"]["module"] == f"registry://{oci}:v{version}"
+    # each instance runs its role's module, published at the role metadata's ociUrl
+    for name, policy in policies().items():
+        role = INSTANCE_ROLES[name]
+        role_oci = ROLES[role]["annotations"]["io.kubewarden.policy.ociUrl"]
+        assert role_oci == f"{oci}-{role}"
+        assert policy["spec"]["module"] == f"registry://{role_oci}:v{version}"
 
 
 def test_artifacthub_package_matches_metadata():
@@ -125,7 +132,7 @@ def test_three_instances_one_validating_two_mutating():
     found = policies()
     assert set(found) == {"llsd-providers-validate", "llsd-providers-inject", "llsd-providers-inject-wired"}
     validate, inject = found["llsd-providers-validate"]["spec"], found["llsd-providers-inject"]["spec"]
-    assert validate["module"] == inject["module"]
+    assert validate["module"].replace("-validate-llsd:", "-inject-deployments:") == inject["module"]
     assert validate["mutating"] is False and validate["rules"] == [LLSD_RULE]
     assert "contextAwareResources" not in validate
     assert inject["mutating"] is True and inject["rules"] == [DEPLOYMENT_RULE]
@@ -227,8 +234,11 @@ def test_roles_split_the_metadata():
         assert meta["policyType"] == METADATA["policyType"]
         own = dict(meta["annotations"])
         assert own.pop("io.kubewarden.policy.title") != METADATA["annotations"]["io.kubewarden.policy.title"]
+        # each role is published as its own module, beside the combined one
+        assert own.pop("io.kubewarden.policy.ociUrl") == f"{METADATA['annotations']['io.kubewarden.policy.ociUrl']}-{role}"
         expected = dict(METADATA["annotations"])
         expected.pop("io.kubewarden.policy.title")
+        expected.pop("io.kubewarden.policy.ociUrl")
         assert own == expected, role
 
 

@@ -36,7 +36,7 @@ RELEASE_EPOCH = $(shell git log -1 --format=%ct)
 # Archives as reproducible as their content.
 REPRO_TAR := tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu
 
-.PHONY: release setup-release release-bundle release-cli release-wasi release-policy release-images release-playground release-sboms release-sums release-reproducible
+.PHONY: release setup-release release-bundle release-cli release-wasi release-policy release-images release-playground release-sboms release-sums release-reproducible verify-release
 
 ## setup-release: the musl rustup targets, cargo-zigbuild, zig and cargo-cyclonedx (skips what is there)
 setup-release: setup-rust setup-images
@@ -187,3 +187,11 @@ release-reproducible:
 	  echo "NOT reproducible: files that differ between the two builds:"; \
 	  diff $(REPRO_DIR)/build-1/$(RELEASE_OUT)/SHA256SUMS $(REPRO_DIR)/build-2/$(RELEASE_OUT)/SHA256SUMS; exit 1; \
 	fi
+
+RELEASE_DIR ?= $(RELEASE_OUT)
+## verify-release: a release directory (RELEASE_DIR, by default this version's) checked as users meet it: its files opened per platform (tests/release), then the cluster layer on its install.yaml, role modules and amd64 CLI, and the images' end-to-end tests on its linux/amd64 archives
+verify-release: setup-python setup-e2e setup-wasmtime
+	LLSD_RELEASE_DIR=$(abspath $(RELEASE_DIR)) $(VPY) -m pytest -q tests/release
+	LLSD_RELEASE_DIR=$(abspath $(RELEASE_DIR)) $(VPY) -m pytest -q tests/cluster
+	LLSD_IMAGES_DIR=$(abspath $(RELEASE_DIR)) LLSD_BIN=$(abspath $(RELEASE_DIR))/llsd-providers-linux-amd64 \
+	  LLSD_E2E_OGX_PYTHON=$(abspath $(E2E_OGX_PY)) $(E2E_PY) -m pytest -q tests/e2e/test_images.py

@@ -11,7 +11,9 @@ use common::{Prerequisite, Run, have, run_cli};
 use std::path::Path;
 use std::process::Command;
 
-use llsd_providers::image_check::testing::{SPEC, archive, good_tree, gzip, layer, wheel};
+use llsd_providers::image_check::testing::{
+    SPEC, archive, good_tree, gzip, index_archive, layer, wheel,
+};
 use llsd_providers::image_check::{Entry, Tree};
 
 const MAIN: &str = "/lls-provider/packages/acme_provider-1.0.0-py3-none-any.whl";
@@ -202,9 +204,83 @@ fn check_all(wasm: bool) {
     );
 }
 
+/// An image index (`buildah manifest push --all`): `--platform` picks the
+/// image and the wheel platform tags that fit; a platform the index lacks is
+/// named with what it has.
+fn check_platforms(wasm: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut arm = good_tree();
+    let native = "/lls-provider/packages/helper-2.0-cp312-cp312-manylinux_2_28_aarch64.whl";
+    arm.remove_all(HELPER);
+    arm.insert(
+        native,
+        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
+    );
+    let spec = SPEC.replace(
+        "helper-2.0-py3-none-any.whl",
+        &native["/lls-provider/packages/".len()..],
+    );
+    arm.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
+    let both = index_archive(&[
+        ("amd64", vec![gzip(&layer(&good_tree(), &[]))]),
+        ("arm64", vec![gzip(&layer(&arm, &[]))]),
+    ]);
+    std::fs::write(dir.path().join("both.oci.tar"), both).unwrap();
+    let amd_only = index_archive(&[("amd64", vec![gzip(&layer(&good_tree(), &[]))])]);
+    std::fs::write(dir.path().join("amd64.oci.tar"), amd_only).unwrap();
+    for (args, code, expected) in [
+        (vec!["both.oci.tar"], 0, "\"platform\": \"linux/amd64\""),
+        (
+            vec![
+                "both.oci.tar",
+                "--platform",
+                "linux/arm64",
+                "--python",
+                "3.12",
+            ],
+            0,
+            "\"platform\": \"linux/arm64\"",
+        ),
+        (
+            vec!["amd64.oci.tar", "--platform", "linux/arm64"],
+            1,
+            " has no linux/arm64 image: it lists linux/amd64",
+        ),
+    ] {
+        let mut argv = vec!["check-image", "--output", "json"];
+        argv.extend(args.iter().copied());
+        let run = run_cli(wasm, dir.path(), &argv);
+        assert_eq!(
+            run.code,
+            Some(code),
+            "{args:?} (wasm={wasm}): {}",
+            text(&run)
+        );
+        assert!(
+            text(&run).contains(expected),
+            "{args:?} (wasm={wasm}): {}",
+            text(&run)
+        );
+    }
+    let bad = run_cli(
+        wasm,
+        dir.path(),
+        &["check-image", "both.oci.tar", "--platform", "linux/s390x"],
+    );
+    assert_eq!(bad.code, Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains(
+            "--platform 'linux/s390x' is not a platform Llama Stack servers run on: use linux/amd64 or linux/arm64"
+        ),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
 #[test]
 fn archives_natively() {
     check_all(false);
+    check_platforms(false);
 }
 
 #[test]
@@ -216,6 +292,7 @@ fn archives_under_wasmtime() {
         return;
     }
     check_all(true);
+    check_platforms(true);
 }
 
 /// A temporary directory holding `layout/`, the good image as an OCI

@@ -25,7 +25,7 @@
 use libfuzzer_sys::fuzz_target;
 use llsd_providers::limits::MAX_REQUIREMENT_BYTES;
 use llsd_providers::wheel::{parse_metadata, parse_requirement};
-use llsd_providers::image_check::python::TargetPython;
+use llsd_providers::image_check::python::{Platform, TargetPython};
 use pep508_rs::Requirement;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::str::FromStr;
@@ -149,7 +149,7 @@ fuzz_target!(|data: &[u8]| {
         (Ok(requirement), Ok(metadata)) => {
             let trimmed = parse_requirement(text.trim()).unwrap();
             assert_eq!(metadata.requires_dist, [trimmed]);
-            let environment = TargetPython { minor: 12 }.markers();
+            let environment = TargetPython { minor: 12 }.markers(Platform::LinuxAmd64);
             let (_, peak) = measured(|| {
                 requirement.evaluate_markers(&environment, &[]);
                 requirement.evaluate_markers(&environment, &["e1".parse().unwrap()]);

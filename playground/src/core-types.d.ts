@@ -609,6 +609,11 @@ image: string,
  */
 valid: boolean, 
 /**
+ * The platform the image was checked for (`linux/amd64`): of an image
+ * index, the image read; the wheel platform tags that fit.
+ */
+platform: string, 
+/**
  * The Python the tags and markers were checked against (`3.12`), when given.
  */
 python?: string, 
@@ -625,7 +630,11 @@ image: string | null,
 /**
  * The server's CPython (`3.12`); empty or absent: not narrowed.
  */
-python: string | null, };
+python: string | null, 
+/**
+ * The nodes' platform (`linux/arm64`); empty or absent: `linux/amd64`.
+ */
+platform: string | null, };
 
 export type CheckImageResponse = { 
 /**

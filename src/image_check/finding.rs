@@ -56,6 +56,9 @@ pub struct ImageReport {
     pub image: String,
     /// Whether no finding is an error.
     pub valid: bool,
+    /// The platform the image was checked for (`linux/amd64`): of an image
+    /// index, the image read; the wheel platform tags that fit.
+    pub platform: String,
     /// The Python the tags and markers were checked against (`3.12`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
@@ -65,12 +68,13 @@ pub struct ImageReport {
 }
 
 impl ImageReport {
-    /// A report over `findings`.
-    pub fn new(image: &str, python: Option<String>, findings: Vec<Finding>) -> Self {
+    /// A report over `findings`, checked for `target`.
+    pub fn new(image: &str, target: &super::Target, findings: Vec<Finding>) -> Self {
         ImageReport {
             image: image.to_string(),
             valid: !findings.iter().any(Finding::is_error),
-            python,
+            platform: target.platform.as_str().to_string(),
+            python: target.python.as_ref().map(super::TargetPython::version),
             findings,
         }
     }
@@ -128,7 +132,7 @@ mod tests {
     fn what_the_archive_names_is_printed_escaped() {
         let report = ImageReport::new(
             "img.tar",
-            None,
+            &crate::image_check::Target::default(),
             vec![Finding::error("/lls-provider/\u{1b}[2Jx", "is odd", "")],
         );
         assert!(
@@ -144,7 +148,7 @@ mod tests {
     fn text_names_the_file_the_problem_and_the_fix() {
         let report = ImageReport::new(
             "img.tar",
-            None,
+            &crate::image_check::Target::default(),
             vec![
                 Finding::error("/lls-provider/x", "is missing", "add it"),
                 Finding::warning("", "odd", ""),

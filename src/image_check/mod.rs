@@ -23,21 +23,21 @@ pub mod wheels;
 
 pub use finding::{Finding, ImageReport};
 pub use oci::{read_archive, read_layout};
-pub use python::TargetPython;
+pub use python::{Platform, Target, TargetPython};
 pub use tree::{Entry, Kind, Tree};
 
 /// Checks the image `tree`, named `image` in the report, against the
-/// provider image contract; `python` narrows the tag and marker checks to
-/// that CPython.
-pub fn check_tree(image: &str, tree: &Tree, python: Option<&TargetPython>) -> ImageReport {
+/// provider image contract for `target`: its platform's wheel tags, and
+/// its CPython's tags and markers when given.
+pub fn check_tree(image: &str, tree: &Tree, target: &Target) -> ImageReport {
     let link_findings = links::check_links(tree);
     if links::provider_dir_is_not_a_dir(tree) {
         // /lls-provider itself is a link or a file: nothing under it to check
-        return ImageReport::new(image, python.map(TargetPython::version), link_findings);
+        return ImageReport::new(image, target, link_findings);
     }
     let (package, mut findings) = spec::check_spec(tree);
     findings.extend(link_findings);
-    let wheels = wheels::check_wheels(tree, package.as_ref(), python, &mut findings);
+    let wheels = wheels::check_wheels(tree, package.as_ref(), target, &mut findings);
     if let Some(package) = &package {
         let main = wheels::image_path(&package.spec.wheel_path);
         if let Some(wheel) = wheels.iter().find(|w| w.path == main) {
@@ -47,16 +47,17 @@ pub fn check_tree(image: &str, tree: &Tree, python: Option<&TargetPython>) -> Im
             ));
         }
     }
-    findings.extend(requirements::check_requirements(&wheels, python));
+    findings.extend(requirements::check_requirements(&wheels, target));
     findings.extend(permissions::check_permissions(tree));
-    ImageReport::new(image, python.map(TargetPython::version), findings)
+    ImageReport::new(image, target, findings)
 }
 
-/// Reads an OCI archive and checks it; an unreadable archive is one finding.
-pub fn check_archive(image: &str, bytes: &[u8], python: Option<&TargetPython>) -> ImageReport {
-    match read_archive(bytes) {
-        Ok(tree) => check_tree(image, &tree, python),
-        Err(finding) => ImageReport::new(image, python.map(TargetPython::version), vec![finding]),
+/// Reads an OCI archive (of an image index, the target platform's image)
+/// and checks it; an unreadable archive is one finding.
+pub fn check_archive(image: &str, bytes: &[u8], target: &Target) -> ImageReport {
+    match read_archive(bytes, target.platform) {
+        Ok(tree) => check_tree(image, &tree, target),
+        Err(finding) => ImageReport::new(image, target, vec![finding]),
     }
 }
 

@@ -7,6 +7,7 @@
 //! Problems come back as one [`Finding`] naming the blob and the fix.
 
 use super::finding::Finding;
+use super::python::Platform;
 use super::tree::{Entry, Kind, Tree, normalize};
 use crate::limits::MAX_UNPACKED_BYTES;
 use serde_json::Value;
@@ -20,8 +21,9 @@ pub const KEEP_DATA_UNDER: &str = "/lls-provider";
 
 const FIX_SAVE: &str = "save the image as an OCI archive (`buildah push IMAGE oci-archive:provider.oci.tar`, `podman save --format oci-archive`, `skopeo copy … oci-archive:provider.oci.tar`) and pass that file";
 
-/// Reads an OCI archive (the bytes of `oci-archive:` output).
-pub fn read_archive(bytes: &[u8]) -> Result<Tree, Finding> {
+/// Reads an OCI archive (the bytes of `oci-archive:` output); of an image
+/// index, the image of `platform`.
+pub fn read_archive(bytes: &[u8], platform: Platform) -> Result<Tree, Finding> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut archive = tar::Archive::new(bytes);
     let entries = archive
@@ -46,7 +48,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<Tree, Finding> {
             FIX_SAVE,
         ));
     }
-    read_layout(&|path: &str| Ok(files.get(path).cloned()))
+    read_layout(&|path: &str| Ok(files.get(path).cloned()), platform)
 }
 
 /// Reads one file of an OCI layout by its relative path (`index.json`,
@@ -66,8 +68,9 @@ fn fetch(read: ReadFile, path: &str) -> Result<Option<Vec<u8>>, Finding> {
     })
 }
 
-/// Reads an OCI layout given a way to read its files by relative path.
-pub fn read_layout(read: ReadFile) -> Result<Tree, Finding> {
+/// Reads an OCI layout given a way to read its files by relative path; of
+/// an image index, the image of `platform`.
+pub fn read_layout(read: ReadFile, platform: Platform) -> Result<Tree, Finding> {
     if fetch(read, "oci-layout")?.is_none() {
         return Err(Finding::error(
             "",
@@ -76,7 +79,7 @@ pub fn read_layout(read: ReadFile) -> Result<Tree, Finding> {
         ));
     }
     let index = json_blob(read, "index.json")?;
-    let manifest = pick_manifest(read, &index, "index.json", 0)?;
+    let manifest = pick_manifest(read, &index, "index.json", platform, 0)?;
     let layers = manifest
         .get("layers")
         .and_then(Value::as_array)
@@ -109,12 +112,13 @@ fn apply_layers(read: ReadFile, layers: &[Value]) -> Result<Tree, Finding> {
     Ok(tree)
 }
 
-/// An index's manifest for linux/amd64 (or its only/first one), following
-/// nested indexes.
+/// An index's manifest for `platform`, following nested indexes; an index
+/// whose entries name no platform (one image pushed alone) gives its first.
 fn pick_manifest(
     read: ReadFile,
     index: &Value,
     what: &str,
+    platform: Platform,
     depth: usize,
 ) -> Result<Value, Finding> {
     let manifests = index
@@ -128,22 +132,55 @@ fn pick_manifest(
                 "rebuild the image; an OCI archive's index.json names the image manifest",
             )
         })?;
-    let platform = |m: &Value, key: &str| {
-        m.pointer(&format!("/platform/{key}"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
+    let named = |m: &Value| {
+        let field = |key: &str| {
+            m.pointer(&format!("/platform/{key}"))
+                .and_then(Value::as_str)
+        };
+        Some(format!("{}/{}", field("os")?, field("architecture")?))
     };
-    let chosen = manifests
+    let listed: Vec<String> = manifests.iter().filter_map(named).collect();
+    let chosen = match manifests
         .iter()
-        .find(|m| {
-            platform(m, "os").as_deref() == Some("linux")
-                && platform(m, "architecture").as_deref() == Some("amd64")
-        })
-        .unwrap_or(&manifests[0]);
+        .find(|m| named(m).as_deref() == Some(platform.as_str()))
+    {
+        Some(chosen) => chosen,
+        None if listed.is_empty() => &manifests[0],
+        None => {
+            let others = Platform::ALL
+                .iter()
+                .filter(|p| listed.iter().any(|l| l == p.as_str()))
+                .map(|p| format!("--platform {}", p.as_str()))
+                .collect::<Vec<_>>();
+            let check_other = match others.as_slice() {
+                [] => String::new(),
+                some => format!(", or check the image it has with {}", some.join(" or ")),
+            };
+            return Err(Finding::error(
+                "",
+                format!(
+                    "{what} has no {} image: it lists {}",
+                    platform.as_str(),
+                    listed.join(", ")
+                ),
+                format!(
+                    "build the image for {} too (buildah build --platform {} --manifest LIST …, then buildah manifest push --all LIST oci-archive:FILE){check_other}",
+                    platform.as_str(),
+                    platform.as_str()
+                ),
+            ));
+        }
+    };
     let digest = chosen.get("digest").and_then(Value::as_str).unwrap_or("");
     let value = json_blob(read, &blob_path(digest)?)?;
     if value.get("manifests").is_some() && depth < 4 {
-        return pick_manifest(read, &value, &format!("the index {digest}"), depth + 1);
+        return pick_manifest(
+            read,
+            &value,
+            &format!("the index {digest}"),
+            platform,
+            depth + 1,
+        );
     }
     Ok(value)
 }

@@ -1,6 +1,8 @@
-//! The Python a provider image is checked against (`--python 3.12`): the
-//! wheel tags that CPython on linux x86_64 accepts and the PEP 508 marker
-//! environment its requirements are evaluated in.
+//! What a provider image is checked for: the server's platform
+//! (`--platform linux/arm64`: which image of an index is read, which wheel
+//! platform tags fit) and its Python (`--python 3.12`: the wheel tags that
+//! CPython accepts there and the PEP 508 marker environment its
+//! requirements are evaluated in).
 
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use std::collections::HashSet;
@@ -10,7 +12,83 @@ use std::collections::HashSet;
 /// not fitting rather than guessed.
 const NEWEST_GLIBC_MINOR: u32 = 39;
 
-/// CPython `3.minor` on linux x86_64.
+/// The server's platform: the nodes a pod with the image runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Platform {
+    /// `linux/amd64` (wheels for `x86_64`), the default.
+    #[default]
+    LinuxAmd64,
+    /// `linux/arm64` (wheels for `aarch64`).
+    LinuxArm64,
+}
+
+impl Platform {
+    /// Every platform, in the order they are named.
+    pub const ALL: [Platform; 2] = [Platform::LinuxAmd64, Platform::LinuxArm64];
+
+    /// Reads `linux/amd64` or `linux/arm64` (also `linux/arm64/v8`), as OCI
+    /// indexes and `--platform` flags name them. The error is the sentence
+    /// to print.
+    pub fn parse(text: &str) -> Result<Platform, String> {
+        match text.trim() {
+            "linux/amd64" => Ok(Platform::LinuxAmd64),
+            "linux/arm64" | "linux/arm64/v8" => Ok(Platform::LinuxArm64),
+            other => Err(format!(
+                "--platform '{other}' is not a platform Llama Stack servers run on: use linux/amd64 or linux/arm64"
+            )),
+        }
+    }
+
+    /// `linux/arm64`: the name an OCI index gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::LinuxAmd64 => "linux/amd64",
+            Platform::LinuxArm64 => "linux/arm64",
+        }
+    }
+
+    /// `arm64`: an OCI platform's `architecture`.
+    pub fn architecture(self) -> &'static str {
+        &self.as_str()["linux/".len()..]
+    }
+
+    /// `aarch64`: the machine in wheel platform tags and `platform_machine`.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Platform::LinuxAmd64 => "x86_64",
+            Platform::LinuxArm64 => "aarch64",
+        }
+    }
+
+    /// Whether a wheel's platform tag runs here (any Python).
+    pub fn fits(self, tag: &str) -> bool {
+        let machine = self.machine();
+        tag == "any"
+            || tag.strip_prefix("linux_") == Some(machine)
+            || (tag.starts_with("manylinux")
+                && tag
+                    .strip_suffix(machine)
+                    .is_some_and(|rest| rest.ends_with('_')))
+    }
+}
+
+impl std::fmt::Display for Platform {
+    /// `linux aarch64`, as the findings say it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "linux {}", self.machine())
+    }
+}
+
+/// What an image is checked for: the platform always, the Python when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The server's platform (`--platform`).
+    pub platform: Platform,
+    /// The server's CPython (`--python`), when given.
+    pub python: Option<TargetPython>,
+}
+
+/// CPython `3.minor` (on the [`Target`]'s platform).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetPython {
     /// The minor version (12 for 3.12).
@@ -38,16 +116,20 @@ impl TargetPython {
         format!("3.{}", self.minor)
     }
 
-    /// Every `python-abi-platform` tag this CPython accepts on linux x86_64,
+    /// Every `python-abi-platform` tag this CPython accepts on `platform`,
     /// in the form [`crate::wheel::WheelName::is_compatible`] compares.
-    pub fn supported_tags(&self) -> HashSet<String> {
+    pub fn supported_tags(&self, platform: Platform) -> HashSet<String> {
+        let machine = platform.machine();
         let mut platforms: Vec<String> = vec![
-            "linux_x86_64".into(),
-            "manylinux1_x86_64".into(),
-            "manylinux2010_x86_64".into(),
-            "manylinux2014_x86_64".into(),
+            format!("linux_{machine}"),
+            format!("manylinux2014_{machine}"),
         ];
-        platforms.extend((5..=NEWEST_GLIBC_MINOR).map(|n| format!("manylinux_2_{n}_x86_64")));
+        if platform == Platform::LinuxAmd64 {
+            // the legacy aliases were only ever defined for x86 (PEP 513, 571)
+            platforms.push("manylinux1_x86_64".into());
+            platforms.push("manylinux2010_x86_64".into());
+        }
+        platforms.extend((5..=NEWEST_GLIBC_MINOR).map(|n| format!("manylinux_2_{n}_{machine}")));
         let cp = format!("cp3{}", self.minor);
         let mut tags = HashSet::new();
         for platform in &platforms {
@@ -68,15 +150,15 @@ impl TargetPython {
         tags
     }
 
-    /// The marker environment of CPython 3.minor on linux x86_64.
-    pub fn markers(&self) -> MarkerEnvironment {
+    /// The marker environment of CPython 3.minor on `platform`.
+    pub fn markers(&self, platform: Platform) -> MarkerEnvironment {
         let version = self.version();
         let full = format!("{version}.0");
         MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
             implementation_name: "cpython",
             implementation_version: &full,
             os_name: "posix",
-            platform_machine: "x86_64",
+            platform_machine: platform.machine(),
             platform_python_implementation: "CPython",
             platform_release: "",
             platform_system: "Linux",
@@ -87,13 +169,6 @@ impl TargetPython {
         })
         .expect("3.N and 3.N.0 are valid versions")
     }
-}
-
-/// Whether a platform tag is one a linux x86_64 server can run (any Python).
-pub fn platform_fits(platform: &str) -> bool {
-    platform == "any"
-        || platform == "linux_x86_64"
-        || (platform.starts_with("manylinux") && platform.ends_with("_x86_64"))
 }
 
 #[cfg(test)]
@@ -108,7 +183,9 @@ mod tests {
         for bad in ["2.7", "3", "three", "3.x", ""] {
             assert!(TargetPython::parse(bad).is_err(), "{bad}");
         }
-        let tags = TargetPython::parse("3.12").unwrap().supported_tags();
+        let tags = TargetPython::parse("3.12")
+            .unwrap()
+            .supported_tags(Platform::LinuxAmd64);
         let fits = |name: &str| WheelName::parse(name).unwrap().is_compatible(&tags);
         assert!(fits("a-1-py3-none-any.whl"));
         assert!(fits(
@@ -119,13 +196,39 @@ mod tests {
         assert!(!fits("a-1-cp312-cp312-macosx_11_0_arm64.whl"));
         assert!(!fits("a-1-cp312-cp312-manylinux_2_17_aarch64.whl"));
         assert!(!fits("a-1-cp313-abi3-linux_x86_64.whl"));
-        assert!(platform_fits("manylinux_2_17_x86_64"));
-        assert!(!platform_fits("win_amd64"));
+        assert!(Platform::LinuxAmd64.fits("manylinux_2_17_x86_64"));
+        assert!(!Platform::LinuxAmd64.fits("win_amd64"));
+        assert!(!Platform::LinuxAmd64.fits("manylinux_2_17_aarch64"));
+    }
+
+    #[test]
+    fn arm64_takes_aarch64_wheels_and_markers() {
+        let arm = Platform::parse("linux/arm64").unwrap();
+        assert_eq!(Platform::parse("linux/arm64/v8"), Ok(arm));
+        assert_eq!((arm.as_str(), arm.architecture()), ("linux/arm64", "arm64"));
+        assert_eq!(arm.to_string(), "linux aarch64");
+        let err = Platform::parse("linux/s390x").unwrap_err();
+        assert!(err.contains("use linux/amd64 or linux/arm64"), "{err}");
+        let tags = TargetPython::parse("3.12").unwrap().supported_tags(arm);
+        let fits = |name: &str| WheelName::parse(name).unwrap().is_compatible(&tags);
+        assert!(fits(
+            "a-1-cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"
+        ));
+        assert!(fits("a-1-py3-none-any.whl"));
+        assert!(!fits("a-1-cp312-cp312-manylinux_2_17_x86_64.whl"));
+        assert!(!fits("a-1-cp312-cp312-manylinux1_aarch64.whl"));
+        assert!(arm.fits("linux_aarch64") && arm.fits("manylinux_2_28_aarch64"));
+        assert!(!arm.fits("manylinux_2_28_x86_64") && !arm.fits("musllinux_1_2_aarch64"));
+        let env = TargetPython::parse("3.12").unwrap().markers(arm);
+        let r = crate::wheel::parse_requirement("x; platform_machine == 'aarch64'").unwrap();
+        assert!(r.evaluate_markers(&env, &[]));
     }
 
     #[test]
     fn markers_are_those_of_linux_x86_64() {
-        let env = TargetPython::parse("3.12").unwrap().markers();
+        let env = TargetPython::parse("3.12")
+            .unwrap()
+            .markers(Platform::LinuxAmd64);
         let r = crate::wheel::parse_requirement("x; python_version < '3.12'").unwrap();
         assert!(!r.evaluate_markers(&env, &[]));
         let r = crate::wheel::parse_requirement("x; sys_platform == 'linux'").unwrap();

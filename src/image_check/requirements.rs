@@ -5,7 +5,7 @@
 //! resolves against the server's packages, which this check cannot see).
 
 use super::finding::Finding;
-use super::python::TargetPython;
+use super::python::{Target, TargetPython};
 use super::wheels::Wheel;
 use crate::api::Family;
 use pep508_rs::VersionOrUrl;
@@ -15,11 +15,15 @@ use pep508_rs::VersionOrUrl;
 pub const DEFAULT_MARKER_PYTHON: u32 = 12;
 
 /// Findings about the requirements of every wheel in `wheels`.
-pub fn check_requirements(wheels: &[Wheel], python: Option<&TargetPython>) -> Vec<Finding> {
+pub fn check_requirements(wheels: &[Wheel], target: &Target) -> Vec<Finding> {
     let default = TargetPython {
         minor: DEFAULT_MARKER_PYTHON,
     };
-    let env = python.unwrap_or(&default).markers();
+    let env = target
+        .python
+        .as_ref()
+        .unwrap_or(&default)
+        .markers(target.platform);
     let mut findings = Vec::new();
     for wheel in wheels {
         for requirement in &wheel.metadata.requires_dist {

@@ -129,10 +129,52 @@ fn digest(data: &[u8]) -> String {
 
 /// An OCI archive with `layers` (already compressed or not) in order.
 pub fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
-    let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
-    let config =
-        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
-            .to_vec();
+    let mut blobs = Vec::new();
+    let manifest = image_blobs("amd64", layers, &mut blobs);
+    write_archive(
+        &format!(r#"{{"schemaVersion":2,"manifests":[{manifest}]}}"#),
+        blobs,
+    )
+}
+
+/// An OCI archive holding one image index, as `buildah manifest push --all
+/// LIST oci-archive:FILE` writes it: index.json names the index, the index
+/// names one image per `(architecture, layers)`, each with its platform.
+pub fn index_archive(images: &[(&str, Vec<Vec<u8>>)]) -> Vec<u8> {
+    let mut blobs = Vec::new();
+    let entries: Vec<String> = images
+        .iter()
+        .map(|(arch, layers)| {
+            let manifest = image_blobs(arch, layers, &mut blobs);
+            format!(
+                r#"{},"platform":{{"architecture":"{arch}","os":"linux"}}}}"#,
+                manifest.trim_end_matches('}')
+            )
+        })
+        .collect();
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        entries.join(",")
+    );
+    let descriptor = format!(
+        r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{}","size":{}}}"#,
+        digest(index.as_bytes()),
+        index.len()
+    );
+    blobs.push((digest(index.as_bytes()), index.into_bytes()));
+    write_archive(
+        &format!(r#"{{"schemaVersion":2,"manifests":[{descriptor}]}}"#),
+        blobs,
+    )
+}
+
+/// The config, manifest and layer blobs of one image (into `blobs`); its
+/// manifest's descriptor.
+fn image_blobs(arch: &str, layers: &[Vec<u8>], blobs: &mut Vec<(String, Vec<u8>)>) -> String {
+    let config = format!(
+        r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+    )
+    .into_bytes();
     let layer_json: Vec<String> = layers
         .iter()
         .map(|l| {
@@ -154,8 +196,8 @@ pub fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
         config.len(),
         layer_json.join(",")
     );
-    let index = format!(
-        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":{}}}]}}"#,
+    let descriptor = format!(
+        r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":{}}}"#,
         digest(manifest.as_bytes()),
         manifest.len()
     );
@@ -164,6 +206,10 @@ pub fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
     for l in layers {
         blobs.push((digest(l), l.clone()));
     }
+    descriptor
+}
+
+fn write_archive(index: &str, blobs: Vec<(String, Vec<u8>)>) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     let mut add = |name: &str, data: &[u8]| {
         let mut h = tar::Header::new_ustar();

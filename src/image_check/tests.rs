@@ -8,8 +8,11 @@ const MAIN: &str = "/lls-provider/packages/acme_provider-1.0.0-py3-none-any.whl"
 const HELPER: &str = "/lls-provider/packages/helper-2.0-py3-none-any.whl";
 const SPEC_FILE: &str = "/lls-provider/lls-provider-spec.yaml";
 
-fn py(v: &str) -> TargetPython {
-    TargetPython::parse(v).unwrap()
+fn py(v: &str) -> Target {
+    Target {
+        python: Some(TargetPython::parse(v).unwrap()),
+        ..Target::default()
+    }
 }
 
 fn errors(report: &ImageReport) -> Vec<(String, String)> {
@@ -23,7 +26,7 @@ fn errors(report: &ImageReport) -> Vec<(String, String)> {
 
 #[test]
 fn a_good_image_passes_with_the_server_requirement_noted() {
-    let report = check_tree("img", &good_tree(), Some(&py("3.12")));
+    let report = check_tree("img", &good_tree(), &py("3.12"));
     assert!(report.valid, "{}", report.render_text());
     assert_eq!(
         report.count(Severity::Warning),
@@ -45,21 +48,21 @@ fn a_good_image_passes_with_the_server_requirement_noted() {
         "{}",
         warning.diagnostic.fix
     );
-    assert!(check_tree("img", &good_tree(), None).valid);
+    assert!(check_tree("img", &good_tree(), &Target::default()).valid);
 }
 
 #[test]
 fn a_missing_spec_is_reported_with_where_to_copy_it() {
     let mut tree = good_tree();
     tree.remove_all(SPEC_FILE);
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(SPEC_FILE.to_string(), "is missing".to_string())]
     );
     let mut tree = Tree::default();
     tree.insert("/etc/passwd", Entry::file("", 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert!(
         report.findings[0]
             .diagnostic
@@ -73,7 +76,7 @@ fn spec_violations_carry_field_and_line() {
     let mut tree = good_tree();
     let bad = SPEC.replace("api: inference", "api: infrence");
     tree.insert(SPEC_FILE, Entry::file(bad, 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     let f = &report.findings[0];
     assert_eq!(f.file, SPEC_FILE);
     assert_eq!(Some(f.diagnostic.path.as_str()), Some("spec.api"));
@@ -90,14 +93,14 @@ fn spec_violations_carry_field_and_line() {
         SPEC_FILE,
         Entry::file("kind: LlamaStackDistribution\napiVersion: x\n", 0o644, 0, 0),
     );
-    assert!(!check_tree("img", &tree, None).valid);
+    assert!(!check_tree("img", &tree, &Target::default()).valid);
 }
 
 #[test]
 fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
     let mut tree = good_tree();
     tree.remove_all(MAIN);
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(
@@ -117,7 +120,7 @@ fn declared_wheels_must_exist_and_shipped_ones_be_declared() {
         stray,
         Entry::file(wheel("stray", "1.0", &["stray.py"], &[]), 0o644, 0, 0),
     );
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(stray.to_string(), "is not listed in lls-provider-spec.yaml, yet the install step installs every wheel in packages/".to_string())]
@@ -134,7 +137,7 @@ fn the_module_must_be_in_the_main_wheel() {
         &["helper>=2"],
     );
     tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(MAIN.to_string(), "does not contain the module 'acme_provider' that spec.packageName names (no acme_provider/__init__.py or acme_provider.py); its top-level modules: other".to_string())]
@@ -153,14 +156,14 @@ fn a_wheel_describes_itself_only() {
         &[],
     );
     tree.insert(MAIN, Entry::file(foreign.clone(), 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(MAIN.to_string(), "carries the metadata of 2 distributions (PyYAML-1.0.dist-info, acme_provider-1.0.0.dist-info); a wheel holds its own only".to_string())]
     );
     foreign = wheel("pyyaml", "1.0.0", &["acme_provider/__init__.py"], &[]);
     tree.insert(MAIN, Entry::file(foreign, 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(MAIN.to_string(), "is not a readable wheel: pyyaml-1.0.0.dist-info/METADATA: its METADATA describes pyyaml 1.0.0, but its file name acme-provider 1.0.0; pip refuses such a wheel".to_string())]
@@ -188,7 +191,7 @@ fn links_in_the_provider_tree_are_named_as_links() {
         tree.insert(&moved, entry.clone());
     }
     tree.insert("/lls-provider", link("/opt/provider"));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [("/lls-provider".to_string(), "is a symbolic link to /opt/provider; the install step follows no link in /lls-provider".to_string())]
@@ -197,7 +200,7 @@ fn links_in_the_provider_tree_are_named_as_links() {
     let mut tree = good_tree();
     tree.remove_all("/lls-provider");
     tree.insert("/lls-provider", Entry::file("x", 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert!(!report.valid);
     assert_eq!(
         errors(&report),
@@ -214,7 +217,7 @@ fn links_in_the_provider_tree_are_named_as_links() {
         link("/etc/spec.yaml"),
     );
     tree.insert("/lls-provider/loop", link("/lls-provider/loop"));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     let found = errors(&report);
     assert!(
         found.contains(&("/lls-provider/lls-provider-spec.yaml".to_string(), "is a symbolic link to /etc/spec.yaml; the install step follows no link in /lls-provider".to_string())),
@@ -246,12 +249,51 @@ fn tags_must_fit_the_python() {
         "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
     );
     tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
-    assert!(check_tree("img", &tree, Some(&py("3.11"))).valid);
-    assert!(check_tree("img", &tree, None).valid);
-    let report = check_tree("img", &tree, Some(&py("3.12")));
+    assert!(check_tree("img", &tree, &py("3.11")).valid);
+    assert!(check_tree("img", &tree, &Target::default()).valid);
+    let report = check_tree("img", &tree, &py("3.12"));
     assert_eq!(
         errors(&report),
         [(name.to_string(), "is tagged cp311-cp311-manylinux_2_17_x86_64, which CPython 3.12 on linux x86_64 does not install".to_string())]
+    );
+}
+
+#[test]
+fn tags_must_fit_the_platform() {
+    let mut tree = good_tree();
+    let name = "/lls-provider/packages/helper-2.0-cp312-cp312-manylinux_2_17_aarch64.whl";
+    tree.remove_all(HELPER);
+    tree.insert(
+        name,
+        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
+    );
+    let spec = SPEC.replace(
+        "helper-2.0-py3-none-any.whl",
+        "helper-2.0-cp312-cp312-manylinux_2_17_aarch64.whl",
+    );
+    tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
+    let arm = |python: Option<&str>| Target {
+        platform: Platform::LinuxArm64,
+        python: python.map(|v| TargetPython::parse(v).unwrap()),
+    };
+    assert!(check_tree("img", &tree, &arm(None)).valid);
+    let report = check_tree("img", &tree, &arm(Some("3.12")));
+    assert!(report.valid, "{}", report.render_text());
+    assert_eq!(report.platform, "linux/arm64");
+    let report = check_tree("img", &tree, &Target::default());
+    assert_eq!(report.platform, "linux/amd64");
+    assert_eq!(
+        errors(&report),
+        [(
+            name.to_string(),
+            "is tagged cp312-cp312-manylinux_2_17_aarch64, for a platform other than linux x86_64"
+                .to_string()
+        )]
+    );
+    let report = check_tree("img", &tree, &py("3.12"));
+    assert_eq!(
+        errors(&report),
+        [(name.to_string(), "is tagged cp312-cp312-manylinux_2_17_aarch64, which CPython 3.12 on linux x86_64 does not install".to_string())]
     );
 }
 
@@ -265,7 +307,7 @@ fn requirements_met_by_a_wrong_version_are_errors() {
         &["helper>=3"],
     );
     tree.insert(MAIN, Entry::file(w, 0o644, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     assert_eq!(
         errors(&report),
         [(
@@ -280,7 +322,7 @@ fn files_unreadable_by_a_non_root_uid_are_errors() {
     let mut tree = good_tree();
     let data = tree.get(HELPER).unwrap().data().unwrap().to_vec();
     tree.insert(HELPER, Entry::file(data, 0o600, 0, 0));
-    let report = check_tree("img", &tree, None);
+    let report = check_tree("img", &tree, &Target::default());
     let errors = errors(&report);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].0, HELPER);
@@ -291,9 +333,9 @@ fn files_unreadable_by_a_non_root_uid_are_errors() {
 fn archives_are_read_and_checked() {
     use super::testing::{archive, gzip, layer};
     let bytes = archive(&[gzip(&layer(&good_tree(), &[]))]);
-    let report = check_archive("img.tar", &bytes, Some(&py("3.12")));
+    let report = check_archive("img.tar", &bytes, &py("3.12"));
     assert!(report.valid, "{}", report.render_text());
-    let report = check_archive("img.tar", b"not a tar at all", None);
+    let report = check_archive("img.tar", b"not a tar at all", &Target::default());
     assert!(!report.valid);
     assert_eq!(report.findings[0].file, "");
 }

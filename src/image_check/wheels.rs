@@ -4,7 +4,7 @@
 //! server's Python.
 
 use super::finding::Finding;
-use super::python::{TargetPython, platform_fits};
+use super::python::Target;
 use super::tree::{Kind, Tree};
 use crate::provider_package::ProviderPackage;
 use crate::wheel::{CoreMetadata, WheelName, dist_info_dir, parse_metadata, read_metadata};
@@ -35,7 +35,7 @@ pub fn image_path(relative: &str) -> String {
 pub fn check_wheels(
     tree: &Tree,
     spec: Option<&ProviderPackage>,
-    python: Option<&TargetPython>,
+    target: &Target,
     findings: &mut Vec<Finding>,
 ) -> Vec<Wheel> {
     let shipped: Vec<String> = tree
@@ -93,7 +93,7 @@ pub fn check_wheels(
     let mut wheels = Vec::new();
     for path in &shipped {
         if let Some(wheel) = open_wheel(tree, path, findings) {
-            check_tags(&wheel, python, findings);
+            check_tags(&wheel, target, findings);
             wheels.push(wheel);
         }
     }
@@ -183,19 +183,20 @@ fn open_wheel(tree: &Tree, path: &str, findings: &mut Vec<Finding>) -> Option<Wh
     }
 }
 
-fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<Finding>) {
+fn check_tags(wheel: &Wheel, target: &Target, findings: &mut Vec<Finding>) {
     let tags = wheel.name.tag_text();
-    match python {
+    let platform = target.platform;
+    match &target.python {
         Some(python) => {
-            if !wheel.name.is_compatible(&python.supported_tags()) {
+            if !wheel.name.is_compatible(&python.supported_tags(platform)) {
                 findings.push(Finding::error(
                     wheel.path.clone(),
                     format!(
-                        "is tagged {tags}, which CPython {} on linux x86_64 does not install",
+                        "is tagged {tags}, which CPython {} on {platform} does not install",
                         python.version()
                     ),
                     format!(
-                        "build the wheel with Python {} on linux x86_64 (or as a pure-Python py3-none-any wheel)",
+                        "build the wheel with Python {} on {platform} (or as a pure-Python py3-none-any wheel)",
                         python.version()
                     ),
                 ));
@@ -223,12 +224,14 @@ fn check_tags(wheel: &Wheel, python: Option<&TargetPython>, findings: &mut Vec<F
                 .name
                 .tags
                 .iter()
-                .any(|t| t.rsplit('-').next().is_some_and(platform_fits));
+                .any(|t| t.rsplit('-').next().is_some_and(|tag| platform.fits(tag)));
             if !fits {
                 findings.push(Finding::error(
                     wheel.path.clone(),
-                    format!("is tagged {tags}, for a platform other than linux x86_64"),
-                    "build the wheel on linux x86_64 (manylinux) or as a pure-Python py3-none-any wheel",
+                    format!("is tagged {tags}, for a platform other than {platform}"),
+                    format!(
+                        "build the wheel on {platform} (manylinux) or as a pure-Python py3-none-any wheel"
+                    ),
                 ));
             }
         }

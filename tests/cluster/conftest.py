@@ -32,15 +32,20 @@ from kube import AUDIT_POLICY, Kube  # noqa: E402
 
 OPERATOR_CRD = ROOT.parent / "shared" / "fixtures" / "operator-crd.yaml"
 RENDER_BUNDLE = ROOT / "scripts/install-bundle.sh"
+# `make verify-release` runs the layer on a release directory: its
+# install.yaml and CRD patch, its role modules and its amd64 CLI (the status
+# controller) in place of this tree's builds.
+RELEASE_DIR = pathlib.Path(os.environ["LLSD_RELEASE_DIR"]) if os.environ.get("LLSD_RELEASE_DIR") else None
 # The module each instance runs: the role's annotated build (make
-# kubewarden-manifests), in place of the bundle's registry:// module, which
-# this layer cannot pull.
+# kubewarden-manifests, or the release's), in place of the bundle's
+# registry:// module, which this layer cannot pull.
+MODULES_DIR = RELEASE_DIR or ROOT / "target/kubewarden"
 ROLE_MODULES = {
-    "llsd-providers-validate": ROOT / "target/kubewarden/validate-llsd.wasm",
-    "llsd-providers-inject": ROOT / "target/kubewarden/inject-deployments.wasm",
-    "llsd-providers-inject-wired": ROOT / "target/kubewarden/inject-deployments.wasm",
+    "llsd-providers-validate": MODULES_DIR / "validate-llsd.wasm",
+    "llsd-providers-inject": MODULES_DIR / "inject-deployments.wasm",
+    "llsd-providers-inject-wired": MODULES_DIR / "inject-deployments.wasm",
 }
-CLI = ROOT / "target/debug/llsd-providers"
+CLI = RELEASE_DIR / "llsd-providers-linux-amd64" if RELEASE_DIR else ROOT / "target/debug/llsd-providers"
 
 
 def _missing(message):
@@ -51,7 +56,13 @@ def _missing(message):
 
 def render_bundle(kubectl, out):
     """scripts/install-bundle.sh into `out`: install.yaml and
-    external-providers-patch.yaml, as `make install-bundle` writes them."""
+    external-providers-patch.yaml, as `make install-bundle` writes them (a
+    release's own two files under `make verify-release`)."""
+    if RELEASE_DIR:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("install.yaml", "external-providers-patch.yaml"):
+            shutil.copy(RELEASE_DIR / name, out / name)
+        return out
     done = subprocess.run([str(RENDER_BUNDLE), str(out)], capture_output=True, text=True,
                           env={**os.environ, "KUBECTL": str(kubectl)})
     if done.returncode != 0:
@@ -133,10 +144,10 @@ def cluster():
     tools, why = tools_dir()
     if tools is None:
         _missing(f"cluster layer skipped: {why}")
-    missing = [str(p.relative_to(ROOT)) for p in {*ROLE_MODULES.values(), CLI} if not p.is_file()]
+    missing = sorted(os.path.relpath(p, ROOT) for p in {*ROLE_MODULES.values(), CLI} if not p.is_file())
     if missing:
-        pytest.fail(f"build first: {', '.join(missing)} missing (make test-cluster builds them)",
-                    pytrace=False)
+        builder = "make release writes them" if RELEASE_DIR else "make test-cluster builds them"
+        pytest.fail(f"build first: {', '.join(missing)} missing ({builder})", pytrace=False)
     if not OPERATOR_CRD.is_file():
         _missing(f"cluster layer skipped: {OPERATOR_CRD} is absent")
     state = pathlib.Path(tempfile.mkdtemp(prefix="llsd-cluster-"))

@@ -1,6 +1,8 @@
-"""Reads an OCI archive (`buildah push IMAGE oci-archive:FILE`) as a runtime
-would: index.json -> the image manifest -> its config and layer blobs, the
-layers applied in order onto an empty root (whiteouts included)."""
+"""Reads an OCI archive (`buildah push IMAGE oci-archive:FILE`, or `buildah
+manifest push --all` of an image index) as a runtime would: index.json ->
+(the platform's entry of an image index ->) the image manifest -> its
+config and layer blobs, the layers applied in order onto an empty root
+(whiteouts included)."""
 
 import gzip
 import io
@@ -17,11 +19,15 @@ LAYER_TYPES = {
 }
 
 
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+
+
 class Image:
     """One image of an OCI archive: `manifest`, `config` (the image config:
-    `config["config"]["User"]`, `["Labels"]`...) and `layers` (uncompressed tars)."""
+    `config["config"]["User"]`, `["Labels"]`...) and `layers` (uncompressed tars).
+    Of an image index, the image of `platform` (`linux/amd64`)."""
 
-    def __init__(self, archive):
+    def __init__(self, archive, platform="linux/amd64"):
         with tarfile.open(archive) as outer:
             def blob(descriptor):
                 algorithm, digest = descriptor["digest"].split(":", 1)
@@ -29,6 +35,11 @@ class Image:
 
             index = json.loads(outer.extractfile("index.json").read())
             (descriptor,) = index["manifests"]
+            if descriptor.get("mediaType") == INDEX_TYPE:
+                entries = json.loads(blob(descriptor))["manifests"]
+                named = {f"{m['platform']['os']}/{m['platform']['architecture']}": m for m in entries}
+                assert platform in named, f"{archive}: its image index has no {platform}, only {sorted(named)}"
+                descriptor = named[platform]
             self.manifest = json.loads(blob(descriptor))
             self.config = json.loads(blob(self.manifest["config"]))
             self.layers = []

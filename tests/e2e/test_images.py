@@ -16,13 +16,14 @@
 
 Without the archives the tests fail under LLSD_TEST_ALL=1 (`make test`) and
 are skipped elsewhere, saying how to build them: `make images`.
+`make verify-release` runs them on a release directory's archives
+(LLSD_IMAGES_DIR, the linux/amd64 image of each index) with its amd64 CLI.
 """
 
 import json
 import os
 import pathlib
 import re
-import struct
 import subprocess
 import tempfile
 
@@ -30,10 +31,13 @@ import pytest
 import yaml
 
 from e2e_pod import Pod, pod_sim, record
+from elf import is_static_elf
 from oci_image import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-IMAGES = ROOT / "target/images"
+# `make verify-release` points these at a release directory (its image
+# indexes are read for linux/amd64) and its amd64 binary (LLSD_BIN).
+IMAGES = pathlib.Path(os.environ.get("LLSD_IMAGES_DIR", ROOT / "target/images"))
 INSTALL_BINARY = "usr/local/bin/llsd-providers"  # installBinary's default, relative to the root
 MERGE_IMAGE = "registry.example.com/platform/merge-config:0.1.0"
 PROVIDER_IMAGE = "registry.example.com/acme/example-blocklist:0.1.0"
@@ -76,16 +80,6 @@ def provider_image():
 def crate_version():
     cargo = (ROOT / "Cargo.toml").read_text()
     return re.search(r'^version = "([^"]+)"', cargo, re.MULTILINE).group(1)
-
-
-def is_static_elf(path):
-    """An ELF executable without a PT_INTERP program header: no dynamic loader, no libc needed."""
-    data = pathlib.Path(path).read_bytes()
-    assert data[:4] == b"\x7fELF" and data[4] == 2, f"{path} is not a 64-bit ELF file"
-    (phoff,) = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    types = [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
-    return 3 not in types  # PT_INTERP
 
 
 # -- what is in the images -----------------------------------------------------

@@ -1,4 +1,4 @@
-//! `llsd-providers check-image PATH [--python 3.12] [--output text|json]`:
+//! `llsd-providers check-image PATH [--platform linux/arm64] [--python 3.12] [--output text|json]`:
 //! reads PATH (an OCI archive file, an OCI layout directory, or an unpacked
 //! root directory) into the core's tree and prints its report.
 
@@ -7,7 +7,8 @@ use super::{Outcome, OutputFormat};
 use clap::Args;
 use llsd_providers::image_check::oci::KEEP_DATA_UNDER;
 use llsd_providers::image_check::{
-    Entry, ImageReport, Kind, TargetPython, Tree, check_archive, check_tree, read_layout,
+    Entry, ImageReport, Kind, Platform, Target, TargetPython, Tree, check_archive, check_tree,
+    read_layout,
 };
 use llsd_providers::limits::MAX_ARCHIVE_BYTES;
 use std::io::Read;
@@ -18,6 +19,9 @@ pub struct CheckImageArgs {
     /// An OCI archive (oci-archive: output), an OCI layout directory, or an unpacked root directory.
     #[arg(value_name = "PATH")]
     path: PathBuf,
+    /// The nodes' platform: of an image index, the image checked; the wheel platform tags that fit.
+    #[arg(long, value_name = "PLATFORM", value_parser = Platform::parse, default_value = "linux/amd64")]
+    platform: Platform,
     /// The server's CPython (`3.12`): wheel tags and requirement markers are checked against it.
     #[arg(long, value_name = "VERSION", value_parser = TargetPython::parse)]
     python: Option<TargetPython>,
@@ -28,21 +32,22 @@ pub struct CheckImageArgs {
 
 pub fn run(args: &CheckImageArgs) -> Outcome {
     let name = args.path.display().to_string();
-    let python = args.python.as_ref();
+    let target = Target {
+        platform: args.platform,
+        python: args.python.clone(),
+    };
     let report = match read_image(&args.path) {
         Err(message) => {
             eprintln!("error: {message}");
             return Outcome::UsageOrUnreadable;
         }
-        Ok(Image::Archive(bytes)) => check_archive(&name, &bytes, python),
-        Ok(Image::Tree(tree)) => check_tree(&name, &tree, python),
+        Ok(Image::Archive(bytes)) => check_archive(&name, &bytes, &target),
+        Ok(Image::Tree(tree)) => check_tree(&name, &tree, &target),
         Ok(Image::Layout(dir)) => {
             let read = |relative: &str| read_layout_file(&dir.join(relative));
-            match read_layout(&read) {
-                Ok(tree) => check_tree(&name, &tree, python),
-                Err(finding) => {
-                    ImageReport::new(&name, python.map(TargetPython::version), vec![finding])
-                }
+            match read_layout(&read, target.platform) {
+                Ok(tree) => check_tree(&name, &tree, &target),
+                Err(finding) => ImageReport::new(&name, &target, vec![finding]),
             }
         }
     };

@@ -22,20 +22,31 @@ use serde_json::Value;
 /// `check-image` on an OCI archive's bytes (gzip layers are inflated in
 /// wasm: the wheels' zip entries need inflate anyway).
 pub fn check_image(archive: &[u8], json: &str) -> Result<CheckImageResponse, Failed> {
-    use llsd_providers::image_check::{TargetPython, check_archive};
+    use llsd_providers::image_check::{Platform, Target, TargetPython, check_archive};
     let req: CheckImageRequest = request(json)?;
+    fn bad(field: &'static str, fix: &'static str) -> impl FnOnce(String) -> Failed {
+        move |message| {
+            Failed::with(vec![
+                Input::Request.with(Diagnostic::error(field, message, fix)),
+            ])
+        }
+    }
     let python = match req.python.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(TargetPython::parse(text).map_err(|message| {
-            Failed::with(vec![Input::Request.with(Diagnostic::error(
-                "python",
-                message,
-                "give the server's Python as 3.12, or leave it empty",
-            ))])
-        })?),
+        Some(text) => Some(TargetPython::parse(text).map_err(bad(
+            "python",
+            "give the server's Python as 3.12, or leave it empty",
+        ))?),
+    };
+    let platform = match req.platform.as_deref().map(str::trim) {
+        None | Some("") => Platform::default(),
+        Some(text) => Platform::parse(text).map_err(bad(
+            "platform",
+            "give the nodes' platform as linux/amd64 or linux/arm64, or leave it empty",
+        ))?,
     };
     let image = req.image.as_deref().unwrap_or("image.oci.tar");
-    let report = check_archive(image, archive, python.as_ref());
+    let report = check_archive(image, archive, &Target { platform, python });
     Ok(CheckImageResponse {
         ok: report.valid,
         text: report.render_text(),

@@ -114,6 +114,9 @@ pub struct CheckImageRequest {
     /// The server's CPython (`3.12`); empty or absent: not narrowed.
     #[serde(default)]
     pub python: Option<String>,
+    /// The nodes' platform (`linux/arm64`); empty or absent: `linux/amd64`.
+    #[serde(default)]
+    pub platform: Option<String>,
 }
 
 /// `checkImage` response.

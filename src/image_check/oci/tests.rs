@@ -1,7 +1,7 @@
 //! Layers in order, whiteouts, compression, broken archives.
 
 use super::*;
-use crate::image_check::testing::{archive, good_tree, gzip, layer};
+use crate::image_check::testing::{archive, good_tree, gzip, index_archive, layer};
 use crate::image_check::tree::Entry;
 
 fn tree_of(files: &[(&str, &str)]) -> Tree {
@@ -25,7 +25,7 @@ fn layers_apply_in_order_with_whiteouts() {
         layer(&lower, &[]),
         gzip(&layer(&upper, &["a/.wh.gone", "b/.wh..wh..opq"])),
     ]);
-    let tree = read_archive(&bytes).unwrap();
+    let tree = read_archive(&bytes, Platform::LinuxAmd64).unwrap();
     assert!(tree.get("/a/keep").is_some());
     assert!(tree.get("/a/gone").is_none());
     assert!(
@@ -42,10 +42,55 @@ fn layers_apply_in_order_with_whiteouts() {
 }
 
 #[test]
+fn an_image_index_gives_the_image_of_the_platform_asked_for() {
+    let amd = tree_of(&[("/lls-provider/which", "amd64")]);
+    let arm = tree_of(&[("/lls-provider/which", "arm64")]);
+    let bytes = index_archive(&[
+        ("amd64", vec![layer(&amd, &[])]),
+        ("arm64", vec![gzip(&layer(&arm, &[]))]),
+    ]);
+    for (platform, expected) in [
+        (Platform::LinuxAmd64, &b"amd64"[..]),
+        (Platform::LinuxArm64, &b"arm64"[..]),
+    ] {
+        let tree = read_archive(&bytes, platform).unwrap();
+        assert_eq!(
+            tree.get("/lls-provider/which").unwrap().data(),
+            Some(expected)
+        );
+    }
+}
+
+#[test]
+fn an_index_without_the_platform_names_what_it_has_and_how_to_add_it() {
+    let bytes = index_archive(&[("amd64", vec![layer(&good_tree(), &[])])]);
+    let err = read_archive(&bytes, Platform::LinuxArm64).unwrap_err();
+    let problem = &err.diagnostic.problem;
+    assert!(
+        problem.starts_with("the index sha256:")
+            && problem.ends_with(" has no linux/arm64 image: it lists linux/amd64"),
+        "{problem}"
+    );
+    assert!(
+        err.diagnostic.fix.starts_with(
+            "build the image for linux/arm64 too (buildah build --platform linux/arm64"
+        ) && err
+            .diagnostic
+            .fix
+            .ends_with("or check the image it has with --platform linux/amd64"),
+        "{}",
+        err.diagnostic.fix
+    );
+    // one image pushed alone (no platform in index.json) is read whatever is asked
+    let single = archive(&[layer(&good_tree(), &[])]);
+    assert!(read_archive(&single, Platform::LinuxArm64).is_ok());
+}
+
+#[test]
 fn modes_and_owners_come_from_the_headers() {
     let mut t = good_tree();
     t.insert("/lls-provider/secret", Entry::file("s", 0o600, 0, 0));
-    let tree = read_archive(&archive(&[layer(&t, &[])])).unwrap();
+    let tree = read_archive(&archive(&[layer(&t, &[])]), Platform::LinuxAmd64).unwrap();
     let e = tree.get("/lls-provider/secret").unwrap();
     assert_eq!((e.mode, e.uid), (0o600, 0));
     assert_eq!(
@@ -80,18 +125,18 @@ fn broken_archives_are_one_finding_each() {
                 .map(|(_, d)| d.clone()))
         }
     };
-    let err = read_layout(&read("oci-layout")).unwrap_err();
+    let err = read_layout(&read("oci-layout"), Platform::LinuxAmd64).unwrap_err();
     assert_eq!(
         err.diagnostic.problem,
         "is not an OCI image: it has no oci-layout file"
     );
-    let err = read_layout(&read("index.json")).unwrap_err();
+    let err = read_layout(&read("index.json"), Platform::LinuxAmd64).unwrap_err();
     assert_eq!(
         err.diagnostic.problem,
         "is not an OCI image: it has no index.json"
     );
     let biggest = files.iter().max_by_key(|(_, d)| d.len()).unwrap().0.clone();
-    let err = read_layout(&read(&biggest)).unwrap_err();
+    let err = read_layout(&read(&biggest), Platform::LinuxAmd64).unwrap_err();
     assert_eq!(err.diagnostic.problem, format!("blob {biggest} is missing"));
     let corrupt = {
         let files = files.clone();
@@ -106,7 +151,7 @@ fn broken_archives_are_one_finding_each() {
             }))
         }
     };
-    let err = read_layout(&corrupt).unwrap_err();
+    let err = read_layout(&corrupt, Platform::LinuxAmd64).unwrap_err();
     assert!(
         err.diagnostic.problem.contains("does not match its digest"),
         "{}",

@@ -134,25 +134,29 @@ define normalize_sbom
 	rm $(1).tmp
 endef
 
+# cargo-cyclonedx writes one SBOM per workspace member, each into the
+# member's directory (the root package's at the top), whatever directory it
+# runs in: one run per target, the wanted members' files moved out, the
+# others removed.
+SBOM_RUN := release-sbom
+cyclonedx = $(CARGO) cyclonedx --format json --spec-version 1.5 --target $(1) --override-filename $(SBOM_RUN) --no-build-deps
+cyclonedx_cleanup = find . -path ./target -prune -o -name '$(SBOM_RUN).cdx.json' -exec rm -f {} +
+
 ## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy, the playground's module and the example provider image
 release-sboms:
 	@for arch in $(RELEASE_ARCHES); do \
 	  triple=$$(case $$arch in amd64) echo $(TRIPLE_amd64);; arm64) echo $(TRIPLE_arm64);; esac); \
-	  (cd crates/cli && $(CARGO) cyclonedx --format json --spec-version 1.5 --target $$triple \
-	    --override-filename llsd-providers-linux-$$arch.cdx --no-build-deps) || exit 1; \
-	  mv crates/cli/llsd-providers-linux-$$arch.cdx.json $(RELEASE_OUT)/ || exit 1; \
+	  $(call cyclonedx,$$triple) && \
+	  mv crates/cli/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-linux-$$arch.cdx.json || exit 1; \
 	done
-	cd crates/cli && $(CARGO) cyclonedx --format json --spec-version 1.5 --target wasm32-wasip1 \
-	  --override-filename llsd-providers-wasi.cdx --no-build-deps
-	mv crates/cli/llsd-providers-wasi.cdx.json $(RELEASE_OUT)/
+	$(call cyclonedx,wasm32-wasip1)
+	mv crates/cli/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-wasi.cdx.json
+	mv crates/policy/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-policy.cdx.json
+	$(call cyclonedx,wasm32-unknown-unknown)
+	mv crates/web/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-playground.cdx.json
+	$(call cyclonedx_cleanup)
 	@# the merge-config image holds the CLI and nothing else
 	cp $(RELEASE_OUT)/llsd-providers-linux-amd64.cdx.json $(RELEASE_OUT)/llsd-providers-cli.cdx.json
-	cd crates/policy && $(CARGO) cyclonedx --format json --spec-version 1.5 \
-	  --target wasm32-wasip1 --override-filename llsd-providers-policy.cdx --no-build-deps
-	mv crates/policy/llsd-providers-policy.cdx.json $(RELEASE_OUT)/
-	cd crates/web && $(CARGO) cyclonedx --format json --spec-version 1.5 \
-	  --target wasm32-unknown-unknown --override-filename llsd-providers-playground.cdx --no-build-deps
-	mv crates/web/llsd-providers-playground.cdx.json $(RELEASE_OUT)/
 	@# the example provider image holds its wheel and its spec: the wheel,
 	@# installed alone into an empty environment, is what cyclonedx-py reads
 	rm -rf $(RELEASE_TARGET)/provider-example-env && python3 -m venv --without-pip $(RELEASE_TARGET)/provider-example-env

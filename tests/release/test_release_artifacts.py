@@ -103,9 +103,9 @@ def test_the_provider_image_of_each_platform_passes_check_image(arch):
     assert image.config["architecture"] == arch
     assert image.layers == Image(archive, "linux/amd64").layers
     done = run(cli(), "check-image", "--platform", f"linux/{arch}", "--python", "3.12", "--output", "json", archive)
+    assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
-    assert done.returncode == 0 and report["valid"] and report["findings"] == [], done.stdout + done.stderr
-    assert report["platform"] == f"linux/{arch}"
+    assert report["valid"] and report["findings"] == [] and report["platform"] == f"linux/{arch}", report
 
 
 # -- the WASI module and the policy modules ---------------------------------------------

@@ -171,6 +171,7 @@ test: setup
 	$(LAYER) cluster LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-cluster
 	$(LAYER) e2e LLSD_TEST_ALL=1 $(MAKE) --no-print-directory test-e2e
 	$(LAYER) playground $(MAKE) --no-print-directory test-playground
+	$(LAYER) release LLSD_TEST_ALL=1 $(MAKE) --no-print-directory release verify-release
 	@$(LAYER) --summary
 
 ## test-cluster: etcd, kube-apiserver, kube-controller-manager and Kubewarden's policy-server on loopback (../shared/tools), the install bundle applied to them (install.yaml, rendered as make install-bundle does, and the CRD patch): the operator's reconciles through its policies, RBAC and CRD patch, the status controller (tests/cluster; skipped without the tools unless LLSD_TEST_ALL=1)

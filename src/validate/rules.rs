@@ -16,6 +16,13 @@ pub struct Problem {
     pub fix: String,
 }
 
+impl Problem {
+    /// The problem and its fix in one sentence: `PROBLEM; fix: FIX`.
+    pub fn sentence(&self) -> String {
+        format!("{}; fix: {}", self.problem, self.fix)
+    }
+}
+
 fn problem(problem: impl Into<String>, fix: impl Into<String>) -> Problem {
     Problem {
         problem: problem.into(),
@@ -128,6 +135,22 @@ pub fn object_name(value: &str) -> Result<(), Problem> {
             "a name is at most 253 {NAME_CHARACTERS}, and '.'; `kubectl get llsd -A` lists the LlamaStackDistributions"
         ),
     ))
+}
+
+/// A namespace given as a command-line argument: the value, or the problem
+/// and its fix in one sentence (what clap prints). Checked before any
+/// kubectl or API call, so that it can never read as an option.
+pub fn namespace_argument(value: &str) -> Result<String, String> {
+    namespace(value)
+        .map(|()| value.to_string())
+        .map_err(|p| p.sentence())
+}
+
+/// An object name given as a command-line argument (see [`namespace_argument`]).
+pub fn object_name_argument(value: &str) -> Result<String, String> {
+    object_name(value)
+        .map(|()| value.to_string())
+        .map_err(|p| p.sentence())
 }
 
 fn dns_label_suggestion(id: &str) -> String {

@@ -39,7 +39,9 @@ RUST_SOURCES = [
     "src/wheel.rs",            # wheel names and METADATA (install, check-image)
     "src/image_check",         # llsd-providers check-image
     "src/status",              # llsd-providers status
-    "crates/cli/src",          # usage and I/O errors, the kubectl plugin
+    "crates/cli/src",          # usage errors, the kubectl plugin
+    "crates/fs/src",           # I/O errors: reading inputs and trees, writing outputs, unpacking
+    "crates/controller/src",   # the status controller's setup and run errors
     "crates/policy/src",       # Kubewarden policy rejections and warnings
 ]
 # Messages defined as named constants in files that are otherwise not

@@ -1,7 +1,6 @@
 //! `llsd-providers inject --llsd FILE --deployment FILE [--options FILE]`
 
-use super::Outcome;
-use super::input::{display_name, read_bounded};
+use super::answer::{Outcome, usage_error};
 use clap::Args;
 use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::inject::{InjectOptions, inject};
@@ -11,6 +10,7 @@ use llsd_providers::locate::Locations;
 use llsd_providers::merge::yaml_document;
 use llsd_providers::validate::{FileReport, check_llsd, validate_bytes};
 use llsd_providers::yaml_input;
+use llsd_providers_fs::input::{display_name, read_bounded};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -52,10 +52,7 @@ pub fn run(args: &InjectArgs) -> Outcome {
     });
     match sources {
         Ok((llsd, deployment, options)) => run_on(&llsd, &deployment, options.as_ref()),
-        Err(message) => {
-            eprintln!("ERROR: {message}");
-            Outcome::UsageOrUnreadable
-        }
+        Err(message) => usage_error(&message),
     }
 }
 

@@ -5,16 +5,16 @@
 //! PATH (`$KUBECTL` overrides it), so the user's kubeconfig, context and
 //! RBAC apply unchanged.
 
-use super::Outcome;
+use super::answer::{Outcome, colour, json_text, usage_error, yaml_text};
 use super::inject_cmd::{self, Source};
-use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
+use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use llsd_providers::diagnostic::{field, printable};
 use llsd_providers::llsd::LlamaStackDistribution;
 use llsd_providers::status::{Rollout, check_pod, distribution_status, status_patch};
-use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
-use std::io::IsTerminal;
+use llsd_providers::validate::rules::{namespace_argument, object_name_argument};
+use llsd_providers::validate::{check_llsd, summary_line, validate_bytes};
 use std::process::Command;
 
 /// The name the binary answers to as a kubectl plugin.
@@ -28,27 +28,15 @@ pub struct KubectlArgs {
 
 #[derive(Debug, Args)]
 struct Target {
+    // Names and namespaces are checked as Kubernetes checks them before any
+    // kubectl runs: what reaches kubectl can never read as one of its
+    // options (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
     /// The LlamaStackDistribution's name.
-    #[arg(value_parser = object_name)]
+    #[arg(value_parser = object_name_argument)]
     name: String,
     /// Its namespace (default: the kubeconfig context's).
-    #[arg(short = 'n', long, value_parser = namespace)]
+    #[arg(short = 'n', long, value_parser = namespace_argument)]
     namespace: Option<String>,
-}
-
-/// Names and namespaces are checked as Kubernetes checks them before any
-/// kubectl runs: what reaches kubectl can never read as one of its options
-/// (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
-pub(crate) fn object_name(value: &str) -> Result<String, String> {
-    rules::object_name(value)
-        .map(|()| value.to_string())
-        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
-}
-
-pub(crate) fn namespace(value: &str) -> Result<String, String> {
-    rules::namespace(value)
-        .map(|()| value.to_string())
-        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,10 +213,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         pods: &pods,
     });
     let printed = match format {
-        StatusFormat::Text => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            Ok(report.render_text(colour))
-        }
+        StatusFormat::Text => Ok(report.render_text(colour())),
         StatusFormat::StatusPatch => match report.pods.first() {
             Some(newest) => json_text(&status_patch(newest, &llsd, &now_rfc3339()), false),
             None => Err(format!(
@@ -240,11 +225,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         StatusFormat::Yaml => yaml_text(&report),
     };
     print!("{}", printed?);
-    Ok(if report.ready() {
-        Outcome::Success
-    } else {
-        Outcome::Problems
-    })
+    Ok(Outcome::passed(report.ready()))
 }
 
 fn validate(target: &Target) -> Result<Outcome, String> {
@@ -253,11 +234,7 @@ fn validate(target: &Target) -> Result<Outcome, String> {
     let report = validate_bytes(&name, &bytes);
     print!("{}", report.render_text());
     println!("{}", summary_line(std::slice::from_ref(&report)));
-    Ok(if report.valid {
-        Outcome::Success
-    } else {
-        Outcome::Problems
-    })
+    Ok(Outcome::passed(report.valid))
 }
 
 fn inject(target: &Target, dry_run: bool) -> Result<Outcome, String> {
@@ -297,8 +274,5 @@ pub fn run(args: &KubectlArgs) -> Outcome {
         PluginCommand::Inject { target, dry_run } => inject(target, *dry_run),
         PluginCommand::Rollout { target } => rollout(target),
     };
-    result.unwrap_or_else(|message| {
-        eprintln!("ERROR: {message}");
-        Outcome::UsageOrUnreadable
-    })
+    result.unwrap_or_else(|message| usage_error(&message))
 }

@@ -15,9 +15,9 @@
 use super::answer::{Outcome, usage_error};
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
-use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
+use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV};
 use llsd_providers::install::step::{
-    ServerImage, Step, Stop, check_metadata, installed_text, module_shadows, read_probe,
+    self, ServerImage, Step, Stop, check_metadata, installed_text, module_shadows, read_probe,
 };
 use llsd_providers::install::{Wheel, resolve};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, message_budget};
@@ -100,25 +100,12 @@ pub struct InstallArgs {
 /// Run by the server's interpreter with -I (see the file's header).
 const PROBE: &str = include_str!("probe.py");
 
-/// The containers of the pod this step runs in, for the termination
-/// message's share of the pod's budget: `--pod-containers` when given; else
-/// the injected pod's count, the operator's server container and one spare
-/// (image-volume mode: merge-config; init-containers mode: one
-/// install-provider-{id} per provider, stage-installer and merge-config).
+/// The containers of this step's pod: `--pod-containers`, else the core's count.
 fn pod_containers(args: &InstallArgs) -> usize {
-    if let Some(n) = args.pod_containers {
-        return n;
-    }
-    let providers = args
-        .providers_json
-        .as_deref()
-        .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
-        .map_or(0, |list| list.len());
-    let image_volumes = args
-        .sources
-        .as_deref()
-        .is_some_and(|s| s == Path::new(PROVIDER_IMAGES_PATH));
-    if image_volumes { 3 } else { providers + 4 }
+    args.pod_containers.unwrap_or_else(|| {
+        let sources = args.sources.as_deref().and_then(Path::to_str);
+        step::pod_containers(args.providers_json.as_deref(), sources)
+    })
 }
 
 /// Writes the step's result to the termination log, within the pod's budget.

@@ -4,17 +4,16 @@
 //! the answer: problems come back as data, each naming its input, field
 //! path and line, so that the page marks the right line of the right editor.
 
-use super::prefill::{default_spec, provider_entries};
 use super::responses::*;
 use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::merge::yaml_document;
 use llsd_providers::operation::{
-    MergeTexts, StepFailure, extra_providers_text, inject_texts, merge_texts, status_texts, tagged,
+    MergeTexts, StepFailure, default_spec, extra_providers_text, inject_texts, merge_texts,
+    provider_entries_text, status_texts,
 };
 use llsd_providers::pipeline::BaseConfig;
 use llsd_providers::status::{render_table, status_rows};
 use llsd_providers::validate::validate_text;
-use llsd_providers::yaml_input::read_text;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -85,11 +84,11 @@ pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
 /// leniently (tabs exist while the LLSD has errors).
 pub fn providers(json: &str) -> Result<ProvidersResponse, Failed> {
     let req: ProvidersRequest = request(json)?;
-    let document = read_text(&req.llsd, |value| Ok(value.clone())).map_err(|errors| Failed {
+    let entries = provider_entries_text(&req.llsd).map_err(|errors| Failed {
         providers: Some(Vec::new()),
-        ..Failed::with(tagged(Input::Llsd, errors))
+        ..Failed::with(errors)
     })?;
-    let providers = provider_entries(&document)
+    let providers = entries
         .into_iter()
         .map(|entry| ProviderTab {
             default_spec: default_spec(&entry.provider_id, &entry.image, &entry.section),

@@ -6,13 +6,13 @@
 
 use llsd_providers::diagnostic::InputDiagnostic;
 use llsd_providers::inject::{Change, ChangeSummary};
-use llsd_providers::pipeline::{FailureSummary, ProviderSource};
+use llsd_providers::pipeline::FailureSummary;
 use llsd_providers::status::{StatusReport, StatusRow};
 use llsd_providers::validate::FileReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use super::prefill::ProviderEntry;
+pub use llsd_providers::operation::ProviderEntry;
 
 /// `validate` request: one text, validated by its documents' `kind`.
 #[derive(Debug, Deserialize)]
@@ -292,16 +292,4 @@ pub struct StatusResponse {
     pub rows: Vec<StatusRow>,
     /// The per-provider status.
     pub report: StatusReport,
-}
-
-impl ProviderEntry {
-    /// The entry of a provider source.
-    pub fn of(source: &ProviderSource) -> ProviderEntry {
-        ProviderEntry {
-            provider_id: source.provider_id.clone(),
-            image: source.image.clone(),
-            section: source.section.crd_field.to_string(),
-            api: source.section.run_yaml_key.to_string(),
-        }
-    }
 }

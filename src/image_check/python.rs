@@ -2,6 +2,7 @@
 //! wheel tags that CPython on linux x86_64 accepts and the PEP 508 marker
 //! environment its requirements are evaluated in.
 
+use crate::diagnostic::Diagnostic;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use std::collections::HashSet;
 
@@ -30,6 +31,21 @@ impl TargetPython {
             _ => Err(format!(
                 "--python '{text}' is not a CPython 3 version such as 3.12"
             )),
+        }
+    }
+
+    /// An optional version field (the playground's request): blank is
+    /// none; a bad one is the field's diagnostic.
+    pub fn parse_field(text: Option<&str>) -> Result<Option<TargetPython>, Diagnostic> {
+        match text.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => TargetPython::parse(text).map(Some).map_err(|message| {
+                Diagnostic::error(
+                    "python",
+                    message,
+                    "give the server's Python as 3.12, or leave it empty",
+                )
+            }),
         }
     }
 

@@ -23,16 +23,8 @@ use serde_json::Value;
 pub fn check_image(archive: &[u8], json: &str) -> Result<CheckImageResponse, Failed> {
     use llsd_providers::image_check::{TargetPython, check_archive};
     let req: CheckImageRequest = request(json)?;
-    let python = match req.python.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(TargetPython::parse(text).map_err(|message| {
-            Failed::with(vec![Input::Request.with(Diagnostic::error(
-                "python",
-                message,
-                "give the server's Python as 3.12, or leave it empty",
-            ))])
-        })?),
-    };
+    let python = TargetPython::parse_field(req.python.as_deref())
+        .map_err(|d| Failed::with(vec![Input::Request.with(d)]))?;
     let image = req.image.as_deref().unwrap_or("image.oci.tar");
     let report = check_archive(image, archive, python.as_ref());
     Ok(CheckImageResponse {
@@ -61,18 +53,7 @@ pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
         .and_then(|key| key.parse().ok())
         .unwrap_or(Input::Llsd);
     let report = validate_text(req.file.as_deref().unwrap_or("input.yaml"), &req.text);
-    let whole = report.diagnostics.iter().map(|d| (None, d));
-    let per_document = report
-        .documents
-        .iter()
-        .flat_map(|doc| doc.diagnostics.iter().map(|d| (Some(doc.document), d)));
-    let diagnostics = whole
-        .chain(per_document)
-        .map(|(document, d)| DocumentDiagnostic {
-            document,
-            diagnostic: source.clone().with(d.clone()),
-        })
-        .collect();
+    let diagnostics = report.flat_diagnostics(&source);
     Ok(ValidateResponse {
         ok: report.valid,
         report,

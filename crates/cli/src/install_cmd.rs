@@ -22,7 +22,8 @@ use llsd_providers::install::step::{
 use llsd_providers::install::{Wheel, resolve};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, message_budget};
 use llsd_providers_fs::install::{
-    clean_dirs, distribution_config, unpack_chosen, write_failed, write_metadata,
+    clean_dirs, copy_running_binary, distribution_config, unpack_chosen, write_failed,
+    write_metadata,
 };
 use llsd_providers_fs::provider_tree;
 use std::path::{Path, PathBuf};
@@ -320,21 +321,12 @@ fn probe(python: &str, exclude: &Path) -> Result<ServerImage, String> {
 }
 
 fn copy_binary(to: &Path) -> Outcome {
-    let copied = std::env::current_exe().and_then(|exe| {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(exe, to)
-    });
-    match copied {
-        Ok(_) => {
+    match copy_running_binary(to) {
+        Ok(()) => {
             println!("Copied llsd-providers to {}", to.display());
             Outcome::Success
         }
-        Err(err) => usage_error(&format!(
-            "cannot copy llsd-providers to {}: {err}",
-            to.display()
-        )),
+        Err(message) => usage_error(&message),
     }
 }
 

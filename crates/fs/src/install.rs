@@ -1,8 +1,9 @@
 //! Executing the core's install plan (`llsd_providers::install::Plan`) on
 //! the pod's volumes: the packages and metadata directories cleaned, the
 //! chosen wheels unpacked (two wheels writing one file refused), each
-//! provider's metadata written for `status` and people; and the
-//! distribution's own config found in the server image. Every refusal is
+//! provider's metadata written for `status` and people; the
+//! distribution's own config found in the server image; and the running
+//! binary staged for a step in the server's image. Every refusal is
 //! the core's `Stop`, worded by the core.
 
 use crate::unpack;
@@ -113,4 +114,19 @@ pub fn distribution_config(
         // the server image's own files: a link there is the image's choice
         .find(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()))
         .ok_or(tried)
+}
+
+/// Copies the running binary to `to` (its directory created): the
+/// stage-installer init container stages it for the step that runs in the
+/// server's image. The error is the sentence to print.
+pub fn copy_running_binary(to: &Path) -> Result<(), String> {
+    std::env::current_exe()
+        .and_then(|exe| {
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::copy(exe, to)
+        })
+        .map(drop)
+        .map_err(|err| format!("cannot copy llsd-providers to {}: {err}", to.display()))
 }

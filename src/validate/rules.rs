@@ -301,6 +301,29 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// An entry's optional `config`: a mapping whose values can be carried
+/// ([`config_value`], at most 10 reported), every problem pushed to `c`.
+/// `becomes` (what the config is for) goes in the fix for a config that is
+/// not a mapping.
+pub(super) fn check_config(
+    c: &mut super::fields::Collector,
+    entry: &serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    becomes: &str,
+) {
+    let Some(config) = entry.get("config") else {
+        return;
+    };
+    let at = crate::diagnostic::field(path, "config");
+    if !config.is_object() {
+        let fix = format!("write config as `key: value` pairs ({becomes}), or remove it");
+        c.mistyped(&at, "a mapping", config, &fix);
+    }
+    for (at, p) in config_value(config, &at, 10) {
+        c.error(&at, p.problem, p.fix);
+    }
+}
+
 /// What of a provider `config` cannot be carried into run.yaml exactly
 /// (docs/contracts.md, "Values carried into run.yaml"): a key longer
 /// than [`MAX_CONFIG_KEY_CHARS`]. Every string (control characters, NEL,

@@ -3,7 +3,7 @@
 //! tabs exist while the LLSD still has errors) and a plausible
 //! `lls-provider-spec.yaml` for each.
 
-use super::tagged;
+use super::texts::tagged;
 use crate::api;
 use crate::diagnostic::{Input, InputDiagnostic};
 use crate::pipeline::ProviderSource;

@@ -21,8 +21,10 @@
 //! run.yaml engine is [`merge`]; the pod's names and paths are
 //! [`contract`]. The hosts are crates of their own: `crates/cli` (the
 //! `llsd-providers` binary, native and WASI, and the kubectl plugin),
+//! `crates/controller` (the status controller the binary runs),
 //! `crates/policy` (the Kubewarden policy) and `crates/web` (the
-//! playground's two wasm modules).
+//! playground's two wasm modules); `crates/fs` does the file-system work
+//! the core describes.
 #![warn(missing_docs)]
 
 pub mod api;

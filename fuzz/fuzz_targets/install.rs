@@ -31,7 +31,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use llsd_providers::install::step::{IMAGE_FILES, Step};
 use llsd_providers::pipeline::CrdConfig;
-use llsd_providers_cli::{provider_tree, unpack};
+use llsd_providers_fs::{provider_tree, unpack};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ffi::CString;

@@ -4,6 +4,7 @@
 //! CPython accepts there and the PEP 508 marker environment its
 //! requirements are evaluated in).
 
+use crate::diagnostic::Diagnostic;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use std::collections::HashSet;
 
@@ -86,6 +87,47 @@ pub struct Target {
     pub platform: Platform,
     /// The server's CPython (`--python`), when given.
     pub python: Option<TargetPython>,
+}
+
+impl Target {
+    /// The target of optional request fields (the playground's `python`
+    /// and `platform`): blank is the default; every bad one is its field's
+    /// diagnostic.
+    pub fn parse_fields(
+        python: Option<&str>,
+        platform: Option<&str>,
+    ) -> Result<Target, Vec<Diagnostic>> {
+        fn given(text: Option<&str>) -> Option<&str> {
+            text.map(str::trim).filter(|t| !t.is_empty())
+        }
+        let python = given(python)
+            .map(TargetPython::parse)
+            .transpose()
+            .map_err(|message| {
+                Diagnostic::error(
+                    "python",
+                    message,
+                    "give the server's Python as 3.12, or leave it empty",
+                )
+            });
+        let platform = given(platform)
+            .map(Platform::parse)
+            .transpose()
+            .map_err(|message| {
+                Diagnostic::error(
+                    "platform",
+                    message,
+                    "give the nodes' platform as linux/amd64 or linux/arm64, or leave it empty",
+                )
+            });
+        match (python, platform) {
+            (Ok(python), Ok(platform)) => Ok(Target {
+                platform: platform.unwrap_or_default(),
+                python,
+            }),
+            (python, platform) => Err(python.err().into_iter().chain(platform.err()).collect()),
+        }
+    }
 }
 
 /// CPython `3.minor` (on the [`Target`]'s platform).
@@ -199,6 +241,17 @@ mod tests {
         assert!(Platform::LinuxAmd64.fits("manylinux_2_17_x86_64"));
         assert!(!Platform::LinuxAmd64.fits("win_amd64"));
         assert!(!Platform::LinuxAmd64.fits("manylinux_2_17_aarch64"));
+    }
+
+    #[test]
+    fn request_fields_are_read_with_every_problem_named() {
+        let target = Target::parse_fields(Some(" 3.13 "), Some("linux/arm64")).unwrap();
+        assert_eq!(target.platform, Platform::LinuxArm64);
+        assert_eq!(target.python.map(|p| p.minor), Some(13));
+        assert_eq!(Target::parse_fields(Some(""), None), Ok(Target::default()));
+        let problems = Target::parse_fields(Some("2.7"), Some("windows/amd64")).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(fields, ["python", "platform"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! inputs are metadata, the server's distributions, a marker environment and
 //! the supported wheel tags. Writing a chosen wheel into the packages
 //! directory (what `pip install --no-deps --target` does) is the CLI's
-//! (`crates/cli/src/unpack.rs`).
+//! (`crates/fs/src/unpack.rs`).
 
 pub mod inputs;
 pub mod report;

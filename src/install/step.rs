@@ -3,10 +3,12 @@
 //! the server's answer to the probe, what to write, and every way the step
 //! stops — the summary for the termination message and the full text for
 //! the log, worded once. The CLI (`crates/cli/src/install_cmd.rs`) reads the
-//! trees, runs the probe, unpacks and writes: it executes what this says.
+//! trees and runs the probe, `crates/fs` unpacks and writes: they execute
+//! what this says.
 
 use super::inputs::{Provider, ServerDist, Target, Wheel};
 use super::report::{Context, Failure, Refusal, details_block};
+use crate::contract::PROVIDER_IMAGES_PATH;
 use crate::pipeline::{
     self, CrdConfig, MergeFailure, MergeResult, ProviderDir, ProviderSource, sources_from_dirs,
 };
@@ -14,6 +16,25 @@ use crate::wheel::{WheelName, parse_metadata, parse_requirement};
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName};
 use std::str::FromStr;
+
+/// The containers of the pod the step runs in, for the termination
+/// message's share of the pod's budget, when the injection did not say
+/// ([`POD_CONTAINERS_ENV`](crate::contract::POD_CONTAINERS_ENV)): the
+/// injected pod's count, the operator's server container and one spare.
+/// Image-volume mode (`sources` is
+/// [`PROVIDER_IMAGES_PATH`]):
+/// merge-config; init-containers mode: one install-provider-{id} per
+/// provider in `providers_json` (the crd-config list), stage-installer and
+/// merge-config.
+pub fn pod_containers(providers_json: Option<&str>, sources: Option<&str>) -> usize {
+    let providers = providers_json
+        .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
+        .map_or(0, |list| list.len());
+    // compared as paths: `/provider-images/` is the same directory
+    let image_volumes = sources
+        .is_some_and(|s| std::path::Path::new(s) == std::path::Path::new(PROVIDER_IMAGES_PATH));
+    if image_volumes { 3 } else { providers + 4 }
+}
 
 /// Where a provider's image keeps its tree, for messages.
 pub const IN_IMAGE: &str = "/lls-provider";

@@ -2,9 +2,12 @@
 //! to the wired Deployment or every problem of every input.
 
 use super::{InputTexts, read_llsd, tagged};
-use crate::diagnostic::{Input, InputDiagnostic};
+use crate::diagnostic::{Diagnostic, Input, InputDiagnostic};
 use crate::inject::{Change, ChangeSummary, InjectOptions, deployment_changes, inject, summary};
-use crate::yaml_input::read_text;
+use crate::llsd::LlamaStackDistribution;
+use crate::locate::Locations;
+use crate::validate::{FileReport, check_llsd, validate_bytes};
+use crate::yaml_input::{self, read_text};
 use serde_json::Value;
 
 /// The wired Deployment and what changed.
@@ -62,4 +65,94 @@ pub fn inject_texts(
         before,
         after,
     })
+}
+
+/// One input file of an injection: the name its problems are reported
+/// under (a file, or what the kubectl plugin read) and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedInput<'a> {
+    /// The name in reports.
+    pub name: &'a str,
+    /// The file's bytes.
+    pub bytes: &'a [u8],
+}
+
+/// The name the default options' problems are reported under.
+const DEFAULT_OPTIONS: &str = "<default options>";
+
+/// The injection on files (the CLI and the kubectl plugin): the wired
+/// Deployment, or a report for each input with problems — an invalid
+/// LLSD's whole report (every document, warnings too), and the injection's
+/// findings against the file they are in, at the line of their field.
+/// `options` absent: the defaults.
+pub fn inject_files(
+    llsd: NamedInput<'_>,
+    deployment: NamedInput<'_>,
+    options: Option<NamedInput<'_>>,
+) -> Result<Value, Vec<FileReport>> {
+    let (typed, before, read_options) = read_files(llsd, deployment, options)?;
+    let err = match inject(&typed, &before, &read_options) {
+        Ok(after) => return Ok(after),
+        Err(err) => err,
+    };
+    let text = |input: Option<NamedInput<'_>>| {
+        input.map_or_else(String::new, |i| {
+            String::from_utf8_lossy(i.bytes).into_owned()
+        })
+    };
+    let mut reports = Vec::new();
+    for (input, file) in [
+        (Input::Llsd, Some(llsd)),
+        (Input::Deployment, Some(deployment)),
+        (Input::Options, options),
+    ] {
+        let mut diagnostics: Vec<Diagnostic> = err
+            .diagnostics
+            .iter()
+            .filter(|d| d.source == input)
+            .map(|d| d.diagnostic.clone())
+            .collect();
+        if !diagnostics.is_empty() {
+            Locations::fill(&text(file), 1, &mut diagnostics);
+            let name = file.map_or(DEFAULT_OPTIONS, |f| f.name);
+            reports.push(FileReport::invalid(name, diagnostics));
+        }
+    }
+    Err(reports)
+}
+
+/// The three inputs read and checked, or a report for each that is not a
+/// valid LLSD, Deployment or options.
+fn read_files(
+    llsd: NamedInput<'_>,
+    deployment: NamedInput<'_>,
+    options: Option<NamedInput<'_>>,
+) -> Result<(LlamaStackDistribution, Value, InjectOptions), Vec<FileReport>> {
+    let mut invalid = Vec::new();
+    let typed = match yaml_input::read_document(llsd.bytes, check_llsd) {
+        Ok((typed, _warnings)) => Some(typed),
+        Err(_) => {
+            // The whole file's report: every document, warnings too.
+            invalid.push(validate_bytes(llsd.name, llsd.bytes));
+            None
+        }
+    };
+    let mut report = |input: NamedInput<'_>, diagnostics| {
+        invalid.push(FileReport::invalid(input.name, diagnostics))
+    };
+    let before = yaml_input::read_document(deployment.bytes, |value| Ok(value.clone()))
+        .map_err(|d| report(deployment, d))
+        .ok();
+    let read_options = match options {
+        Some(input) => yaml_input::read_document(input.bytes, InjectOptions::read)
+            .map_err(|d| report(input, d))
+            .ok(),
+        None => Some(InjectOptions::default()),
+    };
+    match (typed, before, read_options) {
+        (Some(typed), Some(before), Some(read_options)) if invalid.is_empty() => {
+            Ok((typed, before, read_options))
+        }
+        _ => Err(invalid),
+    }
 }

@@ -27,7 +27,7 @@ pub use crd_config::{CrdConfig, CrdConfigRef, parse_crd_config};
 pub use directory::{CRD_CONFIG_FILE, ProviderDir, SPEC_FILE, sources_from_dirs};
 pub use failure::{FailureSummary, MergeFailure, ProviderFile};
 pub use from_llsd::sources_from_llsd;
-pub use step::{BaseConfig, MergeStepOutput, failure_log, run_merge_step};
+pub use step::{BaseConfig, MergeStepOutput, failure_log, merge_step, run_merge_step};
 pub use termination::{
     MAX_CONTAINER_MESSAGE_BYTES, MAX_POD_MESSAGE_BYTES, MERGE_RESULT_SCHEMA, MergeResult,
     MergeResultFailure, ProviderResult, message_budget, parse_termination_message,

@@ -2,8 +2,10 @@
 //! the user's base config in, the merged config, `extra-providers.yaml`,
 //! the log and the warnings out.
 
-use super::MergeFailure;
+use super::{MergeFailure, ProviderSource, assemble};
+use crate::limits::MAX_BASE_BYTES;
 use crate::merge::{self, ExternalProvider, MergeEvent};
+use crate::yaml_input;
 
 /// The user's run.yaml, with the name to show in messages.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +62,47 @@ pub fn run_merge_step(
         log,
         warnings,
         events,
+    })
+}
+
+/// The whole merge step as the pod runs it, on the providers' checked
+/// metadata (read from the metadata directory, or held in memory by the
+/// install step) and the base file as read (its name and bytes, read to at
+/// most one byte over [`MAX_BASE_BYTES`]): assemble, decode the base within
+/// its bound, merge. Gives the providers merged with the output (the
+/// termination message's source).
+pub fn merge_step(
+    sources: Result<Vec<ProviderSource>, MergeFailure>,
+    base: Option<(&str, &[u8])>,
+) -> Result<(Vec<ExternalProvider>, MergeStepOutput), MergeFailure> {
+    let providers = sources.and_then(|sources| assemble(&sources))?;
+    let text = base
+        .map(|(name, bytes)| decode_base(name, bytes).map(|text| (name, text)))
+        .transpose()?;
+    let base = text.as_ref().map(|(name, text)| BaseConfig { name, text });
+    let output = run_merge_step(base, &providers)?;
+    Ok((providers, output))
+}
+
+/// The base file's text: within [`MAX_BASE_BYTES`] and valid UTF-8.
+fn decode_base<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, MergeFailure> {
+    if bytes.len() > MAX_BASE_BYTES {
+        return Err(MergeFailure::InvalidBase {
+            file: name.to_string(),
+            message: format!(
+                "the file is larger than {MAX_BASE_BYTES} bytes; a run.yaml is a few KB"
+            ),
+            location: None,
+        });
+    }
+    yaml_input::decode_utf8(bytes).map_err(|d| MergeFailure::InvalidBase {
+        file: name.to_string(),
+        message: format!(
+            "{} at {}",
+            d.problem,
+            d.location.map(|l| l.to_string()).unwrap_or_default()
+        ),
+        location: d.location,
     })
 }
 

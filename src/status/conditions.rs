@@ -19,7 +19,7 @@
 //! status write is answered with no write at all.
 
 use super::{CONDITION_TYPE, Condition, DistributionStatus};
-use crate::diagnostic::cut;
+use crate::diagnostic::{Diagnostic, cut};
 use crate::llsd::{LlamaStackDistribution, ProviderPhase};
 use serde_json::{Map, Value, json};
 
@@ -60,6 +60,24 @@ fn cause(message: &str) -> String {
     let before_fix = message.split(" Fix:").next().unwrap_or_default();
     let one_line = before_fix.split_whitespace().collect::<Vec<_>>().join(" ");
     cut(&one_line, SUMMARY_CAUSE_LIMIT)
+}
+
+/// The condition of an LLSD that is not valid: its providers are not
+/// diagnosed, and the message lists its problems.
+pub fn invalid_spec(name: &str, problems: &[Diagnostic]) -> Condition {
+    let listed: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+    Condition {
+        type_: CONDITION_TYPE.into(),
+        status: "Unknown".into(),
+        reason: "InvalidSpec".into(),
+        message: cut(
+            &format!(
+                "The LLSD is not valid, so its providers are not diagnosed: {}. Fix: kubectl llsd-providers validate {name}",
+                listed.join("; ")
+            ),
+            MESSAGE_LIMIT,
+        ),
+    }
 }
 
 /// The conditions the LLSD should carry: the summary first, then one per

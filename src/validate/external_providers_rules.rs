@@ -84,19 +84,7 @@ fn check_entry(c: &mut Collector, value: &Value, path: &str, ids: &mut Vec<(Stri
     {
         c.error(&field(path, "module"), p.problem, p.fix);
     }
-    if let Some(config) = entry.get("config") {
-        if !config.is_object() {
-            c.mistyped(
-                &field(path, "config"),
-                "a mapping",
-                config,
-                "write config as `key: value` pairs (the provider's run.yaml config), or remove it",
-            );
-        }
-        for (at, p) in rules::config_value(config, &field(path, "config"), 10) {
-            c.error(&at, p.problem, p.fix);
-        }
-    }
+    rules::check_config(c, entry, path, "the provider's run.yaml config");
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! rendering the result for people or machines.
 
 use super::{DocumentReport, validate_document};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Input, InputDiagnostic, Severity};
 use crate::locate::Locations;
 use crate::yaml_input;
 use serde::Serialize;
@@ -87,7 +87,38 @@ pub fn validate_text(file: &str, text: &str) -> FileReport {
     }
 }
 
+/// A diagnostic of a report, with the document it is in (none for the
+/// file as a whole).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct DocumentDiagnostic {
+    /// 1-based document number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub document: Option<usize>,
+    /// The diagnostic and its input.
+    #[serde(flatten)]
+    pub diagnostic: InputDiagnostic,
+}
+
 impl FileReport {
+    /// Every diagnostic of the report, flat: the file's own, then each
+    /// document's, each tagged with `input`.
+    pub fn flat_diagnostics(&self, input: &Input) -> Vec<DocumentDiagnostic> {
+        let whole = self.diagnostics.iter().map(|d| (None, d));
+        let per_document = self
+            .documents
+            .iter()
+            .flat_map(|doc| doc.diagnostics.iter().map(|d| (Some(doc.document), d)));
+        whole
+            .chain(per_document)
+            .map(|(document, d)| DocumentDiagnostic {
+                document,
+                diagnostic: input.clone().with(d.clone()),
+            })
+            .collect()
+    }
+
     /// A file that could not be read or parsed at all.
     pub fn broken(file: &str, diagnostic: Diagnostic) -> Self {
         FileReport::invalid(file, vec![diagnostic])

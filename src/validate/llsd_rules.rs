@@ -346,19 +346,12 @@ fn check_ref(c: &mut Collector, value: &Value, path: &str, _api: &Api, seen: &mu
             );
         }
     }
-    if let Some(config) = entry.get("config") {
-        if !config.is_object() {
-            c.mistyped(
-                &field(path, "config"),
-                "a mapping",
-                config,
-                "write config as `key: value` pairs (it becomes the provider's config in run.yaml), or remove it",
-            );
-        }
-        for (at, p) in rules::config_value(config, &field(path, "config"), 10) {
-            c.error(&at, p.problem, p.fix);
-        }
-    }
+    rules::check_config(
+        c,
+        entry,
+        path,
+        "it becomes the provider's config in run.yaml",
+    );
     if let Some(id) = id {
         let image = image.unwrap_or("<no image>");
         seen.push(SeenId {

@@ -12,7 +12,9 @@ pub mod supply_chain;
 pub use crate::json::type_name;
 pub use external_providers_rules::check_external_providers;
 pub use fields::closest;
-pub use file::{DocumentSummary, FileReport, summary_line, validate_bytes, validate_text};
+pub use file::{
+    DocumentDiagnostic, DocumentSummary, FileReport, summary_line, validate_bytes, validate_text,
+};
 pub use llsd_rules::check_llsd;
 pub use provider_package_rules::check_provider_package;
 

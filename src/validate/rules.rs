@@ -16,6 +16,13 @@ pub struct Problem {
     pub fix: String,
 }
 
+impl Problem {
+    /// The problem and its fix in one sentence: `PROBLEM; fix: FIX`.
+    pub fn sentence(&self) -> String {
+        format!("{}; fix: {}", self.problem, self.fix)
+    }
+}
+
 fn problem(problem: impl Into<String>, fix: impl Into<String>) -> Problem {
     Problem {
         problem: problem.into(),
@@ -128,6 +135,22 @@ pub fn object_name(value: &str) -> Result<(), Problem> {
             "a name is at most 253 {NAME_CHARACTERS}, and '.'; `kubectl get llsd -A` lists the LlamaStackDistributions"
         ),
     ))
+}
+
+/// A namespace given as a command-line argument: the value, or the problem
+/// and its fix in one sentence (what clap prints). Checked before any
+/// kubectl or API call, so that it can never read as an option.
+pub fn namespace_argument(value: &str) -> Result<String, String> {
+    namespace(value)
+        .map(|()| value.to_string())
+        .map_err(|p| p.sentence())
+}
+
+/// An object name given as a command-line argument (see [`namespace_argument`]).
+pub fn object_name_argument(value: &str) -> Result<String, String> {
+    object_name(value)
+        .map(|()| value.to_string())
+        .map_err(|p| p.sentence())
 }
 
 fn dns_label_suggestion(id: &str) -> String {
@@ -276,6 +299,29 @@ pub fn provider_type(value: &str) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// An entry's optional `config`: a mapping whose values can be carried
+/// ([`config_value`], at most 10 reported), every problem pushed to `c`.
+/// `becomes` (what the config is for) goes in the fix for a config that is
+/// not a mapping.
+pub(super) fn check_config(
+    c: &mut super::fields::Collector,
+    entry: &serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    becomes: &str,
+) {
+    let Some(config) = entry.get("config") else {
+        return;
+    };
+    let at = crate::diagnostic::field(path, "config");
+    if !config.is_object() {
+        let fix = format!("write config as `key: value` pairs ({becomes}), or remove it");
+        c.mistyped(&at, "a mapping", config, &fix);
+    }
+    for (at, p) in config_value(config, &at, 10) {
+        c.error(&at, p.problem, p.fix);
+    }
 }
 
 /// What of a provider `config` cannot be carried into run.yaml exactly

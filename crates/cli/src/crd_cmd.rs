@@ -1,6 +1,6 @@
 //! `llsd-providers crd`
 
-use super::Outcome;
+use super::answer::Outcome;
 
 pub fn run() -> Outcome {
     print!("{}", llsd_providers::crd::crd_patch_yaml());

@@ -12,17 +12,20 @@
 //! llsd-providers install --copy-binary-to FILE
 //! ```
 
-use super::Outcome;
+use super::answer::{Outcome, usage_error};
 use super::merge_cmd::{self, MergeArgs};
-use super::{provider_tree, unpack};
 use clap::Args;
-use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV, PROVIDER_IMAGES_PATH};
+use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV};
 use llsd_providers::install::step::{
-    ServerImage, Step, Stop, check_metadata, crd_config_text, distribution_config_candidates,
-    installed_text, module_shadows, read_probe,
+    self, ServerImage, Step, Stop, check_metadata, installed_text, module_shadows, read_probe,
 };
 use llsd_providers::install::{Wheel, resolve};
-use llsd_providers::pipeline::{self, CrdConfig, MergeResult, SPEC_FILE, message_budget};
+use llsd_providers::pipeline::{self, CrdConfig, MergeResult, message_budget};
+use llsd_providers_fs::install::{
+    clean_dirs, copy_running_binary, distribution_config, unpack_chosen, write_failed,
+    write_metadata,
+};
+use llsd_providers_fs::provider_tree;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -98,25 +101,12 @@ pub struct InstallArgs {
 /// Run by the server's interpreter with -I (see the file's header).
 const PROBE: &str = include_str!("probe.py");
 
-/// The containers of the pod this step runs in, for the termination
-/// message's share of the pod's budget: `--pod-containers` when given; else
-/// the injected pod's count, the operator's server container and one spare
-/// (image-volume mode: merge-config; init-containers mode: one
-/// install-provider-{id} per provider, stage-installer and merge-config).
+/// The containers of this step's pod: `--pod-containers`, else the core's count.
 fn pod_containers(args: &InstallArgs) -> usize {
-    if let Some(n) = args.pod_containers {
-        return n;
-    }
-    let providers = args
-        .providers_json
-        .as_deref()
-        .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
-        .map_or(0, |list| list.len());
-    let image_volumes = args
-        .sources
-        .as_deref()
-        .is_some_and(|s| s == Path::new(PROVIDER_IMAGES_PATH));
-    if image_volumes { 3 } else { providers + 4 }
+    args.pod_containers.unwrap_or_else(|| {
+        let sources = args.sources.as_deref().and_then(Path::to_str);
+        step::pod_containers(args.providers_json.as_deref(), sources)
+    })
 }
 
 /// Writes the step's result to the termination log, within the pod's budget.
@@ -147,11 +137,6 @@ fn write_termination_message_on_panic(termination_log: PathBuf, budget: usize, c
         let _ = std::fs::write(&termination_log, result.termination_message(budget));
         previous(info);
     }));
-}
-
-fn usage_error(message: &str) -> Outcome {
-    eprintln!("ERROR: {message}");
-    Outcome::UsageOrUnreadable
 }
 
 pub fn run(args: &InstallArgs) -> Outcome {
@@ -235,7 +220,9 @@ pub fn run(args: &InstallArgs) -> Outcome {
     let (server, target) = (&image.dists, &image.target);
     let base = match &args.base_from_distribution {
         None => args.base.clone(),
-        Some(name) => match distribution_config(name, &image.server_packages) {
+        Some(name) => match distribution_config(name, &image.server_packages, |key| {
+            std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+        }) {
             Ok(found) => {
                 println!(
                     "Base: {} (the distribution's config in the server image)",
@@ -262,70 +249,17 @@ pub fn run(args: &InstallArgs) -> Outcome {
     }
 
     // Unpack, from a clean directory (a restarted pod keeps its emptyDir).
-    for dir in [target_dir, metadata_dir] {
-        let _ = std::fs::remove_dir_all(dir);
-        if let Err(err) = std::fs::create_dir_all(dir) {
-            return write_error(args, &step, dir, &err.to_string());
-        }
-    }
-    // Which chosen wheel wrote each file: two distributions writing one file
-    // would leave whichever came last.
-    let mut owners: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
-    let mut written_by_wheel: Vec<Vec<String>> = Vec::new();
-    for (index, chosen) in plan.install.iter().enumerate() {
-        let provider = &providers[chosen.provider];
-        let crd = &crds[chosen.provider];
-        let wheel = &provider.wheels[chosen.wheel];
-        let path = sources
-            .join(&provider.id)
-            .join("lls-provider/packages")
-            .join(&wheel.file.file_name);
-        let written = match unpack::install_wheel(&path, target_dir) {
-            Ok(written) => written,
-            Err(problem) => {
-                return stop(
-                    args,
-                    step.unpack_failed(crd, &wheel.file.file_name, &problem),
-                );
-            }
-        };
-        written_by_wheel.push(
-            written
-                .iter()
-                .map(|file| file.to_string_lossy().replace('\\', "/"))
-                .collect(),
-        );
-        for file in written {
-            if let Some(&first) = owners.get(&file) {
-                let earlier = &plan.install[first];
-                let earlier_provider = &providers[earlier.provider];
-                let earlier_wheel = &earlier_provider.wheels[earlier.wheel].file.file_name;
-                return stop(
-                    args,
-                    step.overwrite(
-                        crd,
-                        &wheel.file.file_name,
-                        &file.display().to_string(),
-                        (earlier_provider, earlier_wheel),
-                    ),
-                );
-            }
-            owners.insert(file, index);
-        }
-    }
+    let unpacked = clean_dirs(&step, &[target_dir, metadata_dir])
+        .and_then(|()| unpack_chosen(&step, sources, target_dir, (&providers, &crds), &plan));
+    let written_by_wheel = match unpacked {
+        Ok(written) => written,
+        Err(failure) => return stop(args, failure),
+    };
     for warning in module_shadows(&providers, &plan, &written_by_wheel, server) {
         eprintln!("{warning}");
     }
-    for (crd, spec) in crds.iter().zip(&specs) {
-        let dir = metadata_dir.join(&crd.provider_id);
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join(SPEC_FILE), spec))
-            .and_then(|()| {
-                std::fs::write(dir.join(pipeline::CRD_CONFIG_FILE), crd_config_text(crd))
-            });
-        if let Err(err) = written {
-            return write_error(args, &step, &dir, &err.to_string());
-        }
+    if let Err(failure) = write_metadata(&step, metadata_dir, &crds, &specs) {
+        return stop(args, failure);
     }
     let installed: Vec<(usize, &Wheel)> = plan
         .install
@@ -336,7 +270,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         installed_list,
         installed_text(&providers, &installed, server),
     ) {
-        return write_error(args, &step, installed_list, &err.to_string());
+        return stop(args, write_failed(&step, installed_list, &err.to_string()));
     }
     println!(
         "Installed {} wheel(s) for {} provider(s) into {}",
@@ -370,29 +304,6 @@ pub fn run(args: &InstallArgs) -> Outcome {
     }
 }
 
-fn write_error(args: &InstallArgs, step: &Step, path: &Path, err: &str) -> Outcome {
-    stop(args, step.write_failed(&path.display().to_string(), err))
-}
-
-/// The distribution's config, found where the server image keeps it
-/// (`install::step::distribution_config_candidates`): the first regular
-/// file; else every path tried.
-fn distribution_config(name: &str, server_packages: &[String]) -> Result<PathBuf, Vec<String>> {
-    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
-    // the entrypoint runs $DISTRO_NAME when it is set; the LLSD's name only
-    // stands in for an image that sets none
-    let distro_name = env("DISTRO_NAME");
-    let names = [distro_name.as_deref().unwrap_or(name)];
-    let tried =
-        distribution_config_candidates(env("RUN_CONFIG_PATH").as_deref(), &names, server_packages);
-    tried
-        .iter()
-        .map(PathBuf::from)
-        // the server image's own files: a link there is the image's choice
-        .find(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()))
-        .ok_or(tried)
-}
-
 fn probe(python: &str, exclude: &Path) -> Result<ServerImage, String> {
     let output = std::process::Command::new(python)
         .args(["-I", "-c", PROBE])
@@ -410,21 +321,12 @@ fn probe(python: &str, exclude: &Path) -> Result<ServerImage, String> {
 }
 
 fn copy_binary(to: &Path) -> Outcome {
-    let copied = std::env::current_exe().and_then(|exe| {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(exe, to)
-    });
-    match copied {
-        Ok(_) => {
+    match copy_running_binary(to) {
+        Ok(()) => {
             println!("Copied llsd-providers to {}", to.display());
             Outcome::Success
         }
-        Err(err) => usage_error(&format!(
-            "cannot copy llsd-providers to {}: {err}",
-            to.display()
-        )),
+        Err(message) => usage_error(&message),
     }
 }
 

@@ -5,16 +5,16 @@
 //! PATH (`$KUBECTL` overrides it), so the user's kubeconfig, context and
 //! RBAC apply unchanged.
 
-use super::Outcome;
+use super::answer::{Outcome, colour, json_text, usage_error, yaml_text};
 use super::inject_cmd::{self, Source};
-use super::status_cmd::{StatusFormat, json_text, now_rfc3339, yaml_text};
+use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use llsd_providers::diagnostic::{field, printable};
-use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::status::{Rollout, check_pod, distribution_status, status_patch};
-use llsd_providers::validate::{check_llsd, rules, summary_line, validate_bytes};
-use std::io::IsTerminal;
+use llsd_providers::operation::{
+    deployment_selector, kubectl_error, live_llsd, read_pods, read_replica_sets,
+};
+use llsd_providers::status::{Rollout, distribution_status, status_patch};
+use llsd_providers::validate::rules::{namespace_argument, object_name_argument};
+use llsd_providers::validate::{summary_line, validate_bytes};
 use std::process::Command;
 
 /// The name the binary answers to as a kubectl plugin.
@@ -28,27 +28,15 @@ pub struct KubectlArgs {
 
 #[derive(Debug, Args)]
 struct Target {
+    // Names and namespaces are checked as Kubernetes checks them before any
+    // kubectl runs: what reaches kubectl can never read as one of its
+    // options (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
     /// The LlamaStackDistribution's name.
-    #[arg(value_parser = object_name)]
+    #[arg(value_parser = object_name_argument)]
     name: String,
     /// Its namespace (default: the kubeconfig context's).
-    #[arg(short = 'n', long, value_parser = namespace)]
+    #[arg(short = 'n', long, value_parser = namespace_argument)]
     namespace: Option<String>,
-}
-
-/// Names and namespaces are checked as Kubernetes checks them before any
-/// kubectl runs: what reaches kubectl can never read as one of its options
-/// (`--server=…`, `--kubeconfig=…`, `-nkube-system`).
-pub(crate) fn object_name(value: &str) -> Result<String, String> {
-    rules::object_name(value)
-        .map(|()| value.to_string())
-        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
-}
-
-pub(crate) fn namespace(value: &str) -> Result<String, String> {
-    rules::namespace(value)
-        .map(|()| value.to_string())
-        .map_err(|p| format!("{}; fix: {}", p.problem, p.fix))
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,32 +67,6 @@ enum PluginCommand {
         #[command(flatten)]
         target: Target,
     },
-}
-
-/// Why a kubectl call failed, as the user can act on it.
-fn kubectl_error(args: &[String], stderr: &str) -> String {
-    // what the cluster said (and label values in the selector) reach the
-    // terminal escaped, as every other text from an input does
-    let command = printable(&format!("kubectl {}", args.join(" ")), false);
-    let said = printable(stderr.trim(), true);
-    let said = said.as_str();
-    if said.contains("(Forbidden)") || said.contains("is forbidden") {
-        format!(
-            "kubectl was refused access (RBAC Forbidden) running `{command}`: {said}. Fix: ask for get/list \
-             on llamastackdistributions, deployments, replicasets and pods in the namespace (and patch on \
-             deployments for rollout); `kubectl auth can-i get llamastackdistributions -n NS` checks."
-        )
-    } else if said.contains("(NotFound)") || said.contains("not found") {
-        format!(
-            "Not found running `{command}`: {said}. Fix: check the name and the namespace (-n); \
-             `kubectl get llsd -A` lists every LlamaStackDistribution."
-        )
-    } else {
-        format!(
-            "`{command}` failed: {said}. Fix: check that kubectl reaches the cluster (kubectl cluster-info) \
-             and that the LlamaStackDistribution CRD is installed."
-        )
-    }
 }
 
 fn kubectl(args: &[String]) -> Result<Vec<u8>, String> {
@@ -147,88 +109,26 @@ fn get(target: &Target, what: &[&str], selector: Option<&str>) -> Result<Vec<u8>
     kubectl(&kubectl_command(target, &["get"], &options, what))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(bytes).map_err(|err| unreadable(what, err))
-}
-
-fn unreadable(what: &str, error: impl std::fmt::Display) -> String {
-    format!(
-        "kubectl printed {what} this plugin cannot read: {error}. Fix: use a kubectl matching the cluster's version."
-    )
-}
-
-#[derive(serde::Deserialize)]
-struct List<T> {
-    items: Vec<T>,
-}
-
-fn live_llsd(target: &Target) -> Result<LlamaStackDistribution, String> {
-    let bytes = get(target, &["llamastackdistribution", &target.name], None)?;
-    let value: serde_json::Value = parse("an LLSD", &bytes)?;
-    check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
-        let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
-        format!(
-            "The live LlamaStackDistribution '{}' is not valid: {}. Fix: run `kubectl llsd-providers validate {}` for every problem with its location.",
-            target.name,
-            problems.join("; "),
-            target.name
-        )
-    })
-}
-
-/// The items of `kubectl get pods -o json`, each checked as `status --pod`
-/// checks its pod.
-fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
-    let pods: List<serde_json::Value> = parse("pods", bytes)?;
-    for (index, pod) in pods.items.iter().enumerate() {
-        if let Err(problems) = check_pod(pod) {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|d| {
-                    let path = field(&llsd_providers::diagnostic::index("items", index), &d.path);
-                    format!("{path}: {}", d.problem)
-                })
-                .collect();
-            return Err(unreadable("pods", problems.join("; ")));
-        }
-    }
-    Ok(pods.items)
-}
-
 fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
-    let llsd = live_llsd(target)?;
-    let deployment: Deployment = parse(
-        "a Deployment",
-        &get(target, &["deployment", &target.name], None).map_err(|e| {
-            format!(
-                "{e} (the operator names the Deployment after the LLSD; is the operator running?)"
-            )
-        })?,
+    let llsd = live_llsd(
+        &target.name,
+        &get(target, &["llamastackdistribution", &target.name], None)?,
     )?;
-    let labels = deployment
-        .spec
-        .as_ref()
-        .and_then(|s| s.selector.match_labels.clone())
-        .unwrap_or_default();
-    let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let selector = selector.join(",");
-    let replica_sets: List<ReplicaSet> = parse(
-        "ReplicaSets",
-        &get(target, &["replicasets"], Some(&selector))?,
-    )?;
+    let deployment = get(target, &["deployment", &target.name], None).map_err(|e| {
+        format!("{e} (the operator names the Deployment after the LLSD; is the operator running?)")
+    })?;
+    let selector = deployment_selector(&deployment)?;
+    let replica_sets = read_replica_sets(&get(target, &["replicasets"], Some(&selector))?)?;
     let pods = read_pods(&get(target, &["pods"], Some(&selector))?)?;
     let report = distribution_status(Rollout {
         llsd: &llsd,
         name: &target.name,
         namespace: target.namespace.as_deref(),
-        replica_sets: &replica_sets.items,
+        replica_sets: &replica_sets,
         pods: &pods,
     });
     let printed = match format {
-        StatusFormat::Text => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            Ok(report.render_text(colour))
-        }
+        StatusFormat::Text => Ok(report.render_text(colour())),
         StatusFormat::StatusPatch => match report.pods.first() {
             Some(newest) => json_text(&status_patch(newest, &llsd, &now_rfc3339()), false),
             None => Err(format!(
@@ -240,11 +140,7 @@ fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
         StatusFormat::Yaml => yaml_text(&report),
     };
     print!("{}", printed?);
-    Ok(if report.ready() {
-        Outcome::Success
-    } else {
-        Outcome::Problems
-    })
+    Ok(Outcome::passed(report.ready()))
 }
 
 fn validate(target: &Target) -> Result<Outcome, String> {
@@ -253,11 +149,7 @@ fn validate(target: &Target) -> Result<Outcome, String> {
     let report = validate_bytes(&name, &bytes);
     print!("{}", report.render_text());
     println!("{}", summary_line(std::slice::from_ref(&report)));
-    Ok(if report.valid {
-        Outcome::Success
-    } else {
-        Outcome::Problems
-    })
+    Ok(Outcome::passed(report.valid))
 }
 
 fn inject(target: &Target, dry_run: bool) -> Result<Outcome, String> {
@@ -297,8 +189,5 @@ pub fn run(args: &KubectlArgs) -> Outcome {
         PluginCommand::Inject { target, dry_run } => inject(target, *dry_run),
         PluginCommand::Rollout { target } => rollout(target),
     };
-    result.unwrap_or_else(|message| {
-        eprintln!("ERROR: {message}");
-        Outcome::UsageOrUnreadable
-    })
+    result.unwrap_or_else(|message| usage_error(&message))
 }

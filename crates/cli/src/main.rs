@@ -5,9 +5,8 @@
 //! Exit codes: 0 success, 1 the input has problems (violations, merge
 //! errors), 2 usage errors or unreadable input.
 
+mod answer;
 mod check_image_cmd;
-#[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
-mod controller;
 mod crd_cmd;
 mod inject_cmd;
 #[cfg(not(target_arch = "wasm32"))]
@@ -15,15 +14,11 @@ mod install_cmd;
 #[cfg(not(target_arch = "wasm32"))]
 mod kubectl_cmd;
 mod merge_cmd;
-mod output;
 mod status_cmd;
 mod validate_cmd;
 
-use llsd_providers_cli::input;
-#[cfg(not(target_arch = "wasm32"))]
-use llsd_providers_cli::{provider_tree, unpack};
-
-use clap::{Parser, Subcommand, ValueEnum};
+use answer::OutputFormat;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,31 +59,7 @@ enum Command {
     Kubectl(kubectl_cmd::KubectlArgs),
     /// The status controller: keeps each LLSD's provider conditions and events current (native only).
     #[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
-    Controller(controller::ControllerArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
-/// Outcome of a command, mapped onto the process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Problems,
-    UsageOrUnreadable,
-}
-
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> ExitCode {
-        match outcome {
-            Outcome::Success => ExitCode::SUCCESS,
-            Outcome::Problems => ExitCode::from(1),
-            Outcome::UsageOrUnreadable => ExitCode::from(2),
-        }
-    }
+    Controller(llsd_providers_controller::ControllerArgs),
 }
 
 fn main() -> ExitCode {
@@ -124,7 +95,7 @@ fn main() -> ExitCode {
         #[cfg(not(target_arch = "wasm32"))]
         Command::Kubectl(args) => kubectl_cmd::run(&args),
         #[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
-        Command::Controller(args) => controller::run(&args),
+        Command::Controller(args) => return llsd_providers_controller::run(&args),
     };
     outcome.into()
 }

@@ -5,17 +5,13 @@
 //!                      --extra-providers-output FILE --log FILE [--base FILE]
 //! ```
 
-use super::Outcome;
-use super::input::{not_regular, read_bounded, read_regular};
-use super::output::{check_destinations, write_all_or_nothing};
+use super::answer::{Outcome, usage_error};
 use clap::Args;
 use llsd_providers::limits::MAX_BASE_BYTES;
-use llsd_providers::limits::MAX_INPUT_BYTES;
-use llsd_providers::pipeline::{
-    self, BaseConfig, CRD_CONFIG_FILE, MergeFailure, MergeResult, ProviderDir, ProviderSource,
-    SPEC_FILE,
-};
-use llsd_providers::yaml_input;
+use llsd_providers::pipeline::{self, MergeFailure, MergeResult, ProviderSource};
+use llsd_providers_fs::input::read_bounded;
+use llsd_providers_fs::merge_inputs::{base_siblings, read_metadata_dir};
+use llsd_providers_fs::output::{check_destinations, write_all_or_nothing};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -89,28 +85,17 @@ pub(super) fn merge_and_write(
         },
     };
     let base_name = args.base.as_ref().map(|p| p.display().to_string());
-    let mut merged_providers = Vec::new();
-    let result = sources
-        .and_then(|sources| pipeline::assemble(&sources))
-        .and_then(|providers| {
-            merged_providers = providers.clone();
-            let base = match (&base_name, &base_text) {
-                (Some(name), Some(bytes)) => Some(decode_base(name, bytes)?),
-                _ => None,
-            };
-            let base = base
-                .as_ref()
-                .zip(base_name.as_deref())
-                .map(|(text, name)| BaseConfig { name, text });
-            pipeline::run_merge_step(base, &providers)
-        });
-    match result {
-        Ok(out) => {
+    let base = base_name.as_deref().zip(base_text.as_deref());
+    match pipeline::merge_step(sources, base) {
+        Ok((merged_providers, out)) => {
             for warning in &out.warnings {
                 eprintln!("{warning}");
             }
             let siblings = match (&args.base, args.copy_base_siblings) {
-                (Some(base), true) => match base_siblings(base, args) {
+                (Some(base), true) => match base_siblings(
+                    base,
+                    [&args.output, &args.extra_providers_output, &args.log],
+                ) {
                     Ok(siblings) => siblings,
                     Err(message) => return (usage_error(&message), None),
                 },
@@ -145,108 +130,4 @@ pub(super) fn merge_and_write(
             (Outcome::Problems, Some(MergeResult::from_failure(&failure)))
         }
     }
-}
-
-fn usage_error(message: &str) -> Outcome {
-    eprintln!("ERROR: {message}");
-    Outcome::UsageOrUnreadable
-}
-
-fn decode_base(name: &str, bytes: &[u8]) -> Result<String, MergeFailure> {
-    if bytes.len() > MAX_BASE_BYTES {
-        return Err(MergeFailure::InvalidBase {
-            file: name.to_string(),
-            message: format!(
-                "the file is larger than {MAX_BASE_BYTES} bytes; a run.yaml is a few KB"
-            ),
-            location: None,
-        });
-    }
-    yaml_input::decode_utf8(bytes)
-        .map(str::to_string)
-        .map_err(|d| MergeFailure::InvalidBase {
-            file: name.to_string(),
-            message: format!(
-                "{} at {}",
-                d.problem,
-                d.location.map(|l| l.to_string()).unwrap_or_default()
-            ),
-            location: d.location,
-        })
-}
-
-/// The regular files next to `base` (hidden names, the base itself and the
-/// outputs excepted), with the paths they get next to the output.
-fn base_siblings(base: &Path, args: &MergeArgs) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
-    let parent = |p: &Path| {
-        p.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    };
-    let (dir, out_dir) = (parent(base), parent(&args.output));
-    let taken: Vec<_> = [base, &args.output, &args.extra_providers_output, &args.log]
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
-        .collect();
-    let entries =
-        std::fs::read_dir(&dir).map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
-    let mut siblings = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.')
-            || taken.contains(&name)
-            || !entry.path().is_file()
-        {
-            continue;
-        }
-        let bytes = read_bounded(&entry.path(), MAX_BASE_BYTES)?;
-        siblings.push((out_dir.join(&name), bytes));
-    }
-    siblings.sort();
-    Ok(siblings)
-}
-
-/// Every non-hidden subdirectory of `dir`, with its two files (`None` when absent).
-fn read_metadata_dir(dir: &Path) -> Result<Vec<ProviderDir>, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| format!("cannot read metadata directory {}: {err}", dir.display()))?;
-    let mut dirs = Vec::new();
-    for entry in entries {
-        let entry = entry
-            .map_err(|err| format!("cannot read metadata directory {}: {err}", dir.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        // The file type of the entry itself: a symlink is not followed.
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if name.starts_with('.') {
-            continue;
-        }
-        if !is_dir {
-            if let Ok(kind) = entry.file_type()
-                && kind.is_symlink()
-            {
-                return Err(not_regular(&entry.path(), kind, METADATA_WRITERS));
-            }
-            continue;
-        }
-        dirs.push(ProviderDir {
-            spec: read_optional(&entry.path().join(SPEC_FILE))?,
-            crd_config: read_optional(&entry.path().join(CRD_CONFIG_FILE))?,
-            name,
-        });
-    }
-    dirs.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(dirs)
-}
-
-/// Who writes the metadata directory, for the refusals of what is not a
-/// regular file or directory there.
-const METADATA_WRITERS: &str =
-    "the install init containers write regular files and directories only";
-
-/// A provider file's bytes; `None` when it does not exist (see
-/// [`read_regular`]).
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    read_regular(path, MAX_INPUT_BYTES, METADATA_WRITERS)
 }

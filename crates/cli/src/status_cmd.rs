@@ -1,16 +1,14 @@
 //! `llsd-providers status --pod FILE [--llsd FILE] [--output text|json|yaml]`
 
-use super::Outcome;
-use super::input::{display_name, read_bounded};
+use super::answer::{Outcome, colour, json_text, usage_error, yaml_text};
 use clap::{Args, ValueEnum};
-use llsd_providers::diagnostic::{Diagnostic, terminal_safe_json};
+use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::llsd::LlamaStackDistribution;
-use llsd_providers::merge::yaml_document;
 use llsd_providers::status::{diagnose, read_pod, render_table, status_patch};
 use llsd_providers::validate::{FileReport, check_llsd};
 use llsd_providers::yaml_input;
-use std::io::IsTerminal;
+use llsd_providers_fs::input::{display_name, read_bounded};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,10 +61,7 @@ pub fn run(args: &StatusArgs) -> Outcome {
         (StatusFormat::StatusPatch, Some(llsd)) => {
             json_text(&status_patch(&report, llsd, &now_rfc3339()), false)
         }
-        (StatusFormat::Text, _) => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            Ok(render_table(&report, colour))
-        }
+        (StatusFormat::Text, _) => Ok(render_table(&report, colour())),
         (StatusFormat::Json, _) => json_text(&report, true),
         (StatusFormat::Yaml, _) => yaml_text(&report),
     };
@@ -77,11 +72,7 @@ pub fn run(args: &StatusArgs) -> Outcome {
             return Outcome::Problems;
         }
     }
-    if report.condition.status == "True" {
-        Outcome::Success
-    } else {
-        Outcome::Problems
-    }
+    Outcome::passed(report.condition.status == "True")
 }
 
 /// The current time as Kubernetes writes it (RFC 3339, seconds).
@@ -104,10 +95,7 @@ fn read_document<T>(
     path: &Path,
     convert: impl FnOnce(&serde_json::Value) -> Result<T, Vec<Diagnostic>>,
 ) -> Result<T, Outcome> {
-    let bytes = read_bounded(path, MAX_INPUT_BYTES).map_err(|message| {
-        eprintln!("ERROR: {message}");
-        Outcome::UsageOrUnreadable
-    })?;
+    let bytes = read_bounded(path, MAX_INPUT_BYTES).map_err(|message| usage_error(&message))?;
     yaml_input::read_document(&bytes, convert).map_err(|diagnostics| {
         eprint!(
             "{}",
@@ -115,27 +103,4 @@ fn read_document<T>(
         );
         Outcome::UsageOrUnreadable
     })
-}
-
-/// `value` as JSON text and a line break; what a terminal would act on
-/// (DEL, C1 controls, bidirectional controls, which serde_json writes raw)
-/// escaped: the same JSON value. Termination messages come from provider
-/// images.
-pub fn json_text(value: &impl serde::Serialize, pretty: bool) -> Result<String, String> {
-    let text = if pretty {
-        serde_json::to_string_pretty(value)
-    } else {
-        serde_json::to_string(value)
-    };
-    text.map(|t| terminal_safe_json(&t) + "\n")
-        .map_err(|e| e.to_string())
-}
-
-/// `value` (an object) as a YAML document by the project's YAML writer,
-/// which double-quotes and escapes the same characters.
-pub fn yaml_text(value: &impl serde::Serialize) -> Result<String, String> {
-    match serde_json::to_value(value).map_err(|e| e.to_string())? {
-        serde_json::Value::Object(object) => Ok(yaml_document(&object)),
-        _ => Err("the report is not an object".to_string()),
-    }
 }

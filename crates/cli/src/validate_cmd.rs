@@ -1,10 +1,10 @@
 //! `llsd-providers validate FILE...`
 
-use super::input::{display_name, read_bounded};
-use super::{Outcome, OutputFormat};
+use super::answer::{Outcome, OutputFormat, print_report};
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::limits::MAX_INPUT_BYTES;
 use llsd_providers::validate::{FileReport, summary_line, validate_bytes};
+use llsd_providers_fs::input::{display_name, read_bounded};
 use std::path::PathBuf;
 
 pub fn run(files: &[PathBuf], output: OutputFormat) -> Outcome {
@@ -20,27 +20,21 @@ pub fn run(files: &[PathBuf], output: OutputFormat) -> Outcome {
             }
         })
         .collect();
-    match output {
-        OutputFormat::Text => {
-            for report in &reports {
-                print!("{}", report.render_text());
-            }
-            println!("{}", summary_line(&reports));
-        }
-        OutputFormat::Json => {
-            let valid = reports.iter().all(|r| r.valid);
-            let json = serde_json::json!({"valid": valid, "files": reports});
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
-            );
-        }
-    }
+    let valid = reports.iter().all(|r| r.valid);
+    let text = || {
+        let mut text: String = reports.iter().map(FileReport::render_text).collect();
+        text.push_str(&summary_line(&reports));
+        text.push('\n');
+        text
+    };
+    print_report(
+        output,
+        text,
+        &serde_json::json!({"valid": valid, "files": reports}),
+    );
     if unreadable {
         Outcome::UsageOrUnreadable
-    } else if reports.iter().all(|r| r.valid) {
-        Outcome::Success
     } else {
-        Outcome::Problems
+        Outcome::passed(valid)
     }
 }

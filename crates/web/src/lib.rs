@@ -16,12 +16,11 @@
 //! into an error object too and loads a fresh instance.
 
 pub mod ops;
-mod prefill;
 pub mod responses;
 #[cfg(test)]
 mod typescript;
 
-pub use prefill::{ProviderEntry, default_spec, provider_entries};
+pub use llsd_providers::operation::{ProviderEntry, default_spec, provider_entries};
 
 use serde::Serialize;
 

@@ -4,17 +4,16 @@
 //! the answer: problems come back as data, each naming its input, field
 //! path and line, so that the page marks the right line of the right editor.
 
-use super::prefill::{default_spec, provider_entries};
 use super::responses::*;
 use llsd_providers::diagnostic::{Diagnostic, Input};
 use llsd_providers::merge::yaml_document;
 use llsd_providers::operation::{
-    MergeTexts, StepFailure, extra_providers_text, inject_texts, merge_texts, status_texts, tagged,
+    MergeTexts, StepFailure, default_spec, extra_providers_text, inject_texts, merge_texts,
+    provider_entries_text, status_texts,
 };
 use llsd_providers::pipeline::BaseConfig;
 use llsd_providers::status::{render_table, status_rows};
 use llsd_providers::validate::validate_text;
-use llsd_providers::yaml_input::read_text;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -22,31 +21,20 @@ use serde_json::Value;
 /// `check-image` on an OCI archive's bytes (gzip layers are inflated in
 /// wasm: the wheels' zip entries need inflate anyway).
 pub fn check_image(archive: &[u8], json: &str) -> Result<CheckImageResponse, Failed> {
-    use llsd_providers::image_check::{Platform, Target, TargetPython, check_archive};
+    use llsd_providers::image_check::{Target, check_archive};
     let req: CheckImageRequest = request(json)?;
-    fn bad(field: &'static str, fix: &'static str) -> impl FnOnce(String) -> Failed {
-        move |message| {
-            Failed::with(vec![
-                Input::Request.with(Diagnostic::error(field, message, fix)),
-            ])
-        }
-    }
-    let python = match req.python.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(TargetPython::parse(text).map_err(bad(
-            "python",
-            "give the server's Python as 3.12, or leave it empty",
-        ))?),
-    };
-    let platform = match req.platform.as_deref().map(str::trim) {
-        None | Some("") => Platform::default(),
-        Some(text) => Platform::parse(text).map_err(bad(
-            "platform",
-            "give the nodes' platform as linux/amd64 or linux/arm64, or leave it empty",
-        ))?,
-    };
+    let target = Target::parse_fields(req.python.as_deref(), req.platform.as_deref()).map_err(
+        |problems| {
+            Failed::with(
+                problems
+                    .into_iter()
+                    .map(|d| Input::Request.with(d))
+                    .collect(),
+            )
+        },
+    )?;
     let image = req.image.as_deref().unwrap_or("image.oci.tar");
-    let report = check_archive(image, archive, &Target { platform, python });
+    let report = check_archive(image, archive, &target);
     Ok(CheckImageResponse {
         ok: report.valid,
         text: report.render_text(),
@@ -73,18 +61,7 @@ pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
         .and_then(|key| key.parse().ok())
         .unwrap_or(Input::Llsd);
     let report = validate_text(req.file.as_deref().unwrap_or("input.yaml"), &req.text);
-    let whole = report.diagnostics.iter().map(|d| (None, d));
-    let per_document = report
-        .documents
-        .iter()
-        .flat_map(|doc| doc.diagnostics.iter().map(|d| (Some(doc.document), d)));
-    let diagnostics = whole
-        .chain(per_document)
-        .map(|(document, d)| DocumentDiagnostic {
-            document,
-            diagnostic: source.clone().with(d.clone()),
-        })
-        .collect();
+    let diagnostics = report.flat_diagnostics(&source);
     Ok(ValidateResponse {
         ok: report.valid,
         report,
@@ -96,11 +73,11 @@ pub fn validate(json: &str) -> Result<ValidateResponse, Failed> {
 /// leniently (tabs exist while the LLSD has errors).
 pub fn providers(json: &str) -> Result<ProvidersResponse, Failed> {
     let req: ProvidersRequest = request(json)?;
-    let document = read_text(&req.llsd, |value| Ok(value.clone())).map_err(|errors| Failed {
+    let entries = provider_entries_text(&req.llsd).map_err(|errors| Failed {
         providers: Some(Vec::new()),
-        ..Failed::with(tagged(Input::Llsd, errors))
+        ..Failed::with(errors)
     })?;
-    let providers = provider_entries(&document)
+    let providers = entries
         .into_iter()
         .map(|entry| ProviderTab {
             default_spec: default_spec(&entry.provider_id, &entry.image, &entry.section),

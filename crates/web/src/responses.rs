@@ -6,13 +6,14 @@
 
 use llsd_providers::diagnostic::InputDiagnostic;
 use llsd_providers::inject::{Change, ChangeSummary};
-use llsd_providers::pipeline::{FailureSummary, ProviderSource};
+use llsd_providers::pipeline::FailureSummary;
 use llsd_providers::status::{StatusReport, StatusRow};
+pub use llsd_providers::validate::DocumentDiagnostic;
 use llsd_providers::validate::FileReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use super::prefill::ProviderEntry;
+pub use llsd_providers::operation::ProviderEntry;
 
 /// `validate` request: one text, validated by its documents' `kind`.
 #[derive(Debug, Deserialize)]
@@ -132,7 +133,7 @@ pub struct CheckImageResponse {
 }
 
 /// Any failed call.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Failed {
@@ -168,31 +169,12 @@ pub struct Failed {
 impl Failed {
     /// A failure with these diagnostics and nothing else.
     pub fn with(errors: Vec<InputDiagnostic>) -> Failed {
+        // `ok` is false: the default
         Failed {
-            ok: false,
             errors,
-            stage: None,
-            failure: None,
-            log: None,
-            llsd_valid: None,
-            empty: false,
-            providers: None,
+            ..Failed::default()
         }
     }
-}
-
-/// A diagnostic of `validate`, with the document it is in (none for the
-/// file as a whole).
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct DocumentDiagnostic {
-    /// 1-based document number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(optional))]
-    pub document: Option<usize>,
-    /// The diagnostic and its input.
-    #[serde(flatten)]
-    pub diagnostic: InputDiagnostic,
 }
 
 /// `validate` response.
@@ -295,16 +277,4 @@ pub struct StatusResponse {
     pub rows: Vec<StatusRow>,
     /// The per-provider status.
     pub report: StatusReport,
-}
-
-impl ProviderEntry {
-    /// The entry of a provider source.
-    pub fn of(source: &ProviderSource) -> ProviderEntry {
-        ProviderEntry {
-            provider_id: source.provider_id.clone(),
-            image: source.image.clone(),
-            section: source.section.crd_field.to_string(),
-            api: source.section.run_yaml_key.to_string(),
-        }
-    }
 }

@@ -1,15 +1,20 @@
-//! What the playground can know about provider images without pulling them:
-//! the providers an LLSD lists (read leniently, so that tabs exist while the
-//! LLSD still has errors) and a plausible `lls-provider-spec.yaml` for each.
+//! What can be known about provider images without pulling them (the
+//! playground's tabs): the providers an LLSD lists (read leniently, so that
+//! tabs exist while the LLSD still has errors) and a plausible
+//! `lls-provider-spec.yaml` for each.
 
-use llsd_providers::api;
+use super::texts::tagged;
+use crate::api;
+use crate::diagnostic::{Input, InputDiagnostic};
+use crate::pipeline::ProviderSource;
+use crate::yaml_input::read_text;
 use serde::Serialize;
 use serde_json::Value;
 
 /// One provider entry of an LLSD, as far as it can be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ProviderEntry {
     /// The entry's `providerId`.
     pub provider_id: String,
@@ -19,6 +24,25 @@ pub struct ProviderEntry {
     pub section: String,
     /// run.yaml API key of the section (e.g. `vector_io`).
     pub api: String,
+}
+
+impl ProviderEntry {
+    /// The entry of a provider the merge read.
+    pub fn of(source: &ProviderSource) -> ProviderEntry {
+        ProviderEntry {
+            provider_id: source.provider_id.clone(),
+            image: source.image.clone(),
+            section: source.section.crd_field.to_string(),
+            api: source.section.run_yaml_key.to_string(),
+        }
+    }
+}
+
+/// The entries of the LLSD `text` (see [`provider_entries`]); only
+/// unreadable YAML is an error.
+pub fn provider_entries_text(text: &str) -> Result<Vec<ProviderEntry>, Vec<InputDiagnostic>> {
+    read_text(text, |value| Ok(provider_entries(value)))
+        .map_err(|errors| tagged(Input::Llsd, errors))
 }
 
 /// Every entry of `spec.server.externalProviders` in CRD order, read from
@@ -151,7 +175,7 @@ fn yaml_plain(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use llsd_providers::validate::validate_text;
+    use crate::validate::validate_text;
     use serde_json::json;
 
     #[test]

@@ -11,11 +11,9 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Client, Resource, ResourceExt};
 use llsd_providers::status::conditions::{
-    ConditionsUpdate, MESSAGE_LIMIT, conditions_update, desired_conditions,
+    ConditionsUpdate, conditions_update, desired_conditions, invalid_spec,
 };
-use llsd_providers::status::{
-    CONDITION_TYPE, Condition, INSTANCE_LABEL, Rollout, check_pod, distribution_status,
-};
+use llsd_providers::status::{INSTANCE_LABEL, Rollout, check_pod, distribution_status};
 use llsd_providers::validate::check_llsd;
 use serde_json::Value;
 use std::sync::Arc;
@@ -193,22 +191,6 @@ fn readable_pods(items: Vec<DynamicObject>) -> Result<Vec<Value>, ReconcileError
             }
         })
         .collect()
-}
-
-fn invalid_spec(name: &str, problems: &[llsd_providers::diagnostic::Diagnostic]) -> Condition {
-    let listed: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
-    Condition {
-        type_: CONDITION_TYPE.into(),
-        status: "Unknown".into(),
-        reason: "InvalidSpec".into(),
-        message: llsd_providers::diagnostic::cut(
-            &format!(
-                "The LLSD is not valid, so its providers are not diagnosed: {}. Fix: kubectl llsd-providers validate {name}",
-                listed.join("; ")
-            ),
-            MESSAGE_LIMIT,
-        ),
-    }
 }
 
 async fn write(

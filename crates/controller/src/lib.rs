@@ -7,11 +7,16 @@
 //! The decisions are the core's (`status::conditions`); this host watches,
 //! lists, writes and publishes. Leader election through a Lease makes two
 //! replicas safe: only the holder reconciles.
+//!
+//! A host crate of its own (a long-running process, not a command): the
+//! CLI binary forwards `llsd-providers controller` here (feature
+//! `controller`, native only), so the merge-config image runs it.
+//! Exit codes are the CLI's: 0 stopped cleanly, 1 it ran and could not go
+//! on, 2 the arguments or the environment cannot work.
 
 mod metrics;
 mod reconcile;
 
-use crate::Outcome;
 use clap::{ArgAction, Args};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -26,9 +31,11 @@ use kube::runtime::{WatchStreamExt, reflector::store::Writer};
 use kube::{Client, Resource, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
 use llsd_providers::status::INSTANCE_LABEL;
+use llsd_providers::validate::rules::{namespace_argument, object_name_argument};
 use metrics::Metrics;
 use reconcile::{Context, ReconcileError, key, reconcile};
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -46,16 +53,16 @@ pub struct ControllerArgs {
     #[arg(long, value_name = "ADDRESS", default_value = "0.0.0.0:8080")]
     metrics_bind_address: SocketAddr,
     /// Watch the LLSDs of this namespace only (default: every namespace).
-    #[arg(long, value_parser = crate::kubectl_cmd::namespace)]
+    #[arg(long, value_parser = namespace_argument)]
     namespace: Option<String>,
     /// Elect a leader through a Lease, so that of several replicas only one writes.
     #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
     leader_elect: bool,
     /// The leader Lease's name.
-    #[arg(long, default_value = "llsd-providers-controller", value_parser = crate::kubectl_cmd::object_name)]
+    #[arg(long, default_value = "llsd-providers-controller", value_parser = object_name_argument)]
     lease_name: String,
     /// The leader Lease's namespace (in a pod: its own, from the downward API).
-    #[arg(long, env = "POD_NAMESPACE", value_parser = crate::kubectl_cmd::namespace)]
+    #[arg(long, env = "POD_NAMESPACE", value_parser = namespace_argument)]
     lease_namespace: Option<String>,
     /// Seconds a leader keeps the Lease without renewing it; a standby takes over after that.
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..=3600))]
@@ -73,7 +80,8 @@ enum Stop {
     Failed(String),
 }
 
-pub fn run(args: &ControllerArgs) -> Outcome {
+/// Runs the controller until it is stopped (SIGTERM) or cannot go on.
+pub fn run(args: &ControllerArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -81,18 +89,18 @@ pub fn run(args: &ControllerArgs) -> Outcome {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("llsd-providers controller: cannot start the async runtime: {err}");
-            return Outcome::Problems;
+            return ExitCode::from(1);
         }
     };
     match runtime.block_on(serve(args)) {
-        Ok(()) => Outcome::Success,
+        Ok(()) => ExitCode::SUCCESS,
         Err(Stop::Setup(message)) => {
             eprintln!("llsd-providers controller: {message}");
-            Outcome::UsageOrUnreadable
+            ExitCode::from(2)
         }
         Err(Stop::Failed(message)) => {
             eprintln!("llsd-providers controller: {message}");
-            Outcome::Problems
+            ExitCode::from(1)
         }
     }
 }

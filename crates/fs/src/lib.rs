@@ -1,0 +1,17 @@
+//! The file-system side of the hosts: the core decides and describes, this
+//! crate reads and writes. Bounded reads of input files and directories,
+//! provider trees and image trees read as regular files only, wheels
+//! unpacked as pip lays them out and the install plan executed, outputs
+//! written all-or-nothing. Every error is the sentence to print (or the
+//! core's `Stop`); nothing here prints or parses arguments.
+
+pub mod image;
+pub mod input;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod install;
+pub mod merge_inputs;
+pub mod output;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod provider_tree;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod unpack;

@@ -1,0 +1,98 @@
+//! Rollout: what the kubectl plugin read from the cluster (JSON, as
+//! `kubectl get -o json` prints it) to the status of every pod of the
+//! LLSD's Deployment, and the words for whatever cannot be read.
+//! The plugin runs kubectl; every object it prints is read here.
+
+use crate::diagnostic::{field, index, printable};
+use crate::llsd::LlamaStackDistribution;
+use crate::status::check_pod;
+use crate::validate::check_llsd;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use serde::de::DeserializeOwned;
+
+#[derive(serde::Deserialize)]
+struct List<T> {
+    items: Vec<T>,
+}
+
+fn parse<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|err| unreadable(what, err))
+}
+
+fn unreadable(what: &str, error: impl std::fmt::Display) -> String {
+    format!(
+        "kubectl printed {what} this plugin cannot read: {error}. Fix: use a kubectl matching the cluster's version."
+    )
+}
+
+/// The live LLSD `name`, valid; else every problem in one sentence.
+pub fn live_llsd(name: &str, bytes: &[u8]) -> Result<LlamaStackDistribution, String> {
+    let value: serde_json::Value = parse("an LLSD", bytes)?;
+    check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
+        let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+        format!(
+            "The live LlamaStackDistribution '{name}' is not valid: {}. Fix: run `kubectl llsd-providers validate {name}` for every problem with its location.",
+            problems.join("; "),
+        )
+    })
+}
+
+/// The Deployment's pod selector as `kubectl --selector` takes it
+/// (`key=value,…`; its labels come from the cluster).
+pub fn deployment_selector(bytes: &[u8]) -> Result<String, String> {
+    let deployment: Deployment = parse("a Deployment", bytes)?;
+    let labels = deployment
+        .spec
+        .and_then(|s| s.selector.match_labels)
+        .unwrap_or_default();
+    let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    Ok(selector.join(","))
+}
+
+/// The items of `kubectl get replicasets -o json`.
+pub fn read_replica_sets(bytes: &[u8]) -> Result<Vec<ReplicaSet>, String> {
+    parse::<List<ReplicaSet>>("ReplicaSets", bytes).map(|list| list.items)
+}
+
+/// The items of `kubectl get pods -o json`, each checked as `status --pod`
+/// checks its pod.
+pub fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+    let pods: List<serde_json::Value> = parse("pods", bytes)?;
+    for (at, pod) in pods.items.iter().enumerate() {
+        if let Err(problems) = check_pod(pod) {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|d| format!("{}: {}", field(&index("items", at), &d.path), d.problem))
+                .collect();
+            return Err(unreadable("pods", problems.join("; ")));
+        }
+    }
+    Ok(pods.items)
+}
+
+/// Why a kubectl call (`kubectl ARGS…`) failed, from what it printed on
+/// stderr, as the user can act on it.
+pub fn kubectl_error(args: &[String], stderr: &str) -> String {
+    // what the cluster said (and label values in the selector) reach the
+    // terminal escaped, as every other text from an input does
+    let command = printable(&format!("kubectl {}", args.join(" ")), false);
+    let said = printable(stderr.trim(), true);
+    let said = said.as_str();
+    if said.contains("(Forbidden)") || said.contains("is forbidden") {
+        format!(
+            "kubectl was refused access (RBAC Forbidden) running `{command}`: {said}. Fix: ask for get/list \
+             on llamastackdistributions, deployments, replicasets and pods in the namespace (and patch on \
+             deployments for rollout); `kubectl auth can-i get llamastackdistributions -n NS` checks."
+        )
+    } else if said.contains("(NotFound)") || said.contains("not found") {
+        format!(
+            "Not found running `{command}`: {said}. Fix: check the name and the namespace (-n); \
+             `kubectl get llsd -A` lists every LlamaStackDistribution."
+        )
+    } else {
+        format!(
+            "`{command}` failed: {said}. Fix: check that kubectl reaches the cluster (kubectl cluster-info) \
+             and that the LlamaStackDistribution CRD is installed."
+        )
+    }
+}

@@ -2,9 +2,9 @@
 //! the wheels read from it, the metadata checked as the merge checks it,
 //! the server's answer to the probe, what to write, and every way the step
 //! stops — the summary for the termination message and the full text for
-//! the log, worded once. The CLI (`crates/cli/src/install_cmd.rs`) reads the
-//! trees and runs the probe, `crates/fs` unpacks and writes: they execute
-//! what this says.
+//! the log, worded once. [`super::sequence`] puts them in order; the pod
+//! (`crates/fs/src/install.rs`) reads the trees, runs the probe, unpacks and
+//! writes.
 
 use super::inputs::{Provider, ServerDist, Target, Wheel};
 use super::report::{Context, Failure, Refusal, details_block};

@@ -1,9 +1,9 @@
 //! `llsd-providers install`: what the install step runs, in the server's own
-//! image (native only). The host of the core's `install::step`: reads every
-//! provider tree, asks the server's Python once (`probe.py`), lets the core
-//! resolve all providers at once, unpacks the chosen wheels, writes the
-//! metadata and the installed list, and runs the merge on the metadata it
-//! checked, in memory. Every decision and message is the core's.
+//! image (native only). The host of the core's `install::sequence`: parses
+//! the arguments, runs the sequence on the pod's volumes
+//! (`llsd_providers_fs::install::PodVolumes`), writes its result to the
+//! termination log and runs the merge on the metadata it checked, in
+//! memory. Every decision and message is the core's.
 //!
 //! ```text
 //! llsd-providers install --sources DIR --target DIR --metadata-dir DIR --installed-list FILE
@@ -16,16 +16,10 @@ use super::answer::{Outcome, usage_error};
 use super::merge_cmd::{self, MergeArgs};
 use clap::Args;
 use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV};
-use llsd_providers::install::step::{
-    self, ServerImage, Step, Stop, check_metadata, installed_text, module_shadows, read_probe,
-};
-use llsd_providers::install::{Wheel, resolve};
+use llsd_providers::install::sequence::{self, Installed, Request, Stopped};
+use llsd_providers::install::step::{self, Step, Stop};
 use llsd_providers::pipeline::{self, CrdConfig, MergeResult, message_budget};
-use llsd_providers_fs::install::{
-    clean_dirs, copy_running_binary, distribution_config, unpack_chosen, write_failed,
-    write_metadata,
-};
-use llsd_providers_fs::provider_tree;
+use llsd_providers_fs::install::{PodVolumes, copy_running_binary};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -98,9 +92,6 @@ pub struct InstallArgs {
     base_from_distribution: Option<String>,
 }
 
-/// Run by the server's interpreter with -I (see the file's header).
-const PROBE: &str = include_str!("probe.py");
-
 /// The containers of this step's pod: `--pod-containers`, else the core's count.
 fn pod_containers(args: &InstallArgs) -> usize {
     args.pod_containers.unwrap_or_else(|| {
@@ -172,152 +163,75 @@ pub fn run(args: &InstallArgs) -> Outcome {
         }
     };
 
-    let step = Step {
-        init_container: &args.init_container,
+    let mut pod = PodVolumes {
+        sources: sources.clone(),
+        target: target_dir.clone(),
+        metadata_dir: metadata_dir.clone(),
+        installed_list: installed_list.clone(),
+        python: args.python.clone(),
     };
-    if let Err(failure) = step.check_provider_ids(&crds) {
-        return stop(args, failure);
-    }
-
-    // Every provider tree: its spec and its wheels with their metadata.
-    let mut providers = Vec::new();
-    let mut specs = Vec::new();
-    for crd in &crds {
-        match provider_tree::read_tree(sources, crd, &step) {
-            Ok((provider, spec)) => {
-                providers.push(provider);
-                specs.push(spec);
-            }
-            Err(failure) => return stop(args, failure),
-        }
-    }
-
-    // The metadata, checked as the merge checks it, before anything is installed.
-    let checked = check_metadata(
-        &metadata_dir.display().to_string(),
-        &crds,
-        &specs,
-        &mut providers,
+    let (target, metadata, list) = (
+        target_dir.display().to_string(),
+        metadata_dir.display().to_string(),
+        installed_list.display().to_string(),
     );
-    let checked_sources = match checked {
-        Ok(checked) => checked,
-        Err(failure) => {
+    let request = Request {
+        step: Step {
+            init_container: &args.init_container,
+        },
+        crds: &crds,
+        python: &args.python,
+        target: &target,
+        metadata_dir: &metadata,
+        installed_list: &list,
+        base_from_distribution: args.base_from_distribution.as_deref(),
+    };
+    match sequence::install(&request, &mut pod) {
+        Ok(installed) => merge(args, &crds, installed),
+        Err(Stopped::Step(failure)) => stop(args, failure),
+        Err(Stopped::Metadata(failure)) => {
             eprintln!("{failure}");
             write_result(args, &MergeResult::from_failure(&failure));
             if let Some(log) = &args.log {
                 let base = args.base.as_ref().map(|b| b.display().to_string());
                 let _ = std::fs::write(log, pipeline::failure_log(base.as_deref(), &failure));
             }
-            return Outcome::Problems;
+            Outcome::Problems
         }
-    };
-
-    // The server's Python, once.
-    let image = match probe(&args.python, target_dir) {
-        Ok(found) => found,
-        Err(problem) => return stop(args, step.probe_failed(&args.python, &problem)),
-    };
-    let (server, target) = (&image.dists, &image.target);
-    let base = match &args.base_from_distribution {
-        None => args.base.clone(),
-        Some(name) => match distribution_config(name, &image.server_packages, |key| {
-            std::env::var(key).ok().filter(|v| !v.trim().is_empty())
-        }) {
-            Ok(found) => {
-                println!(
-                    "Base: {} (the distribution's config in the server image)",
-                    found.display()
-                );
-                Some(found)
-            }
-            Err(tried) => return stop(args, step.no_distribution_config(&tried)),
-        },
-    };
-    let list = installed_list.display().to_string();
-    let plan = match resolve(server, &providers, target) {
-        Ok(plan) => plan,
-        Err(refusal) => {
-            let _ = std::fs::write(installed_list, installed_text(&providers, &[], server));
-            return stop(args, step.refused(&refusal, &providers, &list));
-        }
-    };
-    for line in &plan.log {
-        println!("{line}");
-    }
-    for shadow in &plan.shadows {
-        eprintln!("{}", shadow.warning(&providers));
-    }
-
-    // Unpack, from a clean directory (a restarted pod keeps its emptyDir).
-    let unpacked = clean_dirs(&step, &[target_dir, metadata_dir])
-        .and_then(|()| unpack_chosen(&step, sources, target_dir, (&providers, &crds), &plan));
-    let written_by_wheel = match unpacked {
-        Ok(written) => written,
-        Err(failure) => return stop(args, failure),
-    };
-    for warning in module_shadows(&providers, &plan, &written_by_wheel, server) {
-        eprintln!("{warning}");
-    }
-    if let Err(failure) = write_metadata(&step, metadata_dir, &crds, &specs) {
-        return stop(args, failure);
-    }
-    let installed: Vec<(usize, &Wheel)> = plan
-        .install
-        .iter()
-        .map(|c| (c.provider, &providers[c.provider].wheels[c.wheel]))
-        .collect();
-    if let Err(err) = std::fs::write(
-        installed_list,
-        installed_text(&providers, &installed, server),
-    ) {
-        return stop(args, write_failed(&step, installed_list, &err.to_string()));
-    }
-    println!(
-        "Installed {} wheel(s) for {} provider(s) into {}",
-        installed.len(),
-        providers.len(),
-        target_dir.display()
-    );
-
-    // Then the merge, on the metadata checked above (held in memory: the
-    // files just written are for `status` and people, not read back).
-    match (&args.output, &args.extra_providers_output, &args.log) {
-        (Some(output), Some(extra), Some(log)) => {
-            let (outcome, result) = merge_cmd::merge_and_write(
-                &MergeArgs {
-                    metadata_dir: metadata_dir.clone(),
-                    providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
-                    output: output.clone(),
-                    extra_providers_output: extra.clone(),
-                    log: log.clone(),
-                    base,
-                    copy_base_siblings: args.copy_base_siblings,
-                },
-                Ok(checked_sources),
-            );
-            if let Some(result) = result {
-                write_result(args, &result);
-            }
-            outcome
-        }
-        _ => Outcome::Success,
     }
 }
 
-fn probe(python: &str, exclude: &Path) -> Result<ServerImage, String> {
-    let output = std::process::Command::new(python)
-        .args(["-I", "-c", PROBE])
-        .env("LLSD_EXCLUDE_PATH", exclude)
-        .output()
-        .map_err(|err| err.to_string())?;
-    if !output.status.success() {
-        return Err(format!(
-            "it exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+/// Then the merge, on the metadata the sequence checked (held in memory:
+/// the files it wrote are for `status` and people, not read back).
+fn merge(args: &InstallArgs, crds: &[CrdConfig], installed: Installed) -> Outcome {
+    let (Some(output), Some(extra), Some(log), Some(metadata_dir)) = (
+        &args.output,
+        &args.extra_providers_output,
+        &args.log,
+        &args.metadata_dir,
+    ) else {
+        return Outcome::Success;
+    };
+    let base = installed
+        .distribution_config
+        .map(PathBuf::from)
+        .or_else(|| args.base.clone());
+    let (outcome, result) = merge_cmd::merge_and_write(
+        &MergeArgs {
+            metadata_dir: metadata_dir.clone(),
+            providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
+            output: output.clone(),
+            extra_providers_output: extra.clone(),
+            log: log.clone(),
+            base,
+            copy_base_siblings: args.copy_base_siblings,
+        },
+        Ok(installed.sources),
+    );
+    if let Some(result) = result {
+        write_result(args, &result);
     }
-    read_probe(&output.stdout)
+    outcome
 }
 
 fn copy_binary(to: &Path) -> Outcome {

@@ -1,9 +1,11 @@
 //! The file-system side of the hosts: the core decides and describes, this
 //! crate reads and writes. Bounded reads of input files and directories,
 //! provider trees and image trees read as regular files only, wheels
-//! unpacked as pip lays them out and the install plan executed, outputs
-//! written all-or-nothing. Every error is the sentence to print (or the
-//! core's `Stop`); nothing here prints or parses arguments.
+//! unpacked as pip lays them out, the install step's pod (what the core's
+//! install sequence asks of it), outputs written all-or-nothing. Every
+//! error is the sentence to print (or the core's `Stop`); nothing here
+//! parses arguments, and only the pod prints: the log lines the core
+//! hands it.
 
 pub mod image;
 pub mod input;

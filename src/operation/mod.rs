@@ -18,6 +18,6 @@ pub use inject::{Injection, NamedInput, inject_files, inject_texts};
 pub use llsd::{LlsdRead, read_llsd};
 pub use merge::{MergeTexts, Merged, StepFailure, extra_providers_text, merge_texts};
 pub use prefill::{ProviderEntry, default_spec, provider_entries, provider_entries_text};
-pub use rollout::{deployment_selector, kubectl_error, live_llsd, read_pods, read_replica_sets};
+pub use rollout::{ClusterRead, kubectl_error, rollout_status};
 pub use status::{StatusAnswer, status_texts};
 pub use texts::{InputTexts, tagged};

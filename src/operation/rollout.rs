@@ -1,11 +1,12 @@
 //! Rollout: what the kubectl plugin read from the cluster (JSON, as
 //! `kubectl get -o json` prints it) to the status of every pod of the
 //! LLSD's Deployment, and the words for whatever cannot be read.
-//! The plugin runs kubectl; every object it prints is read here.
+//! The plugin runs kubectl; [`rollout_status`] asks it for each object in
+//! turn, and every object it prints is read here.
 
 use crate::diagnostic::{field, index, printable};
 use crate::llsd::LlamaStackDistribution;
-use crate::status::check_pod;
+use crate::status::{DistributionStatus, Rollout, check_pod, distribution_status};
 use crate::validate::check_llsd;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use serde::de::DeserializeOwned;
@@ -26,7 +27,7 @@ fn unreadable(what: &str, error: impl std::fmt::Display) -> String {
 }
 
 /// The live LLSD `name`, valid; else every problem in one sentence.
-pub fn live_llsd(name: &str, bytes: &[u8]) -> Result<LlamaStackDistribution, String> {
+fn live_llsd(name: &str, bytes: &[u8]) -> Result<LlamaStackDistribution, String> {
     let value: serde_json::Value = parse("an LLSD", bytes)?;
     check_llsd(&value).map(|(l, _)| l).map_err(|diagnostics| {
         let problems: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
@@ -39,7 +40,7 @@ pub fn live_llsd(name: &str, bytes: &[u8]) -> Result<LlamaStackDistribution, Str
 
 /// The Deployment's pod selector as `kubectl --selector` takes it
 /// (`key=value,…`; its labels come from the cluster).
-pub fn deployment_selector(bytes: &[u8]) -> Result<String, String> {
+fn deployment_selector(bytes: &[u8]) -> Result<String, String> {
     let deployment: Deployment = parse("a Deployment", bytes)?;
     let labels = deployment
         .spec
@@ -50,13 +51,13 @@ pub fn deployment_selector(bytes: &[u8]) -> Result<String, String> {
 }
 
 /// The items of `kubectl get replicasets -o json`.
-pub fn read_replica_sets(bytes: &[u8]) -> Result<Vec<ReplicaSet>, String> {
+fn read_replica_sets(bytes: &[u8]) -> Result<Vec<ReplicaSet>, String> {
     parse::<List<ReplicaSet>>("ReplicaSets", bytes).map(|list| list.items)
 }
 
 /// The items of `kubectl get pods -o json`, each checked as `status --pod`
 /// checks its pod.
-pub fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
     let pods: List<serde_json::Value> = parse("pods", bytes)?;
     for (at, pod) in pods.items.iter().enumerate() {
         if let Err(problems) = check_pod(pod) {
@@ -68,6 +69,51 @@ pub fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
         }
     }
     Ok(pods.items)
+}
+
+/// What [`rollout_status`] asks the cluster for, in the LLSD's namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterRead<'a> {
+    /// The LLSD itself.
+    Llsd,
+    /// The Deployment the operator named after it.
+    Deployment,
+    /// The ReplicaSets the Deployment's selector matches.
+    ReplicaSets {
+        /// `key=value,…`, as `kubectl --selector` takes it.
+        selector: &'a str,
+    },
+    /// The pods the Deployment's selector matches.
+    Pods {
+        /// `key=value,…`, as `kubectl --selector` takes it.
+        selector: &'a str,
+    },
+}
+
+/// The status of every pod of the LLSD `name`'s Deployment, with the live
+/// LLSD it was computed for: `get` prints each object as `kubectl get -o
+/// json` does, or says why it could not.
+pub fn rollout_status(
+    name: &str,
+    namespace: Option<&str>,
+    mut get: impl FnMut(ClusterRead<'_>) -> Result<Vec<u8>, String>,
+) -> Result<(LlamaStackDistribution, DistributionStatus), String> {
+    let llsd = live_llsd(name, &get(ClusterRead::Llsd)?)?;
+    let deployment = get(ClusterRead::Deployment).map_err(|e| {
+        format!("{e} (the operator names the Deployment after the LLSD; is the operator running?)")
+    })?;
+    let selector = deployment_selector(&deployment)?;
+    let selector = selector.as_str();
+    let replica_sets = read_replica_sets(&get(ClusterRead::ReplicaSets { selector })?)?;
+    let pods = read_pods(&get(ClusterRead::Pods { selector })?)?;
+    let report = distribution_status(Rollout {
+        llsd: &llsd,
+        name,
+        namespace,
+        replica_sets: &replica_sets,
+        pods: &pods,
+    });
+    Ok((llsd, report))
 }
 
 /// Why a kubectl call (`kubectl ARGS…`) failed, from what it printed on

@@ -9,10 +9,8 @@ use super::answer::{Outcome, colour, json_text, usage_error, yaml_text};
 use super::inject_cmd::{self, Source};
 use super::status_cmd::{StatusFormat, now_rfc3339};
 use clap::{Args, Subcommand};
-use llsd_providers::operation::{
-    deployment_selector, kubectl_error, live_llsd, read_pods, read_replica_sets,
-};
-use llsd_providers::status::{Rollout, distribution_status, status_patch};
+use llsd_providers::operation::{ClusterRead, kubectl_error, rollout_status};
+use llsd_providers::status::status_patch;
 use llsd_providers::validate::rules::{namespace_argument, object_name_argument};
 use llsd_providers::validate::{summary_line, validate_bytes};
 use std::process::Command;
@@ -110,23 +108,16 @@ fn get(target: &Target, what: &[&str], selector: Option<&str>) -> Result<Vec<u8>
 }
 
 fn status(target: &Target, format: StatusFormat) -> Result<Outcome, String> {
-    let llsd = live_llsd(
+    let (llsd, report) = rollout_status(
         &target.name,
-        &get(target, &["llamastackdistribution", &target.name], None)?,
+        target.namespace.as_deref(),
+        |read| match read {
+            ClusterRead::Llsd => get(target, &["llamastackdistribution", &target.name], None),
+            ClusterRead::Deployment => get(target, &["deployment", &target.name], None),
+            ClusterRead::ReplicaSets { selector } => get(target, &["replicasets"], Some(selector)),
+            ClusterRead::Pods { selector } => get(target, &["pods"], Some(selector)),
+        },
     )?;
-    let deployment = get(target, &["deployment", &target.name], None).map_err(|e| {
-        format!("{e} (the operator names the Deployment after the LLSD; is the operator running?)")
-    })?;
-    let selector = deployment_selector(&deployment)?;
-    let replica_sets = read_replica_sets(&get(target, &["replicasets"], Some(&selector))?)?;
-    let pods = read_pods(&get(target, &["pods"], Some(&selector))?)?;
-    let report = distribution_status(Rollout {
-        llsd: &llsd,
-        name: &target.name,
-        namespace: target.namespace.as_deref(),
-        replica_sets: &replica_sets,
-        pods: &pods,
-    });
     let printed = match format {
         StatusFormat::Text => Ok(report.render_text(colour())),
         StatusFormat::StatusPatch => match report.pods.first() {

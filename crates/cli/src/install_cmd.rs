@@ -187,7 +187,7 @@ pub fn run(args: &InstallArgs) -> Outcome {
         base_from_distribution: args.base_from_distribution.as_deref(),
     };
     match sequence::install(&request, &mut pod) {
-        Ok(installed) => merge(args, &crds, installed),
+        Ok(installed) => merge(args, metadata_dir, &crds, installed),
         Err(Stopped::Step(failure)) => stop(args, failure),
         Err(Stopped::Metadata(failure)) => {
             eprintln!("{failure}");
@@ -203,13 +203,15 @@ pub fn run(args: &InstallArgs) -> Outcome {
 
 /// Then the merge, on the metadata the sequence checked (held in memory:
 /// the files it wrote are for `status` and people, not read back).
-fn merge(args: &InstallArgs, crds: &[CrdConfig], installed: Installed) -> Outcome {
-    let (Some(output), Some(extra), Some(log), Some(metadata_dir)) = (
-        &args.output,
-        &args.extra_providers_output,
-        &args.log,
-        &args.metadata_dir,
-    ) else {
+fn merge(
+    args: &InstallArgs,
+    metadata_dir: &Path,
+    crds: &[CrdConfig],
+    installed: Installed,
+) -> Outcome {
+    let (Some(output), Some(extra), Some(log)) =
+        (&args.output, &args.extra_providers_output, &args.log)
+    else {
         return Outcome::Success;
     };
     let base = installed
@@ -218,7 +220,7 @@ fn merge(args: &InstallArgs, crds: &[CrdConfig], installed: Installed) -> Outcom
         .or_else(|| args.base.clone());
     let (outcome, result) = merge_cmd::merge_and_write(
         &MergeArgs {
-            metadata_dir: metadata_dir.clone(),
+            metadata_dir: metadata_dir.to_path_buf(),
             providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
             output: output.clone(),
             extra_providers_output: extra.clone(),

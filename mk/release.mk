@@ -139,21 +139,24 @@ endef
 # runs in: one run per target, the wanted members' files moved out, the
 # others removed.
 SBOM_RUN := release-sbom
+# what cargo-cyclonedx $(CYCLONEDX_VERSION) writes for --override-filename: the name and
+# the format's extension (no `.cdx`)
+SBOM_FILE := $(SBOM_RUN).json
 cyclonedx = $(CARGO) cyclonedx --format json --spec-version 1.5 --target $(1) --override-filename $(SBOM_RUN) --no-build-deps
-cyclonedx_cleanup = find . -path ./target -prune -o -name '$(SBOM_RUN).cdx.json' -exec rm -f {} +
+cyclonedx_cleanup = find . -path ./target -prune -o -name '$(SBOM_FILE)' -exec rm -f {} +
 
 ## release-sboms: CycloneDX SBOMs of the CLI (per architecture: also the merge-config image's content), the policy, the playground's module and the example provider image
 release-sboms:
 	@for arch in $(RELEASE_ARCHES); do \
 	  triple=$$(case $$arch in amd64) echo $(TRIPLE_amd64);; arm64) echo $(TRIPLE_arm64);; esac); \
 	  $(call cyclonedx,$$triple) && \
-	  mv crates/cli/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-linux-$$arch.cdx.json || exit 1; \
+	  mv crates/cli/$(SBOM_FILE) $(RELEASE_OUT)/llsd-providers-linux-$$arch.cdx.json || exit 1; \
 	done
 	$(call cyclonedx,wasm32-wasip1)
-	mv crates/cli/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-wasi.cdx.json
-	mv crates/policy/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-policy.cdx.json
+	mv crates/cli/$(SBOM_FILE) $(RELEASE_OUT)/llsd-providers-wasi.cdx.json
+	mv crates/policy/$(SBOM_FILE) $(RELEASE_OUT)/llsd-providers-policy.cdx.json
 	$(call cyclonedx,wasm32-unknown-unknown)
-	mv crates/web/$(SBOM_RUN).cdx.json $(RELEASE_OUT)/llsd-providers-playground.cdx.json
+	mv crates/web/$(SBOM_FILE) $(RELEASE_OUT)/llsd-providers-playground.cdx.json
 	$(call cyclonedx_cleanup)
 	@# the merge-config image holds the CLI and nothing else
 	cp $(RELEASE_OUT)/llsd-providers-linux-amd64.cdx.json $(RELEASE_OUT)/llsd-providers-cli.cdx.json

@@ -86,10 +86,14 @@ release-policy: annotated-policy.wasm kubewarden-manifests
 	  $(KWCTL_RUN) scaffold artifacthub -m $(KW_META)/roles/$$role/metadata.yml -q $(KW_META)/questions-ui.yml \
 	    -o $(RELEASE_OUT)/artifacthub-pkg-$$role.yml || exit 1; \
 	done
+	@# kwctl stamps createdAt with the time of the run; the release's time is its commit's
+	sed -i "s/^createdAt: .*/createdAt: $$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ)/" $(RELEASE_OUT)/artifacthub-pkg*.yml
 
 # An image index (linux/amd64 + linux/arm64) as one OCI archive: $(1) the
 # name, $(2) the Containerfile, $(3) the build context per arch (with
-# ARCH in it), $(4) extra build args.
+# ARCH in it), $(4) extra build args. Pushed as an OCI layout and archived
+# here: buildah's own oci-archive stamps every entry with the time of the
+# push.
 define image_index
 	if buildah manifest exists $(1)-release; then buildah manifest rm $(1)-release >/dev/null; fi
 	buildah manifest create $(1)-release >/dev/null
@@ -98,8 +102,10 @@ define image_index
 	    --build-arg VERSION=$(CRATE_VERSION) --build-arg SOURCE=$(IMAGE_SOURCE) --build-arg REVISION=$(IMAGE_REVISION) \
 	    $(4) --manifest $(1)-release $(subst ARCH,$$arch,$(3)) >/dev/null || exit 1; \
 	done
-	buildah manifest push --quiet --all $(1)-release oci-archive:$(RELEASE_OUT)/$(1).oci.tar
+	rm -rf $(RELEASE_TARGET)/oci/$(1) && mkdir -p $(RELEASE_TARGET)/oci
+	buildah manifest push --quiet --all $(1)-release oci:$(RELEASE_TARGET)/oci/$(1)
 	buildah manifest rm $(1)-release >/dev/null
+	cd $(RELEASE_TARGET)/oci/$(1) && $(REPRO_TAR) -cf $(CURDIR)/$(RELEASE_OUT)/$(1).oci.tar oci-layout index.json blobs
 endef
 
 ## release-images: the merge-config and example provider images, each one OCI archive holding an index for amd64 and arm64

@@ -145,6 +145,16 @@ def test_each_role_module_carries_its_roles_metadata_and_artifact_hub_file(role)
     assert f"registry://{oci}:v{VERSION}" in package["install"]
 
 
+def test_the_artifact_hub_files_carry_the_releases_time_not_the_builds():
+    """kwctl stamps createdAt with the time of its run; the release writes
+    its commit's time there, the time its SBOMs carry, so that two builds
+    of one commit are byte-identical."""
+    sbom_time = json.loads((RELEASE / "llsd-providers-cli.cdx.json").read_text())["metadata"]["timestamp"]
+    for name in ["artifacthub-pkg.yml"] + [f"artifacthub-pkg-{role}.yml" for role in ROLES]:
+        created = yaml.load((RELEASE / name).read_text(), Loader=yaml.BaseLoader)["createdAt"]
+        assert created == sbom_time, name
+
+
 def test_install_yaml_runs_each_instance_on_its_roles_module():
     policies = [doc for doc in yaml.safe_load_all((RELEASE / "install.yaml").read_text())
                 if doc and doc["kind"] == "ClusterAdmissionPolicy"]

@@ -191,8 +191,11 @@ def test_a_pull_failure_shows_in_conditions_events_and_the_printer_column(cluste
     failed = wait(lambda: [e for e in events(kube, "pull", ns) if e["reason"] == "ProviderFailed"],
                   "the ProviderFailed event", controller)
     assert failed[0]["type"] == "Warning" and failed[0]["reportingController"] == "llsd-providers.llamastack.io/controller"
-    # the controller saw the new pod first (Pending), then the pull failure
-    assert failed[0]["note"].startswith(("custom-vllm: new → Failed", "custom-vllm: Pending → Failed")), failed[0]
+    # whatever the controller saw before the pull failure — nothing yet, the
+    # Deployment before the controller manager made its pod (NoPod), or the
+    # new pod (Pending) — the event names it and the failure
+    assert failed[0]["note"].startswith(tuple(f"custom-vllm: {seen} → Failed, image {vllm['image']}"
+                                              for seen in ("new", "NoPod", "Pending"))), failed[0]["note"]
     described = kube.run("describe", "llamastackdistribution", "pull", "-n", ns).stdout
     assert "ProviderFailed" in described and "ImagePullFailed" in described, described
     table = kube.run("get", "llamastackdistribution", "pull", "-n", ns).stdout

@@ -235,43 +235,37 @@ fn links_in_the_provider_tree_are_named_as_links() {
     );
 }
 
-#[test]
-fn tags_must_fit_the_python() {
+/// The good tree with its helper wheel tagged `tag` instead of
+/// py3-none-any (the spec names it), and the wheel's path.
+fn helper_tagged(tag: &str) -> (Tree, String) {
     let mut tree = good_tree();
-    let name = "/lls-provider/packages/helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl";
+    let file = format!("helper-2.0-{tag}.whl");
+    let name = format!("/lls-provider/packages/{file}");
     tree.remove_all(HELPER);
     tree.insert(
-        name,
+        &name,
         Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
     );
-    let spec = SPEC.replace(
-        "helper-2.0-py3-none-any.whl",
-        "helper-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
-    );
+    let spec = SPEC.replace("helper-2.0-py3-none-any.whl", &file);
     tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
+    (tree, name)
+}
+
+#[test]
+fn tags_must_fit_the_python() {
+    let (tree, name) = helper_tagged("cp311-cp311-manylinux_2_17_x86_64");
     assert!(check_tree("img", &tree, &py("3.11")).valid);
     assert!(check_tree("img", &tree, &Target::default()).valid);
     let report = check_tree("img", &tree, &py("3.12"));
     assert_eq!(
         errors(&report),
-        [(name.to_string(), "is tagged cp311-cp311-manylinux_2_17_x86_64, which CPython 3.12 on linux x86_64 does not install".to_string())]
+        [(name.clone(), "is tagged cp311-cp311-manylinux_2_17_x86_64, which CPython 3.12 on linux x86_64 does not install".to_string())]
     );
 }
 
 #[test]
 fn tags_must_fit_the_platform() {
-    let mut tree = good_tree();
-    let name = "/lls-provider/packages/helper-2.0-cp312-cp312-manylinux_2_17_aarch64.whl";
-    tree.remove_all(HELPER);
-    tree.insert(
-        name,
-        Entry::file(wheel("helper", "2.0", &["helper.py"], &[]), 0o644, 0, 0),
-    );
-    let spec = SPEC.replace(
-        "helper-2.0-py3-none-any.whl",
-        "helper-2.0-cp312-cp312-manylinux_2_17_aarch64.whl",
-    );
-    tree.insert(SPEC_FILE, Entry::file(spec, 0o644, 0, 0));
+    let (tree, name) = helper_tagged("cp312-cp312-manylinux_2_17_aarch64");
     let arm = |python: Option<&str>| Target {
         platform: Platform::LinuxArm64,
         python: python.map(|v| TargetPython::parse(v).unwrap()),
@@ -285,7 +279,7 @@ fn tags_must_fit_the_platform() {
     assert_eq!(
         errors(&report),
         [(
-            name.to_string(),
+            name.clone(),
             "is tagged cp312-cp312-manylinux_2_17_aarch64, for a platform other than linux x86_64"
                 .to_string()
         )]
@@ -293,7 +287,7 @@ fn tags_must_fit_the_platform() {
     let report = check_tree("img", &tree, &py("3.12"));
     assert_eq!(
         errors(&report),
-        [(name.to_string(), "is tagged cp312-cp312-manylinux_2_17_aarch64, which CPython 3.12 on linux x86_64 does not install".to_string())]
+        [(name, "is tagged cp312-cp312-manylinux_2_17_aarch64, which CPython 3.12 on linux x86_64 does not install".to_string())]
     );
 }
 

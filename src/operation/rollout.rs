@@ -142,3 +142,71 @@ pub fn kubectl_error(args: &[String], stderr: &str) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LLSD: &str = r#"{"apiVersion": "llamastack.io/v1alpha1", "kind": "LlamaStackDistribution",
+        "metadata": {"name": "demo", "namespace": "ns"},
+        "spec": {"server": {"distribution": {"name": "starter"},
+            "externalProviders": {"inference": [{"providerId": "custom-vllm", "image": "r.io/vllm:1"}]}}}}"#;
+    const DEPLOYMENT: &str = r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "demo"},
+        "spec": {"selector": {"matchLabels": {"app": "demo", "tier": "server"}}, "template": {}}}"#;
+
+    /// The reads, in order, each answered from `answers` (or refused).
+    fn reads(answers: &[(&str, Result<&str, &str>)]) -> (Vec<String>, Result<usize, String>) {
+        let mut asked = Vec::new();
+        let result = rollout_status("demo", Some("ns"), |read| {
+            let key = match read {
+                ClusterRead::Llsd => "llsd".to_string(),
+                ClusterRead::Deployment => "deployment".to_string(),
+                ClusterRead::ReplicaSets { selector } => format!("replicasets {selector}"),
+                ClusterRead::Pods { selector } => format!("pods {selector}"),
+            };
+            asked.push(key.clone());
+            let kind = key.split(' ').next().unwrap_or_default();
+            let (_, answer) = answers.iter().find(|(k, _)| *k == kind).unwrap();
+            answer
+                .map(|text| text.as_bytes().to_vec())
+                .map_err(str::to_string)
+        });
+        (asked, result.map(|(_, report)| report.pods.len()))
+    }
+
+    #[test]
+    fn the_llsd_then_its_deployment_then_what_its_selector_matches() {
+        let (asked, pods) = reads(&[
+            ("llsd", Ok(LLSD)),
+            ("deployment", Ok(DEPLOYMENT)),
+            ("replicasets", Ok(r#"{"items": []}"#)),
+            ("pods", Ok(r#"{"items": []}"#)),
+        ]);
+        assert_eq!(
+            asked,
+            [
+                "llsd",
+                "deployment",
+                "replicasets app=demo,tier=server",
+                "pods app=demo,tier=server"
+            ]
+        );
+        assert_eq!(pods, Ok(0));
+    }
+
+    #[test]
+    fn a_missing_deployment_asks_whether_the_operator_runs() {
+        let (asked, result) = reads(&[
+            ("llsd", Ok(LLSD)),
+            (
+                "deployment",
+                Err("Not found running `kubectl get deployment demo`"),
+            ),
+        ]);
+        assert_eq!(asked, ["llsd", "deployment"]);
+        assert_eq!(
+            result.unwrap_err(),
+            "Not found running `kubectl get deployment demo` (the operator names the Deployment after the LLSD; is the operator running?)"
+        );
+    }
+}

@@ -305,6 +305,19 @@ mod tests {
         assert!(record.contains(",100000\n"), "{record}");
     }
 
+    /// `dir/file_name`: a zip of `entries` (name, text), stored as given.
+    fn zipped_wheel(dir: &Path, file_name: &str, entries: &[(&str, &str)]) -> PathBuf {
+        let path = dir.join(file_name);
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, text) in entries {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        path
+    }
+
     /// Issue #24 item 8: a wheel that also ships another distribution's
     /// `.dist-info` (`PyYAML-1.0.dist-info`) is refused before anything is
     /// written: the server's `importlib.metadata.version('PyYAML')` would
@@ -312,21 +325,18 @@ mod tests {
     #[test]
     fn a_foreign_dist_info_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("prov-1.0-py3-none-any.whl");
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, text) in [
-            ("prov-1.0.dist-info/METADATA", "Name: prov\nVersion: 1.0\n"),
-            ("prov/__init__.py", ""),
-            (
-                "PyYAML-1.0.dist-info/METADATA",
-                "Name: PyYAML\nVersion: 1.0\n",
-            ),
-        ] {
-            zip.start_file(name, options).unwrap();
-            zip.write_all(text.as_bytes()).unwrap();
-        }
-        zip.finish().unwrap();
+        let path = zipped_wheel(
+            dir.path(),
+            "prov-1.0-py3-none-any.whl",
+            &[
+                ("prov-1.0.dist-info/METADATA", "Name: prov\nVersion: 1.0\n"),
+                ("prov/__init__.py", ""),
+                (
+                    "PyYAML-1.0.dist-info/METADATA",
+                    "Name: PyYAML\nVersion: 1.0\n",
+                ),
+            ],
+        );
         let target = dir.path().join("target");
         let error = install_wheel(&path, &target).unwrap_err();
         assert!(
@@ -345,20 +355,17 @@ mod tests {
     #[test]
     fn record_quotes_what_csv_quotes() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("odd-1.0-py3-none-any.whl");
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-        let options = zip::write::SimpleFileOptions::default();
-        for name in [
-            "odd-1.0.dist-info/METADATA",
-            "odd/a\nb.py",
-            "odd/x,y.py",
-            "odd/q\"q.py",
-            "odd/plain.py",
-        ] {
-            zip.start_file(name, options).unwrap();
-            zip.write_all(b"x").unwrap();
-        }
-        zip.finish().unwrap();
+        let path = zipped_wheel(
+            dir.path(),
+            "odd-1.0-py3-none-any.whl",
+            &[
+                ("odd-1.0.dist-info/METADATA", "x"),
+                ("odd/a\nb.py", "x"),
+                ("odd/x,y.py", "x"),
+                ("odd/q\"q.py", "x"),
+                ("odd/plain.py", "x"),
+            ],
+        );
         let target = dir.path().join("target");
         install_wheel(&path, &target).unwrap();
         let record = std::fs::read(target.join("odd-1.0.dist-info/RECORD")).unwrap();

@@ -271,6 +271,18 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `value` as JSON to print (pretty or on one line, with a final newline),
+/// terminal-safe (see [`terminal_safe_json`]).
+pub fn json_text(value: &impl Serialize, pretty: bool) -> Result<String, String> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    text.map(|t| terminal_safe_json(&t) + "\n")
+        .map_err(|e| e.to_string())
+}
+
 /// JSON text as serde_json writes it, with every character that drives a
 /// terminal and that serde_json leaves raw (DEL, C1 controls, bidirectional
 /// controls) written as a `\uXXXX` escape: the same JSON value, safe to

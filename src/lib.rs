@@ -6,11 +6,12 @@
 //!
 //! | step | entry point |
 //! |---|---|
-//! | validate an LLSD or provider metadata | [`validate::validate_text`], [`validate::check_llsd`] |
+//! | validate an LLSD or provider metadata | [`validate::validate_text`], [`validate::validate_files`], [`validate::check_llsd`] |
 //! | wire the operator's Deployment | [`operation::inject_texts`], or [`inject()`] on values |
 //! | merge providers into run.yaml | [`operation::merge_texts`]; the pipeline: sources → [`pipeline::assemble`] → [`pipeline::run_merge_step`] |
 //! | install providers' wheels | [`install::sequence::install`], [`install::resolve()`], [`install::step`] |
-//! | diagnose a pod, an LLSD's pods | [`operation::status_texts`], [`status::diagnose`], [`status::distribution_status`] |
+//! | diagnose a pod, an LLSD's pods | [`operation::status_texts`], [`operation::status_files`], [`operation::rollout_status`], [`status::diagnose`], [`status::distribution_status`] |
+//! | keep an LLSD's conditions current | [`operation::llsd_status_update`], [`status::conditions`] |
 //! | check a provider image | [`image_check::check_archive`] |
 //! | the CRD patch | [`crd`] |
 //!

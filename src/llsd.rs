@@ -10,8 +10,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// `apiVersion` of the operator's LLSD; validation requires it.
+/// The operator's API group.
+pub const GROUP: &str = "llamastack.io";
+/// The LLSD's version in [`GROUP`].
+pub const VERSION: &str = "v1alpha1";
+/// `apiVersion` of the operator's LLSD ([`GROUP`]/[`VERSION`]); validation requires it.
 pub const API_VERSION: &str = "llamastack.io/v1alpha1";
+/// The LLSD's resource name (`kubectl get llamastackdistributions`).
+pub const PLURAL: &str = "llamastackdistributions";
 /// `kind` of an LLSD; `validate` picks the LLSD rules by it.
 pub const KIND: &str = "LlamaStackDistribution";
 
@@ -367,6 +373,11 @@ impl ProviderPhase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_version_is_the_group_and_version() {
+        assert_eq!(API_VERSION, format!("{GROUP}/{VERSION}"));
+    }
 
     const SAMPLE: &str = r#"
 apiVersion: llamastack.io/v1alpha1

@@ -190,7 +190,7 @@ fn check_all(wasm: bool) {
     assert_eq!(missing.code, Some(2));
     assert!(
         String::from_utf8_lossy(&missing.stderr)
-            .starts_with("error: cannot read nothing-here.tar: ")
+            .starts_with("ERROR: cannot read nothing-here.tar: ")
     );
     let bad_python = run_cli(
         wasm,

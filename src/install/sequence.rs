@@ -15,6 +15,7 @@ use super::step::{
     module_shadows, read_probe,
 };
 use crate::pipeline::{CRD_CONFIG_FILE, CrdConfig, MergeFailure, ProviderSource, SPEC_FILE};
+use std::collections::HashMap;
 
 /// What the step does to the pod, asked by [`install`]: every refusal a
 /// [`Stop`] worded by the core's [`Step`].
@@ -32,22 +33,16 @@ pub trait PodIo {
     /// Empties the packages and metadata directories (a restarted pod
     /// keeps its emptyDir).
     fn clean(&mut self, step: &Step) -> Result<(), Stop>;
-    /// Unpacks the plan's wheels, in its order, into the packages
-    /// directory: the files each wrote (relative, with `/`).
-    fn unpack(
+    /// Unpacks the wheel `file` of the provider `crd` into the packages
+    /// directory: the files it wrote (relative, with `/`).
+    fn unpack_wheel(
         &mut self,
         step: &Step,
-        providers: &[Provider],
-        crds: &[CrdConfig],
-        plan: &Plan,
-    ) -> Result<Vec<Vec<String>>, Stop>;
+        crd: &CrdConfig,
+        file: &str,
+    ) -> Result<Vec<String>, Stop>;
     /// Writes `files` (name, content) into the provider's metadata directory.
-    fn write_metadata(
-        &mut self,
-        step: &Step,
-        provider_id: &str,
-        files: &[(&str, &[u8])],
-    ) -> Result<(), Stop>;
+    fn write_metadata(&mut self, step: &Step, id: &str, files: MetadataFiles) -> Result<(), Stop>;
     /// Writes the installed-packages list.
     fn write_installed_list(&mut self, step: &Step, text: &str) -> Result<(), Stop>;
     /// A line of the step's log (standard output).
@@ -55,6 +50,9 @@ pub trait PodIo {
     /// A warning or the whole text of a refusal (standard error).
     fn warn(&mut self, text: &str);
 }
+
+/// A provider's metadata files: name and content.
+pub type MetadataFiles<'a> = &'a [(&'a str, &'a [u8])];
 
 /// What [`install`] is given, besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -161,7 +159,7 @@ pub fn install(request: &Request, pod: &mut impl PodIo) -> Result<Installed, Sto
     }
 
     pod.clean(step)?;
-    let written = pod.unpack(step, &providers, crds, &plan)?;
+    let written = unpack(pod, step, &providers, crds, &plan)?;
     for warning in module_shadows(&providers, &plan, &written, server) {
         pod.warn(&warning);
     }
@@ -191,6 +189,39 @@ pub fn install(request: &Request, pod: &mut impl PodIo) -> Result<Installed, Sto
     })
 }
 
+/// The plan's wheels unpacked in its order: the files each wrote. Two
+/// distributions writing one file would leave whichever came last: the
+/// step stops on the second.
+fn unpack(
+    pod: &mut impl PodIo,
+    step: &Step,
+    providers: &[Provider],
+    crds: &[CrdConfig],
+    plan: &Plan,
+) -> Result<Vec<Vec<String>>, Stop> {
+    let mut owners: HashMap<String, usize> = HashMap::new();
+    let mut written_by_wheel = Vec::new();
+    for (index, chosen) in plan.install.iter().enumerate() {
+        let crd = &crds[chosen.provider];
+        let file_name = &providers[chosen.provider].wheels[chosen.wheel]
+            .file
+            .file_name;
+        let written = pod.unpack_wheel(step, crd, file_name)?;
+        for file in &written {
+            if let Some(&first) = owners.get(file) {
+                let earlier = &plan.install[first];
+                let earlier_provider = &providers[earlier.provider];
+                let earlier_wheel = &earlier_provider.wheels[earlier.wheel].file.file_name;
+                let earlier = (earlier_provider, earlier_wheel.as_str());
+                return Err(step.overwrite(crd, file_name, file, earlier));
+            }
+            owners.insert(file.clone(), index);
+        }
+        written_by_wheel.push(written);
+    }
+    Ok(written_by_wheel)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +243,8 @@ mod tests {
         written: Vec<(String, String)>,
         said: Vec<String>,
         warned: Vec<String>,
+        /// Every wheel unpacks this one file (else a module of its name).
+        same_file: Option<&'static str>,
     }
 
     impl PodIo for MemoryPod {
@@ -238,33 +271,22 @@ mod tests {
             self.calls.push("clean".into());
             Ok(())
         }
-        fn unpack(
+        fn unpack_wheel(
             &mut self,
             _: &Step,
-            providers: &[Provider],
-            _: &[CrdConfig],
-            plan: &Plan,
-        ) -> Result<Vec<Vec<String>>, Stop> {
-            let wheels = plan.install.iter();
-            let names = wheels.map(|c| &providers[c.provider].wheels[c.wheel].file);
-            let names: Vec<String> = names.map(|w| w.file_name.clone()).collect();
-            self.calls.push(format!("unpack {}", names.join(" ")));
-            let files = names
-                .iter()
-                .map(|n| vec![format!("{}/__init__.py", &n[..6])]);
-            Ok(files.collect())
+            _: &CrdConfig,
+            file: &str,
+        ) -> Result<Vec<String>, Stop> {
+            self.calls.push(format!("unpack {file}"));
+            let module = format!("{}/__init__.py", &file[..6]);
+            Ok(vec![self.same_file.map_or(module, str::to_string)])
         }
-        fn write_metadata(
-            &mut self,
-            _: &Step,
-            provider_id: &str,
-            files: &[(&str, &[u8])],
-        ) -> Result<(), Stop> {
+        fn write_metadata(&mut self, _: &Step, id: &str, files: MetadataFiles) -> Result<(), Stop> {
             for (name, bytes) in files {
                 let text = String::from_utf8_lossy(bytes).into_owned();
-                self.written.push((format!("{provider_id}/{name}"), text));
+                self.written.push((format!("{id}/{name}"), text));
             }
-            self.calls.push(format!("write_metadata {provider_id}"));
+            self.calls.push(format!("write_metadata {id}"));
             Ok(())
         }
         fn write_installed_list(&mut self, _: &Step, text: &str) -> Result<(), Stop> {
@@ -348,7 +370,8 @@ mod tests {
                 "read_tree a",
                 "probe",
                 "clean",
-                "unpack a_prov-1.0-py3-none-any.whl shared-1.0-py3-none-any.whl",
+                "unpack a_prov-1.0-py3-none-any.whl",
+                "unpack shared-1.0-py3-none-any.whl",
                 "write_metadata a",
                 "write_installed_list"
             ]
@@ -378,6 +401,25 @@ mod tests {
             pod.warned[1].contains("installs module a_prov (a_prov-1.0-py3-none-any.whl, image r.io/a:1), which shadows module a_prov of the server image's old-a 0.1"),
             "{}",
             pod.warned[1]
+        );
+    }
+
+    #[test]
+    fn a_wheel_writing_a_file_an_earlier_wheel_wrote_stops_the_step_naming_both() {
+        let crds = crds();
+        let mut pod = pod(SPEC, "shared>=1.0");
+        pod.same_file = Some("a_prov/__init__.py");
+        let Err(Stopped::Step(stop)) = install(&request(&crds, None), &mut pod) else {
+            panic!("two wheels wrote one file");
+        };
+        assert!(
+            stop.details.contains("Wheel shared-1.0-py3-none-any.whl overwrites a_prov/__init__.py, which wheel a_prov-1.0-py3-none-any.whl of provider 'a' (image r.io/a:1) installed"),
+            "{}",
+            stop.details
+        );
+        assert_eq!(
+            pod.calls.last().unwrap(),
+            "unpack shared-1.0-py3-none-any.whl"
         );
     }
 

@@ -36,6 +36,17 @@ pub fn pod_containers(providers_json: Option<&str>, sources: Option<&str>) -> us
     if image_volumes { 3 } else { providers + 4 }
 }
 
+/// The providers the step is given (`--providers-json`, or the
+/// `LLSD_PROVIDERS` environment variable the injection sets): the
+/// crd-config objects in CRD order, or the sentence saying what is wrong.
+pub fn providers_from_json(json: Option<&str>) -> Result<Vec<CrdConfig>, String> {
+    let json = json.ok_or(
+        "install needs the providers: --providers-json or the LLSD_PROVIDERS environment variable",
+    )?;
+    serde_json::from_str(json)
+        .map_err(|err| format!("--providers-json is not a list of crd-config objects: {err}"))
+}
+
 /// Where a provider's image keeps its tree, for messages.
 pub const IN_IMAGE: &str = "/lls-provider";
 

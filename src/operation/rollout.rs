@@ -60,15 +60,22 @@ fn read_replica_sets(bytes: &[u8]) -> Result<Vec<ReplicaSet>, String> {
 fn read_pods(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
     let pods: List<serde_json::Value> = parse("pods", bytes)?;
     for (at, pod) in pods.items.iter().enumerate() {
-        if let Err(problems) = check_pod(pod) {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|d| format!("{}: {}", field(&index("items", at), &d.path), d.problem))
-                .collect();
-            return Err(unreadable("pods", problems.join("; ")));
-        }
+        check_listed_pod(pod, &index("items", at))
+            .map_err(|problems| unreadable("pods", problems))?;
     }
     Ok(pods.items)
+}
+
+/// A pod of a list checked as `status --pod` checks its pod: its problems
+/// in one line, each at its field below `at` (the pod's place in the list).
+pub(super) fn check_listed_pod(pod: &serde_json::Value, at: &str) -> Result<(), String> {
+    check_pod(pod).map_err(|problems| {
+        let problems: Vec<String> = problems
+            .iter()
+            .map(|d| format!("{}: {}", field(at, &d.path), d.problem))
+            .collect();
+        problems.join("; ")
+    })
 }
 
 /// What [`rollout_status`] asks the cluster for, in the LLSD's namespace.
@@ -88,6 +95,44 @@ pub enum ClusterRead<'a> {
         /// `key=value,…`, as `kubectl --selector` takes it.
         selector: &'a str,
     },
+}
+
+impl ClusterRead<'_> {
+    /// The arguments of the `kubectl get -o json` that prints this object
+    /// of the LLSD `name`.
+    pub fn kubectl_get(&self, name: &str, namespace: Option<&str>) -> Vec<String> {
+        let (what, selector) = match *self {
+            ClusterRead::Llsd => (vec!["llamastackdistribution", name], None),
+            ClusterRead::Deployment => (vec!["deployment", name], None),
+            ClusterRead::ReplicaSets { selector } => (vec!["replicasets"], Some(selector)),
+            ClusterRead::Pods { selector } => (vec!["pods"], Some(selector)),
+        };
+        // the selector's labels come from the cluster: one `--selector=…` argument
+        let selector = selector.map(|s| format!("--selector={s}"));
+        let mut options = vec!["--output=json"];
+        options.extend(selector.as_deref());
+        kubectl_args(namespace, &["get"], &options, &what)
+    }
+}
+
+/// `kubectl VERB… OPTION… [--namespace=NS] -- ARG…`: every option first
+/// and `--` before the arguments, so that no argument (a name, a label
+/// value) can be read as one of kubectl's options.
+pub fn kubectl_args(
+    namespace: Option<&str>,
+    verb: &[&str],
+    options: &[&str],
+    args: &[&str],
+) -> Vec<String> {
+    let namespace = namespace.map(|ns| format!("--namespace={ns}"));
+    let options = options.iter().copied().chain(namespace.as_deref());
+    let args = std::iter::once("--").chain(args.iter().copied());
+    verb.iter()
+        .copied()
+        .chain(options)
+        .chain(args)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The status of every pod of the LLSD `name`'s Deployment, with the live
@@ -154,18 +199,18 @@ mod tests {
     const DEPLOYMENT: &str = r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "demo"},
         "spec": {"selector": {"matchLabels": {"app": "demo", "tier": "server"}}, "template": {}}}"#;
 
-    /// The reads, in order, each answered from `answers` (or refused).
+    /// The kubectl commands asked for, in order, each answered from
+    /// `answers` by the kind it reads (or refused).
     fn reads(answers: &[(&str, Result<&str, &str>)]) -> (Vec<String>, Result<usize, String>) {
         let mut asked = Vec::new();
         let result = rollout_status("demo", Some("ns"), |read| {
-            let key = match read {
-                ClusterRead::Llsd => "llsd".to_string(),
-                ClusterRead::Deployment => "deployment".to_string(),
-                ClusterRead::ReplicaSets { selector } => format!("replicasets {selector}"),
-                ClusterRead::Pods { selector } => format!("pods {selector}"),
+            asked.push(read.kubectl_get("demo", Some("ns")).join(" "));
+            let kind = match read {
+                ClusterRead::Llsd => "llsd",
+                ClusterRead::Deployment => "deployment",
+                ClusterRead::ReplicaSets { .. } => "replicasets",
+                ClusterRead::Pods { .. } => "pods",
             };
-            asked.push(key.clone());
-            let kind = key.split(' ').next().unwrap_or_default();
             let (_, answer) = answers.iter().find(|(k, _)| *k == kind).unwrap();
             answer
                 .map(|text| text.as_bytes().to_vec())
@@ -185,13 +230,42 @@ mod tests {
         assert_eq!(
             asked,
             [
-                "llsd",
-                "deployment",
-                "replicasets app=demo,tier=server",
-                "pods app=demo,tier=server"
+                "get --output=json --namespace=ns -- llamastackdistribution demo",
+                "get --output=json --namespace=ns -- deployment demo",
+                "get --output=json --selector=app=demo,tier=server --namespace=ns -- replicasets",
+                "get --output=json --selector=app=demo,tier=server --namespace=ns -- pods"
             ]
         );
         assert_eq!(pods, Ok(0));
+    }
+
+    #[test]
+    fn what_kubectl_gets_cannot_be_read_as_its_options() {
+        let args = kubectl_args(
+            None,
+            &["rollout", "restart"],
+            &[],
+            &["--server=evil", "-nkube-system"],
+        );
+        assert_eq!(
+            args,
+            ["rollout", "restart", "--", "--server=evil", "-nkube-system"]
+        );
+        let get = ClusterRead::Pods {
+            selector: "a=--kubeconfig=x",
+        }
+        .kubectl_get("-n", Some("ns"));
+        assert_eq!(
+            get,
+            [
+                "get",
+                "--output=json",
+                "--selector=a=--kubeconfig=x",
+                "--namespace=ns",
+                "--",
+                "pods"
+            ]
+        );
     }
 
     #[test]
@@ -203,7 +277,7 @@ mod tests {
                 Err("Not found running `kubectl get deployment demo`"),
             ),
         ]);
-        assert_eq!(asked, ["llsd", "deployment"]);
+        assert_eq!(asked.len(), 2);
         assert_eq!(
             result.unwrap_err(),
             "Not found running `kubectl get deployment demo` (the operator names the Deployment after the LLSD; is the operator running?)"

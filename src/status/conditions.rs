@@ -62,6 +62,8 @@ fn cause(message: &str) -> String {
     cut(&one_line, SUMMARY_CAUSE_LIMIT)
 }
 
+const INVALID_SPEC: &str = "InvalidSpec";
+
 /// The condition of an LLSD that is not valid: its providers are not
 /// diagnosed, and the message lists its problems.
 pub fn invalid_spec(name: &str, problems: &[Diagnostic]) -> Condition {
@@ -69,7 +71,7 @@ pub fn invalid_spec(name: &str, problems: &[Diagnostic]) -> Condition {
     Condition {
         type_: CONDITION_TYPE.into(),
         status: "Unknown".into(),
-        reason: "InvalidSpec".into(),
+        reason: INVALID_SPEC.into(),
         message: cut(
             &format!(
                 "The LLSD is not valid, so its providers are not diagnosed: {}. Fix: kubectl llsd-providers validate {name}",
@@ -358,9 +360,16 @@ fn transitions(current: &[Value], desired: &[Condition]) -> Vec<Transition> {
     out
 }
 
+/// `at` as the API server writes times (RFC 3339, whole seconds, UTC):
+/// the hosts read the clock, the core words it.
+pub fn kubernetes_time(at: k8s_openapi::jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// The write that brings `status` (the LLSD's status as read, `None` when it
 /// has none) to `desired`, or `None` when it is already there — or when the
-/// LLSD lists no providers and carries none of this project's conditions
+/// LLSD lists no providers (`desired` holds no provider condition and no
+/// [`invalid_spec`]) and carries none of this project's conditions
 /// (an LLSD that does not use external providers is never written).
 pub fn conditions_update(
     status: Option<&Value>,
@@ -374,7 +383,11 @@ pub fn conditions_update(
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice);
     let has_ours = current.iter().any(|c| type_of(c).is_some_and(is_ours));
-    let uses_providers = desired.iter().any(|d| d.type_ != CONDITION_TYPE);
+    // a provider condition, or the summary of an invalid LLSD that lists
+    // providers (the caller asks for InvalidSpec only then)
+    let uses_providers = desired
+        .iter()
+        .any(|d| d.type_ != CONDITION_TYPE || d.reason == INVALID_SPEC);
     if !has_ours && !uses_providers {
         return None;
     }

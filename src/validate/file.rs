@@ -179,6 +179,53 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n  ")
 }
 
+/// The validation of several files (`validate FILE…`, the kubectl
+/// plugin's `validate`), serialized as the JSON report.
+#[derive(Debug, Serialize)]
+pub struct FilesReport {
+    /// Whether every file is valid.
+    pub valid: bool,
+    /// Each file's report, in the order given.
+    pub files: Vec<FileReport>,
+    /// Whether a file could not be read (its report says why).
+    #[serde(skip)]
+    pub unreadable: bool,
+}
+
+/// Validates each file, named, from its bytes — or reports why it could
+/// not be read.
+pub fn validate_files(
+    files: impl IntoIterator<Item = (String, Result<Vec<u8>, String>)>,
+) -> FilesReport {
+    let mut unreadable = false;
+    let files: Vec<FileReport> = files
+        .into_iter()
+        .map(|(name, read)| match read {
+            Ok(bytes) => validate_bytes(&name, &bytes),
+            Err(message) => {
+                unreadable = true;
+                let fix = "check the path and its permissions";
+                FileReport::broken(&name, Diagnostic::error("", message, fix))
+            }
+        })
+        .collect();
+    FilesReport {
+        valid: files.iter().all(|r| r.valid),
+        files,
+        unreadable,
+    }
+}
+
+impl FilesReport {
+    /// Each file's text report, then the summary line.
+    pub fn render_text(&self) -> String {
+        let mut text: String = self.files.iter().map(FileReport::render_text).collect();
+        text.push_str(&summary_line(&self.files));
+        text.push('\n');
+        text
+    }
+}
+
 /// The closing line of a text report over several files.
 pub fn summary_line(reports: &[FileReport]) -> String {
     let documents: usize = reports.iter().map(|r| r.documents.len().max(1)).sum();

@@ -13,7 +13,8 @@ pub use crate::json::type_name;
 pub use external_providers_rules::check_external_providers;
 pub use fields::closest;
 pub use file::{
-    DocumentDiagnostic, DocumentSummary, FileReport, summary_line, validate_bytes, validate_text,
+    DocumentDiagnostic, DocumentSummary, FileReport, FilesReport, summary_line, validate_bytes,
+    validate_files, validate_text,
 };
 pub use llsd_rules::check_llsd;
 pub use provider_package_rules::check_provider_package;

@@ -2,8 +2,7 @@
 //! the report formats with the printing they share.
 
 use clap::ValueEnum;
-use llsd_providers::diagnostic::terminal_safe_json;
-use llsd_providers::merge::yaml_document;
+use llsd_providers::diagnostic::json_text;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -42,6 +41,10 @@ impl From<Outcome> for ExitCode {
     }
 }
 
+/// A command's answer: its outcome, or the sentence saying why the
+/// arguments or an input cannot be used (printed by [`usage_error`]).
+pub type Answer = Result<Outcome, String>;
+
 /// Prints `ERROR: message`: the arguments or an input cannot be used.
 pub fn usage_error(message: &str) -> Outcome {
     eprintln!("ERROR: {message}");
@@ -62,31 +65,7 @@ pub fn print_report(
 ) {
     match format {
         OutputFormat::Text => print!("{}", text()),
-        OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(json).unwrap_or_default())
-        }
-    }
-}
-
-/// `value` as JSON text and a line break; what a terminal would act on
-/// (DEL, C1 controls, bidirectional controls, which serde_json writes raw)
-/// escaped: the same JSON value. Termination messages come from provider
-/// images.
-pub fn json_text(value: &impl serde::Serialize, pretty: bool) -> Result<String, String> {
-    let text = if pretty {
-        serde_json::to_string_pretty(value)
-    } else {
-        serde_json::to_string(value)
-    };
-    text.map(|t| terminal_safe_json(&t) + "\n")
-        .map_err(|e| e.to_string())
-}
-
-/// `value` (an object) as a YAML document by the project's YAML writer,
-/// which double-quotes and escapes the same characters.
-pub fn yaml_text(value: &impl serde::Serialize) -> Result<String, String> {
-    match serde_json::to_value(value).map_err(|e| e.to_string())? {
-        serde_json::Value::Object(object) => Ok(yaml_document(&object)),
-        _ => Err("the report is not an object".to_string()),
+        // terminal-safe, as every JSON the CLI prints
+        OutputFormat::Json => print!("{}", json_text(json, true).unwrap_or_default()),
     }
 }

@@ -2,7 +2,7 @@
 //! reads PATH (an OCI archive file, an OCI layout directory, or an unpacked
 //! root directory) into the core's tree and prints its report.
 
-use super::answer::{Outcome, OutputFormat, print_report};
+use super::answer::{Answer, Outcome, OutputFormat, print_report};
 use clap::Args;
 use llsd_providers::image_check::{Platform, Target, TargetPython};
 use llsd_providers_fs::image::check_image;
@@ -24,18 +24,12 @@ pub struct CheckImageArgs {
     output: OutputFormat,
 }
 
-pub fn run(args: &CheckImageArgs) -> Outcome {
+pub fn run(args: &CheckImageArgs) -> Answer {
     let target = Target {
         platform: args.platform,
         python: args.python.clone(),
     };
-    let report = match check_image(&args.path, &target) {
-        Ok(report) => report,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Outcome::UsageOrUnreadable;
-        }
-    };
+    let report = check_image(&args.path, &target)?;
     print_report(args.output, || report.render_text(), &report);
-    Outcome::passed(report.valid)
+    Ok(Outcome::passed(report.valid))
 }

@@ -1,8 +1,8 @@
 //! `llsd-providers crd`
 
-use super::answer::Outcome;
+use super::answer::{Answer, Outcome};
 
-pub fn run() -> Outcome {
+pub fn run() -> Answer {
     print!("{}", llsd_providers::crd::crd_patch_yaml());
-    Outcome::Success
+    Ok(Outcome::Success)
 }

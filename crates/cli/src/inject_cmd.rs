@@ -1,12 +1,11 @@
 //! `llsd-providers inject --llsd FILE --deployment FILE [--options FILE]`
 
-use super::answer::{Outcome, usage_error};
+use super::answer::{Answer, Outcome};
 use clap::Args;
-use llsd_providers::limits::MAX_INPUT_BYTES;
-use llsd_providers::merge::yaml_document;
-use llsd_providers::operation::{NamedInput, inject_files};
-use llsd_providers_fs::input::{display_name, read_bounded};
-use std::path::{Path, PathBuf};
+use llsd_providers::merge::yaml_text;
+use llsd_providers::operation::inject_files;
+use llsd_providers_fs::input::InputFile;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct InjectArgs {
@@ -23,59 +22,30 @@ pub struct InjectArgs {
 
 /// One input of the injection: the name its problems are reported under
 /// (a file, or what the kubectl plugin read) and its bytes.
-pub struct Source {
-    pub name: String,
-    pub bytes: Vec<u8>,
+pub fn run(args: &InjectArgs) -> Answer {
+    let llsd = InputFile::read(&args.llsd)?;
+    let deployment = InputFile::read(&args.deployment)?;
+    let options = args.options.as_deref().map(InputFile::read).transpose()?;
+    run_on(&llsd, &deployment, options.as_ref())
 }
 
-impl Source {
-    fn named(&self) -> NamedInput<'_> {
-        NamedInput {
-            name: &self.name,
-            bytes: &self.bytes,
-        }
-    }
-}
-
-pub fn run(args: &InjectArgs) -> Outcome {
-    let read = |path: &Path| {
-        read_bounded(path, MAX_INPUT_BYTES).map(|bytes| Source {
-            name: display_name(path),
-            bytes,
-        })
-    };
-    let sources = read(&args.llsd).and_then(|llsd| {
-        let deployment = read(&args.deployment)?;
-        let options = args.options.as_deref().map(read).transpose()?;
-        Ok((llsd, deployment, options))
-    });
-    match sources {
-        Ok((llsd, deployment, options)) => run_on(&llsd, &deployment, options.as_ref()),
-        Err(message) => usage_error(&message),
-    }
-}
-
-/// The injection on inputs already read; the kubectl plugin passes what
-/// kubectl printed, so nothing is written to disk.
-pub fn run_on(llsd: &Source, deployment: &Source, options: Option<&Source>) -> Outcome {
-    match inject_files(llsd.named(), deployment.named(), options.map(Source::named)) {
+pub fn run_on(llsd: &InputFile, deployment: &InputFile, options: Option<&InputFile>) -> Answer {
+    match inject_files(
+        llsd.named(),
+        deployment.named(),
+        options.map(InputFile::named),
+    ) {
         Err(reports) => {
             for report in reports {
                 eprint!("{}", report.render_text());
             }
-            Outcome::Problems
+            Ok(Outcome::Problems)
         }
         // Printed by the core's YAML writer, as the playground prints
         // it (the injection refuses a Deployment that is not a mapping).
-        Ok(out) => match out.as_object() {
-            Some(deployment) => {
-                print!("{}", yaml_document(deployment));
-                Outcome::Success
-            }
-            None => {
-                eprintln!("ERROR: cannot print the Deployment: it is not a mapping");
-                Outcome::Problems
-            }
-        },
+        Ok(out) => {
+            print!("{}", yaml_text(&out)?);
+            Ok(Outcome::Success)
+        }
     }
 }

@@ -12,14 +12,15 @@
 //! llsd-providers install --copy-binary-to FILE
 //! ```
 
-use super::answer::{Outcome, usage_error};
-use super::merge_cmd::{self, MergeArgs};
+use super::answer::{Answer, Outcome};
+use super::merge_cmd;
 use clap::Args;
 use llsd_providers::contract::{MERGE_CONTAINER, POD_CONTAINERS_ENV};
 use llsd_providers::install::sequence::{self, Installed, Request, Stopped};
-use llsd_providers::install::step::{self, Step, Stop};
-use llsd_providers::pipeline::{self, CrdConfig, MergeResult, message_budget};
-use llsd_providers_fs::install::{PodVolumes, copy_running_binary};
+use llsd_providers::install::step::{self, Step};
+use llsd_providers::pipeline::{MergeFailure, MergeResult, message_budget};
+use llsd_providers_fs::install::{PodVolumes, TerminationLog, copy_running_binary};
+use llsd_providers_fs::merge_files::MergeFiles;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -92,187 +93,106 @@ pub struct InstallArgs {
     base_from_distribution: Option<String>,
 }
 
-/// The containers of this step's pod: `--pod-containers`, else the core's count.
-fn pod_containers(args: &InstallArgs) -> usize {
-    args.pod_containers.unwrap_or_else(|| {
+/// The step's termination log: `--pod-containers`, else the core's count,
+/// sets its share of the pod's budget.
+fn termination_log(args: &InstallArgs) -> TerminationLog {
+    let containers = args.pod_containers.unwrap_or_else(|| {
         let sources = args.sources.as_deref().and_then(Path::to_str);
         step::pod_containers(args.providers_json.as_deref(), sources)
-    })
+    });
+    TerminationLog {
+        path: args.termination_log.clone(),
+        budget: message_budget(containers),
+        init_container: args.init_container.clone(),
+    }
 }
 
-/// Writes the step's result to the termination log, within the pod's budget.
-fn write_result(args: &InstallArgs, result: &MergeResult) {
-    let message = result.termination_message(message_budget(pod_containers(args)));
-    let _ = std::fs::write(&args.termination_log, message);
-}
-
-/// The step stops: the whole message to stderr, the summary (with the kind
-/// and the provider it names) to the termination log.
-fn stop(args: &InstallArgs, stop: Stop) -> Outcome {
-    eprintln!("{}", stop.details);
-    write_result(args, &stop.result());
-    Outcome::Problems
-}
-
-/// The last line of defence: should the step panic anyway (the bounds on
-/// its inputs are the fix for every crash known), it still ends with a
-/// termination message, so that `status` can tell the user what stopped
-/// the pod's start. The previous hook still prints the panic to stderr.
-fn write_termination_message_on_panic(termination_log: PathBuf, budget: usize, container: String) {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let step = Step {
-            init_container: &container,
-        };
-        let result = step.internal_error(&info.to_string()).result();
-        let _ = std::fs::write(&termination_log, result.termination_message(budget));
-        previous(info);
-    }));
-}
-
-pub fn run(args: &InstallArgs) -> Outcome {
+pub fn run(args: &InstallArgs) -> Answer {
     if let Some(to) = &args.copy_binary_to {
         return copy_binary(to);
     }
-    write_termination_message_on_panic(
-        args.termination_log.clone(),
-        message_budget(pod_containers(args)),
-        args.init_container.clone(),
-    );
-    let (Some(sources), Some(target_dir), Some(metadata_dir), Some(installed_list)) = (
+    let log = termination_log(args);
+    log.write_on_panic();
+    let (Some(sources), Some(target), Some(metadata_dir), Some(installed_list)) = (
         &args.sources,
         &args.target,
         &args.metadata_dir,
         &args.installed_list,
     ) else {
-        return usage_error(
-            "install needs --sources, --target, --metadata-dir and --installed-list (or only --copy-binary-to)",
-        );
+        return Err("install needs --sources, --target, --metadata-dir and --installed-list (or only --copy-binary-to)".into());
     };
-    let Some(json) = &args.providers_json else {
-        return usage_error(
-            "install needs the providers: --providers-json or the LLSD_PROVIDERS environment variable",
-        );
-    };
-    let crds: Vec<CrdConfig> = match serde_json::from_str(json) {
-        Ok(crds) => crds,
-        Err(err) => {
-            return usage_error(&format!(
-                "--providers-json is not a list of crd-config objects: {err}"
-            ));
-        }
-    };
-
-    let mut pod = PodVolumes {
-        sources: sources.clone(),
-        target: target_dir.clone(),
-        metadata_dir: metadata_dir.clone(),
-        installed_list: installed_list.clone(),
-        python: args.python.clone(),
-    };
-    let (target, metadata, list) = (
-        target_dir.display().to_string(),
-        metadata_dir.display().to_string(),
-        installed_list.display().to_string(),
-    );
+    let crds = step::providers_from_json(args.providers_json.as_deref())?;
+    let shown = |path: &PathBuf| path.display().to_string();
+    let (target_name, metadata_name, list_name) =
+        (shown(target), shown(metadata_dir), shown(installed_list));
     let request = Request {
         step: Step {
             init_container: &args.init_container,
         },
         crds: &crds,
         python: &args.python,
-        target: &target,
-        metadata_dir: &metadata,
-        installed_list: &list,
+        target: &target_name,
+        metadata_dir: &metadata_name,
+        installed_list: &list_name,
         base_from_distribution: args.base_from_distribution.as_deref(),
     };
-    match sequence::install(&request, &mut pod) {
-        Ok(installed) => merge(args, metadata_dir, &crds, installed),
-        Err(Stopped::Step(failure)) => stop(args, failure),
-        Err(Stopped::Metadata(failure)) => {
-            eprintln!("{failure}");
-            write_result(args, &MergeResult::from_failure(&failure));
-            if let Some(log) = &args.log {
-                let base = args.base.as_ref().map(|b| b.display().to_string());
-                let _ = std::fs::write(log, pipeline::failure_log(base.as_deref(), &failure));
-            }
-            Outcome::Problems
-        }
-    }
-}
-
-/// Then the merge, on the metadata the sequence checked (held in memory:
-/// the files it wrote are for `status` and people, not read back).
-fn merge(
-    args: &InstallArgs,
-    metadata_dir: &Path,
-    crds: &[CrdConfig],
-    installed: Installed,
-) -> Outcome {
-    let (Some(output), Some(extra), Some(log)) =
-        (&args.output, &args.extra_providers_output, &args.log)
-    else {
-        return Outcome::Success;
+    let mut pod = PodVolumes {
+        sources: sources.clone(),
+        target: target.clone(),
+        metadata_dir: metadata_dir.clone(),
+        installed_list: installed_list.clone(),
+        python: args.python.clone(),
     };
-    let base = installed
-        .distribution_config
-        .map(PathBuf::from)
-        .or_else(|| args.base.clone());
-    let (outcome, result) = merge_cmd::merge_and_write(
-        &MergeArgs {
-            metadata_dir: metadata_dir.to_path_buf(),
-            providers: crds.iter().map(|c| c.provider_id.clone()).collect(),
-            output: output.clone(),
-            extra_providers_output: extra.clone(),
-            log: log.clone(),
-            base,
-            copy_base_siblings: args.copy_base_siblings,
-        },
-        Ok(installed.sources),
-    );
-    if let Some(result) = result {
-        write_result(args, &result);
-    }
-    outcome
-}
-
-fn copy_binary(to: &Path) -> Outcome {
-    match copy_running_binary(to) {
-        Ok(()) => {
-            println!("Copied llsd-providers to {}", to.display());
-            Outcome::Success
+    let installed = match sequence::install(&request, &mut pod) {
+        Ok(installed) => Ok(installed),
+        Err(Stopped::Metadata(failure)) => Err(failure),
+        Err(Stopped::Step(stop)) => {
+            // the whole text to stderr, the summary (with the kind and the
+            // provider it names) to the termination log
+            eprintln!("{}", stop.details);
+            log.write(&stop.result());
+            return Ok(Outcome::Problems);
         }
-        Err(message) => usage_error(&message),
+    };
+    let (outcome, result) = match merge_files(args, &installed) {
+        Some(files) => merge_cmd::merge_and_write(&files, installed.map(|i| i.sources)),
+        None => match installed {
+            Ok(_) => (Outcome::Success, None),
+            Err(failure) => {
+                eprintln!("{failure}");
+                (Outcome::Problems, Some(MergeResult::from_failure(&failure)))
+            }
+        },
+    };
+    if let Some(result) = result {
+        log.write(&result);
     }
+    Ok(outcome)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::write_termination_message_on_panic;
+/// The merge's files, when the step merges: it runs on the metadata the
+/// sequence checked (held in memory: the files it wrote are for `status`
+/// and people, not read back), into the distribution's config when the
+/// sequence found it.
+fn merge_files(
+    args: &InstallArgs,
+    installed: &Result<Installed, MergeFailure>,
+) -> Option<MergeFiles> {
+    let config = installed
+        .as_ref()
+        .ok()
+        .and_then(|i| i.distribution_config.as_ref());
+    Some(MergeFiles {
+        output: args.output.clone()?,
+        extra_providers_output: args.extra_providers_output.clone()?,
+        log: args.log.clone()?,
+        base: config.map(PathBuf::from).or_else(|| args.base.clone()),
+        copy_base_siblings: args.copy_base_siblings,
+    })
+}
 
-    /// The hook writes the termination message a crash would otherwise
-    /// leave empty (issue #24 item 3), and hands the panic on.
-    #[test]
-    fn a_panic_still_ends_in_a_termination_message() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("termination-log");
-        let before = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        write_termination_message_on_panic(log.clone(), 4096, "merge-config".to_string());
-        let caught = std::panic::catch_unwind(|| panic!("boom \u{1b}[2J"));
-        let _ = std::panic::take_hook();
-        std::panic::set_hook(before);
-        assert!(caught.is_err());
-        let message = std::fs::read_to_string(&log).unwrap();
-        assert!(
-            message.starts_with(
-                "merge-config failed: The install step stopped on an internal error (init container merge-config): "
-            ),
-            "{message}"
-        );
-        assert!(
-            message.contains("boom \\u{1b}[2J") && message.contains("\"stepFailed\""),
-            "{message}"
-        );
-    }
+fn copy_binary(to: &Path) -> Answer {
+    copy_running_binary(to)?;
+    println!("Copied llsd-providers to {}", to.display());
+    Ok(Outcome::Success)
 }

@@ -17,7 +17,7 @@ mod merge_cmd;
 mod status_cmd;
 mod validate_cmd;
 
-use answer::OutputFormat;
+use answer::{OutputFormat, usage_error};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,7 +83,7 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
-    let outcome = match cli.command {
+    let answer = match cli.command {
         Command::Validate { files, output } => validate_cmd::run(&files, output),
         Command::Inject(args) => inject_cmd::run(&args),
         Command::Merge(args) => merge_cmd::run(&args),
@@ -97,5 +97,7 @@ fn main() -> ExitCode {
         #[cfg(all(feature = "controller", not(target_arch = "wasm32")))]
         Command::Controller(args) => return llsd_providers_controller::run(&args),
     };
-    outcome.into()
+    answer
+        .unwrap_or_else(|message| usage_error(&message))
+        .into()
 }

@@ -30,6 +30,7 @@ use kube::runtime::watcher;
 use kube::runtime::{WatchStreamExt, reflector::store::Writer};
 use kube::{Client, Resource, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
+use llsd_providers::llsd::{GROUP, KIND, PLURAL, VERSION};
 use llsd_providers::status::INSTANCE_LABEL;
 use llsd_providers::validate::rules::{namespace_argument, object_name_argument};
 use metrics::Metrics;
@@ -82,34 +83,17 @@ enum Stop {
 
 /// Runs the controller until it is stopped (SIGTERM) or cannot go on.
 pub fn run(args: &ControllerArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("llsd-providers controller: cannot start the async runtime: {err}");
-            return ExitCode::from(1);
-        }
+        .map_err(|err| Stop::Failed(format!("cannot start the async runtime: {err}")));
+    let (code, message) = match runtime.and_then(|runtime| runtime.block_on(serve(args))) {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Stop::Setup(message)) => (2, message),
+        Err(Stop::Failed(message)) => (1, message),
     };
-    match runtime.block_on(serve(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Stop::Setup(message)) => {
-            eprintln!("llsd-providers controller: {message}");
-            ExitCode::from(2)
-        }
-        Err(Stop::Failed(message)) => {
-            eprintln!("llsd-providers controller: {message}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn llsd_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("llamastack.io", "v1alpha1", "LlamaStackDistribution"),
-        "llamastackdistributions",
-    )
+    eprintln!("llsd-providers controller: {message}");
+    ExitCode::from(code)
 }
 
 async fn serve(args: &ControllerArgs) -> Result<(), Stop> {
@@ -129,7 +113,10 @@ async fn serve(args: &ControllerArgs) -> Result<(), Stop> {
         .unwrap_or_else(|| format!("llsd-providers-controller-{}", std::process::id()));
     let context = Arc::new(Context {
         client: client.clone(),
-        llsd: llsd_resource(),
+        llsd: ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(GROUP, VERSION, KIND),
+            PLURAL,
+        ),
         recorder: Recorder::new(
             client.clone(),
             Reporter {
@@ -176,32 +163,27 @@ async fn serve(args: &ControllerArgs) -> Result<(), Stop> {
         args.lease_name
     );
     tokio::select! {
-        held = wait_for(&mut leader, true) => held.map_err(Stop::Failed)?,
+        held = async { leader.wait_for(|held| *held).await.map(drop) } => held.map_err(manager_stopped)?,
         () = shutdown_signal() => return release(leader, lease_task).await,
     }
     eprintln!("llsd-providers controller: {identity} holds the Lease and reconciles");
     metrics.leader.set(1);
     tokio::select! {
         () = run_controller(context, args.namespace.as_deref()) => release(leader, lease_task).await,
-        lost = wait_for(&mut leader, false) => {
+        lost = async { leader.wait_for(|held| !*held).await.map(drop) } => {
             metrics.leader.set(0);
             // client-go's convention: a replica that lost the Lease exits, the kubelet restarts it
-            Err(Stop::Failed(lost.map_or_else(|e| e, |()| format!(
+            lost.map_err(manager_stopped)?;
+            Err(Stop::Failed(format!(
                 "{identity} lost the Lease {namespace}/{} (another replica holds it, or renewing it failed); exiting so that only one replica writes",
                 args.lease_name
-            ))))
+            )))
         }
     }
 }
 
-async fn wait_for(leader: &mut watch::Receiver<bool>, held: bool) -> Result<(), String> {
-    while *leader.borrow_and_update() != held {
-        leader
-            .changed()
-            .await
-            .map_err(|_| "the Lease manager stopped".to_string())?;
-    }
-    Ok(())
+fn manager_stopped(_: watch::error::RecvError) -> Stop {
+    Stop::Failed("the Lease manager stopped".into())
 }
 
 /// Gives the Lease up (dropping the receiver makes the manager release it)
@@ -323,24 +305,21 @@ type RunResult =
     Result<(ObjectRef<DynamicObject>, Action), controller::Error<ReconcileError, watcher::Error>>;
 
 fn report(metrics: &Metrics, result: RunResult) {
-    match result {
-        Ok(_) => {}
+    let Err(error) = result else { return };
+    let message = match error {
         // The LLSD is gone (deleted; its pods' last events still map to
         // it): nothing to reconcile, nothing wrong.
-        Err(controller::Error::ObjectNotFound(llsd)) => {
-            metrics.dequeued(&key(llsd.namespace.as_deref(), &llsd.name));
+        controller::Error::ObjectNotFound(llsd) => {
+            return metrics.dequeued(&key(llsd.namespace.as_deref(), &llsd.name));
         }
-        Err(controller::Error::ReconcilerFailed(error, llsd)) => eprintln!(
-            "llsd-providers controller: {}: {error}; retrying in 5 s",
-            key(llsd.namespace.as_deref(), &llsd.name)
-        ),
-        Err(controller::Error::QueueError(error)) => {
-            eprintln!(
-                "llsd-providers controller: a watch failed: {error}; it restarts with backoff"
-            )
+        controller::Error::ReconcilerFailed(error, llsd) => {
+            let llsd = key(llsd.namespace.as_deref(), &llsd.name);
+            format!("{llsd}: {error}; retrying in 5 s")
         }
-        Err(controller::Error::RunnerError(error)) => {
-            eprintln!("llsd-providers controller: {error}")
+        controller::Error::QueueError(error) => {
+            format!("a watch failed: {error}; it restarts with backoff")
         }
-    }
+        controller::Error::RunnerError(error) => error.to_string(),
+    };
+    eprintln!("llsd-providers controller: {message}");
 }

@@ -7,6 +7,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use kube::runtime::events::EventType;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -22,13 +23,13 @@ use tokio::net::TcpListener;
 
 /// How a reconcile ended.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ResultLabel {
+struct ResultLabel {
     pub result: &'static str,
 }
 
 /// An event's type.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct EventTypeLabel {
+struct EventTypeLabel {
     pub r#type: &'static str,
 }
 
@@ -36,12 +37,12 @@ pub struct EventTypeLabel {
 pub struct Metrics {
     registry: Registry,
     /// Reconciles by result: `written`, `unchanged`, `conflict`, `gone`, `error`.
-    pub reconciles: Family<ResultLabel, Counter>,
+    reconciles: Family<ResultLabel, Counter>,
     pub reconcile_seconds: Histogram,
     /// Status writes that succeeded.
     pub status_writes: Counter,
     /// Events published, by type (`Normal`, `Warning`).
-    pub events: Family<EventTypeLabel, Counter>,
+    events: Family<EventTypeLabel, Counter>,
     /// 1 while this replica holds the Lease (or runs without election).
     pub leader: Gauge,
     queue_depth: Gauge,
@@ -121,6 +122,15 @@ impl Metrics {
     }
 
     /// `/readyz` answers 200 from now on.
+    /// Counts an event published, by its type.
+    pub fn published(&self, event_type: EventType) {
+        let r#type = match event_type {
+            EventType::Warning => "Warning",
+            EventType::Normal => "Normal",
+        };
+        self.events.get_or_create(&EventTypeLabel { r#type }).inc();
+    }
+
     pub fn set_ready(&self) {
         self.ready.store(true, Ordering::Release);
     }
@@ -134,39 +144,36 @@ impl Metrics {
 }
 
 fn respond(metrics: &Metrics, request: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let text = |status: StatusCode, body: String| {
-        let mut response = Response::new(Full::new(Bytes::from(body)));
-        *response.status_mut() = status;
-        response
-    };
-    if request.method() != Method::GET {
-        return text(StatusCode::METHOD_NOT_ALLOWED, "GET only\n".into());
-    }
-    match request.uri().path() {
-        "/metrics" => {
-            let mut response = text(StatusCode::OK, metrics.encode());
-            response.headers_mut().insert(
-                hyper::header::CONTENT_TYPE,
-                hyper::header::HeaderValue::from_static(
-                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                ),
-            );
-            response
+    const TEXT: &str = "text/plain; charset=utf-8";
+    const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    let ready = metrics.ready.load(Ordering::Acquire);
+    let (status, content_type, body) = match (request.method(), request.uri().path()) {
+        (method, _) if method != Method::GET => {
+            (StatusCode::METHOD_NOT_ALLOWED, TEXT, "GET only\n".into())
         }
-        "/healthz" => text(StatusCode::OK, "ok\n".into()),
-        "/readyz" if metrics.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ok\n".into()),
-        "/readyz" => text(
+        (_, "/metrics") => (StatusCode::OK, OPENMETRICS, metrics.encode()),
+        (_, "/healthz") => (StatusCode::OK, TEXT, "ok\n".into()),
+        (_, "/readyz") if ready => (StatusCode::OK, TEXT, "ok\n".into()),
+        (_, "/readyz") => (
             StatusCode::SERVICE_UNAVAILABLE,
+            TEXT,
             "not ready: the API server has not answered yet\n".into(),
         ),
-        _ => text(
+        _ => (
             StatusCode::NOT_FOUND,
-            "not found: /metrics, /healthz and /readyz are served\n".into(),
+            TEXT,
+            "not found: /metrics, /healthz and /readyz are served\n".to_string(),
         ),
-    }
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let content_type = hyper::header::HeaderValue::from_static(content_type);
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, content_type);
+    response
 }
 
-/// Binds `address` (an error names it) and serves until the runtime stops.
 pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<(), String> {
     let listener = TcpListener::bind(address).await.map_err(|err| {
         format!(

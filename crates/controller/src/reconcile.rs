@@ -1,20 +1,19 @@
-//! One reconcile of one LLSD: read its pods and ReplicaSets, let the core
-//! diagnose them and decide the conditions (`status::conditions`), write
-//! them through the status subresource when they changed, then publish the
-//! transitions as events. Everything it decides, the core decides.
+//! One reconcile of one LLSD: list its pods and ReplicaSets, let the core
+//! decide the status write (`operation::llsd_status_update`), make it
+//! through the status subresource, then publish the transitions as events.
+//! Everything it decides, the core decides.
 
-use super::metrics::{EventTypeLabel, Metrics};
+use super::metrics::Metrics;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Client, Resource, ResourceExt};
-use llsd_providers::status::conditions::{
-    ConditionsUpdate, conditions_update, desired_conditions, invalid_spec,
-};
-use llsd_providers::status::{INSTANCE_LABEL, Rollout, check_pod, distribution_status};
-use llsd_providers::validate::check_llsd;
+use llsd_providers::operation::{ObservedLlsd, llsd_status_update};
+use llsd_providers::status::INSTANCE_LABEL;
+use llsd_providers::status::conditions::{ConditionsUpdate, kubernetes_time};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,27 +28,16 @@ pub struct Context {
 }
 
 /// Why a reconcile failed; the controller retries it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
     /// The API server refused or could not be reached.
+    #[error("{doing}: {error}")]
     Api { doing: String, error: kube::Error },
-    /// A pod the API server returned is not a pod this controller can read.
-    UnreadablePod { pod: String, problems: String },
+    /// A pod the API server returned is not a pod this controller can read
+    /// (the core's sentence).
+    #[error("{0}")]
+    Unreadable(String),
 }
-
-impl std::fmt::Display for ReconcileError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReconcileError::Api { doing, error } => write!(f, "{doing}: {error}"),
-            ReconcileError::UnreadablePod { pod, problems } => write!(
-                f,
-                "pod {pod} cannot be read ({problems}); its providers are not reported until it can"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ReconcileError {}
 
 /// `namespace/name`, the key logs and the queue use.
 pub fn key(namespace: Option<&str>, name: &str) -> String {
@@ -61,13 +49,6 @@ fn api_error(doing: impl Into<String>) -> impl FnOnce(kube::Error) -> ReconcileE
         doing: doing.into(),
         error,
     }
-}
-
-/// Now, as the API server writes times (RFC 3339, whole seconds, UTC).
-fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// How long an unchanged LLSD waits for a resync when nothing triggers it.
@@ -87,16 +68,11 @@ pub async fn reconcile(
     ctx.metrics
         .reconcile_seconds
         .observe(started.elapsed().as_secs_f64());
-    match outcome {
-        Ok(written) => {
-            ctx.metrics.reconciled(written.label());
-            Ok(written.next())
-        }
-        Err(error) => {
-            ctx.metrics.reconciled("error");
-            Err(error)
-        }
-    }
+    let label = outcome
+        .as_ref()
+        .map_or("error", |written| written.ended().0);
+    ctx.metrics.reconciled(label);
+    outcome.map(|written| written.ended().1)
 }
 
 enum Written {
@@ -109,20 +85,13 @@ enum Written {
 }
 
 impl Written {
-    fn label(&self) -> &'static str {
+    /// The reconciles metric's label, and when to look at the LLSD again.
+    fn ended(&self) -> (&'static str, Action) {
         match self {
-            Written::Yes => "written",
-            Written::Unchanged => "unchanged",
-            Written::Conflict => "conflict",
-            Written::Gone => "gone",
-        }
-    }
-
-    fn next(&self) -> Action {
-        match self {
-            Written::Conflict => Action::requeue(CONFLICT_RETRY),
-            Written::Gone => Action::await_change(),
-            Written::Yes | Written::Unchanged => Action::requeue(RESYNC),
+            Written::Yes => ("written", Action::requeue(RESYNC)),
+            Written::Unchanged => ("unchanged", Action::requeue(RESYNC)),
+            Written::Conflict => ("conflict", Action::requeue(CONFLICT_RETRY)),
+            Written::Gone => ("gone", Action::await_change()),
         }
     }
 }
@@ -133,64 +102,33 @@ async fn reconcile_one(
     namespace: &str,
     ctx: &Context,
 ) -> Result<Written, ReconcileError> {
-    let value = serde_json::to_value(object).unwrap_or(Value::Null);
-    let desired = match check_llsd(&value) {
-        Ok((llsd, _warnings)) => {
-            let selector = format!("{INSTANCE_LABEL}={name}");
-            let params = ListParams::default().labels(&selector);
-            let pod_resource = ApiResource::erase::<Pod>(&());
-            let pods: Api<DynamicObject> =
-                Api::namespaced_with(ctx.client.clone(), namespace, &pod_resource);
-            let pods = pods
-                .list(&params)
-                .await
-                .map_err(api_error(format!("listing the pods of {namespace}/{name}")))?;
-            let pods = readable_pods(pods.items)?;
-            let replica_sets: Api<ReplicaSet> = Api::namespaced(ctx.client.clone(), namespace);
-            let replica_sets = replica_sets.list(&params).await.map_err(api_error(format!(
-                "listing the ReplicaSets of {namespace}/{name}"
-            )))?;
-            let status = distribution_status(Rollout {
-                llsd: &llsd,
-                name,
-                namespace: Some(namespace),
-                replica_sets: &replica_sets.items,
-                pods: &pods,
-            });
-            desired_conditions(&status, &llsd)
-        }
-        Err(problems) => vec![invalid_spec(name, &problems)],
+    let params = ListParams::default().labels(&format!("{INSTANCE_LABEL}={name}"));
+    let pods: Api<DynamicObject> = Api::namespaced_with(
+        ctx.client.clone(),
+        namespace,
+        &ApiResource::erase::<Pod>(&()),
+    );
+    let pods = pods
+        .list(&params)
+        .await
+        .map_err(api_error(format!("listing the pods of {namespace}/{name}")))?;
+    let replica_sets: Api<ReplicaSet> = Api::namespaced(ctx.client.clone(), namespace);
+    let replica_sets = replica_sets.list(&params).await.map_err(api_error(format!(
+        "listing the ReplicaSets of {namespace}/{name}"
+    )))?;
+    let as_value = |object: &DynamicObject| serde_json::to_value(object).unwrap_or(Value::Null);
+    let observed = ObservedLlsd {
+        object: &as_value(object),
+        name,
+        namespace,
+        replica_sets: &replica_sets.items,
+        pods: &pods.items.iter().map(as_value).collect::<Vec<_>>(),
     };
-    let Some(update) = conditions_update(
-        value.get("status"),
-        &desired,
-        object.resource_version().as_deref().unwrap_or_default(),
-        object.meta().generation,
-        &now(),
-    ) else {
-        return Ok(Written::Unchanged);
-    };
-    write(object, name, namespace, update, ctx).await
-}
-
-fn readable_pods(items: Vec<DynamicObject>) -> Result<Vec<Value>, ReconcileError> {
-    items
-        .into_iter()
-        .map(|pod| {
-            let value = serde_json::to_value(&pod).unwrap_or(Value::Null);
-            match check_pod(&value) {
-                Ok(()) => Ok(value),
-                Err(problems) => Err(ReconcileError::UnreadablePod {
-                    pod: pod.name_any(),
-                    problems: problems
-                        .iter()
-                        .map(|d| format!("{}: {}", d.path, d.problem))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                }),
-            }
-        })
-        .collect()
+    match llsd_status_update(observed, &kubernetes_time(Timestamp::now())) {
+        Ok(Some(update)) => write(object, name, namespace, update, ctx).await,
+        Ok(None) => Ok(Written::Unchanged),
+        Err(unreadable) => Err(ReconcileError::Unreadable(unreadable)),
+    }
 }
 
 async fn write(
@@ -205,17 +143,14 @@ async fn write(
         .patch_status(name, &PatchParams::default(), &Patch::Merge(&update.patch))
         .await;
     match written {
-        Ok(_) => {}
         // the LLSD changed since it was read: the watch brings the new version
         Err(kube::Error::Api(status)) if status.code == 409 => return Ok(Written::Conflict),
         // deleted while it was reconciled: nothing left to write
         Err(kube::Error::Api(status)) if status.code == 404 => return Ok(Written::Gone),
-        Err(error) => {
-            return Err(api_error(format!(
-                "writing the status of {namespace}/{name}"
-            ))(error));
-        }
-    }
+        written => written.map_err(api_error(format!(
+            "writing the status of {namespace}/{name}"
+        )))?,
+    };
     ctx.metrics.status_writes.inc();
     eprintln!(
         "llsd-providers controller: {namespace}/{name}: conditions written at resourceVersion {}, {} event(s)",
@@ -224,13 +159,12 @@ async fn write(
     );
     let reference = object.object_ref(&ctx.llsd);
     for transition in update.transitions {
-        let (type_, label) = if transition.warning {
-            (EventType::Warning, "Warning")
-        } else {
-            (EventType::Normal, "Normal")
-        };
         let event = Event {
-            type_,
+            type_: if transition.warning {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            },
             reason: transition.reason,
             note: Some(transition.note),
             action: transition.action,
@@ -239,12 +173,7 @@ async fn write(
         // The status is written; an event that cannot be published is said,
         // not retried (retrying would write the status again).
         match ctx.recorder.publish(&event, &reference).await {
-            Ok(()) => {
-                ctx.metrics
-                    .events
-                    .get_or_create(&EventTypeLabel { r#type: label })
-                    .inc();
-            }
+            Ok(()) => ctx.metrics.published(event.type_),
             Err(error) => eprintln!(
                 "llsd-providers controller: {namespace}/{name}: the event {} could not be published: {error}",
                 event.reason

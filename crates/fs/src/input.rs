@@ -1,5 +1,7 @@
 //! Reading input files and standard input, bounded in size.
 
+use llsd_providers::limits::MAX_INPUT_BYTES;
+use llsd_providers::operation::NamedInput;
 use std::io::Read;
 use std::path::Path;
 
@@ -78,4 +80,32 @@ pub fn not_regular(path: &Path, kind: std::fs::FileType, who: &str) -> String {
         "not a regular file but a FIFO, socket or device"
     };
     format!("cannot read {}: it is {what}; {who}", path.display())
+}
+
+/// An input file as the core's operations on files take it: the name its
+/// problems are reported under and its bytes.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The display name (`<stdin>` for `-`), or what the kubectl plugin read.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl InputFile {
+    /// Reads `path` (`-`: standard input), bounded by the inputs' limit.
+    pub fn read(path: &Path) -> Result<InputFile, String> {
+        Ok(InputFile {
+            bytes: read_bounded(path, MAX_INPUT_BYTES)?,
+            name: display_name(path),
+        })
+    }
+
+    /// The file as the core's operations name it.
+    pub fn named(&self) -> NamedInput<'_> {
+        NamedInput {
+            name: &self.name,
+            bytes: &self.bytes,
+        }
+    }
 }

@@ -7,11 +7,10 @@
 //! refusal is the core's `Stop`, worded by the core.
 
 use crate::{provider_tree, unpack};
-use llsd_providers::install::sequence::PodIo;
+use llsd_providers::install::Provider;
+use llsd_providers::install::sequence::{MetadataFiles, PodIo};
 use llsd_providers::install::step::{Step, Stop};
-use llsd_providers::install::{Plan, Provider};
-use llsd_providers::pipeline::CrdConfig;
-use std::collections::HashMap;
+use llsd_providers::pipeline::{CrdConfig, MergeResult};
 use std::path::{Path, PathBuf};
 
 /// Run by the server's interpreter with -I (see the file's header).
@@ -78,59 +77,28 @@ impl PodIo for PodVolumes {
         Ok(())
     }
 
-    fn unpack(
+    fn unpack_wheel(
         &mut self,
         step: &Step,
-        providers: &[Provider],
-        crds: &[CrdConfig],
-        plan: &Plan,
-    ) -> Result<Vec<Vec<String>>, Stop> {
-        // Which chosen wheel wrote each file.
-        let mut owners: HashMap<PathBuf, usize> = HashMap::new();
-        let mut written_by_wheel: Vec<Vec<String>> = Vec::new();
-        for (index, chosen) in plan.install.iter().enumerate() {
-            let provider = &providers[chosen.provider];
-            let crd = &crds[chosen.provider];
-            let wheel = &provider.wheels[chosen.wheel];
-            let path = self
-                .sources
-                .join(&provider.id)
-                .join("lls-provider/packages")
-                .join(&wheel.file.file_name);
-            let written = unpack::install_wheel(&path, &self.target)
-                .map_err(|problem| step.unpack_failed(crd, &wheel.file.file_name, &problem))?;
-            written_by_wheel.push(
-                written
-                    .iter()
-                    .map(|file| file.to_string_lossy().replace('\\', "/"))
-                    .collect(),
-            );
-            // two distributions writing one file would leave whichever came last
-            for file in written {
-                if let Some(&first) = owners.get(&file) {
-                    let earlier = &plan.install[first];
-                    let earlier_provider = &providers[earlier.provider];
-                    let earlier_wheel = &earlier_provider.wheels[earlier.wheel].file.file_name;
-                    return Err(step.overwrite(
-                        crd,
-                        &wheel.file.file_name,
-                        &file.display().to_string(),
-                        (earlier_provider, earlier_wheel),
-                    ));
-                }
-                owners.insert(file, index);
-            }
-        }
-        Ok(written_by_wheel)
+        crd: &CrdConfig,
+        file: &str,
+    ) -> Result<Vec<String>, Stop> {
+        let id = &crd.provider_id;
+        let path = self
+            .sources
+            .join(id)
+            .join("lls-provider/packages")
+            .join(file);
+        let written = unpack::install_wheel(&path, &self.target)
+            .map_err(|problem| step.unpack_failed(crd, file, &problem))?;
+        let relative = written
+            .iter()
+            .map(|f| f.to_string_lossy().replace('\\', "/"));
+        Ok(relative.collect())
     }
 
-    fn write_metadata(
-        &mut self,
-        step: &Step,
-        provider_id: &str,
-        files: &[(&str, &[u8])],
-    ) -> Result<(), Stop> {
-        let dir = self.metadata_dir.join(provider_id);
+    fn write_metadata(&mut self, step: &Step, id: &str, files: MetadataFiles) -> Result<(), Stop> {
+        let dir = self.metadata_dir.join(id);
         std::fs::create_dir_all(&dir)
             .and_then(|()| {
                 files
@@ -154,6 +122,43 @@ impl PodIo for PodVolumes {
     }
 }
 
+/// Where the step's result goes: a summary line and a JSON line, within
+/// the pod's budget for them (`kubectl describe pod` shows it, `status`
+/// reads it).
+#[derive(Debug, Clone)]
+pub struct TerminationLog {
+    /// The file (`/dev/termination-log` in a pod).
+    pub path: PathBuf,
+    /// This message's share of the pod's 12 KiB.
+    pub budget: usize,
+    /// The step's init container, for a crash's message.
+    pub init_container: String,
+}
+
+impl TerminationLog {
+    /// Writes `result`; a log that cannot be written is not the step's
+    /// failure (its stderr says what happened).
+    pub fn write(&self, result: &MergeResult) {
+        let _ = std::fs::write(&self.path, result.termination_message(self.budget));
+    }
+
+    /// The last line of defence: should the step panic anyway (the bounds
+    /// on its inputs are the fix for every crash known), it still ends
+    /// with a termination message, so that `status` can tell the user what
+    /// stopped the pod's start. The previous hook still prints the panic.
+    pub fn write_on_panic(&self) {
+        let log = self.clone();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let step = Step {
+                init_container: &log.init_container,
+            };
+            log.write(&step.internal_error(&info.to_string()).result());
+            previous(info);
+        }));
+    }
+}
+
 /// Copies the running binary to `to` (its directory created): the
 /// stage-installer init container stages it for the step that runs in the
 /// server's image. The error is the sentence to print.
@@ -167,4 +172,39 @@ pub fn copy_running_binary(to: &Path) -> Result<(), String> {
         })
         .map(drop)
         .map_err(|err| format!("cannot copy llsd-providers to {}: {err}", to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TerminationLog;
+
+    /// The hook writes the termination message a crash would otherwise
+    /// leave empty (issue #24 item 3), and hands the panic on.
+    #[test]
+    fn a_panic_still_ends_in_a_termination_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = TerminationLog {
+            path: dir.path().join("termination-log"),
+            budget: 4096,
+            init_container: "merge-config".to_string(),
+        };
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        log.write_on_panic();
+        let caught = std::panic::catch_unwind(|| panic!("boom \u{1b}[2J"));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(before);
+        assert!(caught.is_err());
+        let message = std::fs::read_to_string(&log.path).unwrap();
+        assert!(
+            message.starts_with(
+                "merge-config failed: The install step stopped on an internal error (init container merge-config): "
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("boom \\u{1b}[2J") && message.contains("\"stepFailed\""),
+            "{message}"
+        );
+    }
 }

@@ -31,7 +31,7 @@ use kubewarden_policy_sdk::wapc_guest::{self, CallResult};
 use llsd_providers::contract::HASH_ANNOTATION;
 use llsd_providers::diagnostic::Diagnostic;
 use llsd_providers::inject::inject;
-use llsd_providers::llsd::{API_VERSION, KIND, LlamaStackDistribution};
+use llsd_providers::llsd::{API_VERSION, GROUP, KIND, LlamaStackDistribution};
 use llsd_providers::validate::{check_llsd, supply_chain};
 use serde_json::Value;
 
@@ -129,7 +129,7 @@ pub fn evaluate(payload: &[u8], lookup: Lookup) -> ValidationResponse {
     }
     let kind = &request.kind;
     match (kind.group.as_str(), kind.kind.as_str()) {
-        ("llamastack.io", KIND) => admit_llsd(&request.object, &settings),
+        (GROUP, KIND) => admit_llsd(&request.object, &settings),
         ("apps", "Deployment") => admit_deployment(&request, &settings, lookup),
         _ => accept(Vec::new()),
     }
@@ -310,7 +310,7 @@ fn llsd_owner(object: &Value) -> Option<Option<&str>> {
                 && r.get("apiVersion")
                     .and_then(Value::as_str)
                     .and_then(|v| v.split('/').next())
-                    == Some("llamastack.io")
+                    == Some(GROUP)
         })?;
     Some(owner.get("name").and_then(Value::as_str))
 }

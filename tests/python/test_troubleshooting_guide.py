@@ -61,7 +61,7 @@ EXEMPT = {
     "/spec/server/externalProviders": "key",      # JSON pointer into the LLSD
     "/schema/openAPIV3Schema/properties/spec/properties/server/properties/externalProviders": "key",  # into the CRD
     "/spec/template/metadata/annotations": "key",  # JSON pointer into a Deployment
-    "the report is not an object": "internal",    # status reports are structs: never printed
+    "text/plain; charset=utf-8": "key",           # the controller's probes' Content-Type header
     "recursion limit exceeded": "internal",       # saphyr-parser text, replaced by our message
     "tag:yaml.org,2002:": "key",                  # the prefix `!!` stands for, matched in tags
     "extra_providers_output": "key",              # a clap argument id in a `requires` attribute

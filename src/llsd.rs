@@ -23,6 +23,8 @@ pub const KIND: &str = "LlamaStackDistribution";
 
 /// Field path of the external providers in an LLSD.
 pub const EXTERNAL_PROVIDERS_PATH: &str = "spec.server.externalProviders";
+/// [`EXTERNAL_PROVIDERS_PATH`] as a JSON pointer.
+pub const EXTERNAL_PROVIDERS_POINTER: &str = "/spec/server/externalProviders";
 
 /// DNS-1123 label, as Kubernetes spells it.
 pub const PROVIDER_ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
@@ -375,8 +377,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_api_version_is_the_group_and_version() {
+    fn the_api_version_and_the_pointer_agree_with_their_parts() {
         assert_eq!(API_VERSION, format!("{GROUP}/{VERSION}"));
+        let pointer = format!("/{}", EXTERNAL_PROVIDERS_PATH.replace('.', "/"));
+        assert_eq!(EXTERNAL_PROVIDERS_POINTER, pointer);
     }
 
     const SAMPLE: &str = r#"

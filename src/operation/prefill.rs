@@ -6,6 +6,7 @@
 use super::texts::tagged;
 use crate::api;
 use crate::diagnostic::{Input, InputDiagnostic};
+use crate::llsd::EXTERNAL_PROVIDERS_POINTER;
 use crate::pipeline::ProviderSource;
 use crate::yaml_input::read_text;
 use serde::Serialize;
@@ -50,7 +51,7 @@ pub fn provider_entries_text(text: &str) -> Result<Vec<ProviderEntry>, Vec<Input
 /// unknown sections too (validation reports both).
 pub fn provider_entries(document: &Value) -> Vec<ProviderEntry> {
     let Some(sections) = document
-        .pointer("/spec/server/externalProviders")
+        .pointer(EXTERNAL_PROVIDERS_POINTER)
         .and_then(Value::as_object)
     else {
         return Vec::new();

@@ -4,6 +4,7 @@
 //! writes; every decision is here.
 
 use super::rollout::check_listed_pod;
+use crate::llsd::EXTERNAL_PROVIDERS_POINTER;
 use crate::status::conditions::{
     ConditionsUpdate, conditions_update, desired_conditions, invalid_spec,
 };
@@ -31,7 +32,7 @@ pub struct ObservedLlsd<'a> {
 /// Whether the LLSD's spec lists external providers, read from its JSON
 /// (an invalid LLSD has no typed form).
 fn lists_providers(object: &Value) -> bool {
-    match object.pointer("/spec/server/externalProviders") {
+    match object.pointer(EXTERNAL_PROVIDERS_POINTER) {
         None | Some(Value::Null) => false,
         Some(Value::Object(apis)) => apis.values().any(|list| {
             !matches!(list, Value::Null) && list.as_array().is_none_or(|l| !l.is_empty())

@@ -10,7 +10,7 @@ use super::rules;
 use crate::diagnostic::{Diagnostic, index};
 use crate::json::mistyped;
 use crate::limits::MAX_PROVIDERS_LIMIT;
-use crate::llsd::EXTERNAL_PROVIDERS_PATH;
+use crate::llsd::{EXTERNAL_PROVIDERS_PATH, EXTERNAL_PROVIDERS_POINTER};
 use oci_spec::distribution::Reference;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,7 +66,7 @@ impl SupplyChainRules {
 pub fn check(llsd: &Value, rules: &SupplyChainRules) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let Some(sections) = llsd
-        .pointer("/spec/server/externalProviders")
+        .pointer(EXTERNAL_PROVIDERS_POINTER)
         .and_then(Value::as_object)
     else {
         return problems;

@@ -58,7 +58,6 @@ EXEMPT = {
     "Option::is_none": "serde",
     "CARGO_PKG_VERSION": "key",                   # env! at build time: the version, never the name, is printed
     "Vec::is_empty": "serde",
-    "/spec/server/externalProviders": "key",      # JSON pointer into the LLSD
     "/schema/openAPIV3Schema/properties/spec/properties/server/properties/externalProviders": "key",  # into the CRD
     "/spec/template/metadata/annotations": "key",  # JSON pointer into a Deployment
     "text/plain; charset=utf-8": "key",           # the controller's probes' Content-Type header

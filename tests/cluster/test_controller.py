@@ -20,6 +20,7 @@ import pytest
 from conftest import CLI
 from controlplane import Process, free_port
 from kube import wait_for
+from kubewarden import KUBEWARDEN_NAMESPACE
 from llsd_operator import reconcile, write_status
 from llsds import TWO_PROVIDERS, llsd
 
@@ -258,6 +259,29 @@ def test_the_operators_status_write_causes_no_write_loop(cluster, kube, controll
     assert controller.metric("status_writes_total") == writes_before
     assert conditions(kube, "quiet", ns)[SUMMARY]["status"] == "True"
     assert controller.metric("reconciles_total", '{result="error"}') in (None, 0)
+
+
+def test_an_invalid_llsd_the_policy_did_not_see_says_why_its_providers_are_not_diagnosed(
+        cluster, kube, controller):
+    """The policies' webhooks leave Kubewarden's own namespace out (as
+    Kubewarden's controller does): an LLSD stored there was never validated.
+    A section its server does not serve passes the CRD's schema (which knows
+    no servers); the controller says InvalidSpec, with the problem and the
+    command that shows every one."""
+    ns, name = KUBEWARDEN_NAMESPACE, "slipped-past"
+    invalid = llsd(name, ns, {"safety": [{"providerId": "guard", "image": "registry.example.com/p/guard:1"}]})
+    invalid["metadata"]["annotations"] = {"llsd-providers.llamastack.io/server": "ogx-1.5.0"}
+    assert kube.apply(invalid).returncode == 0
+    try:
+        summary = wait(lambda: condition_is(kube, name, ns, SUMMARY, "Unknown", "InvalidSpec"),
+                       "ExternalProvidersReady=Unknown/InvalidSpec", controller)
+        assert "ogx 1.5.0 (named by " in summary["message"], summary
+        assert "does not serve `safety`" in summary["message"], summary
+        assert summary["message"].endswith(f"Fix: kubectl llsd-providers validate {name}"), summary
+        # no provider is diagnosed: only the summary is ours
+        assert [t for t in conditions(kube, name, ns) if t.startswith(PREFIX)] == []
+    finally:
+        kube.run("delete", "llamastackdistribution", name, "-n", ns, "--wait=true")
 
 
 def test_a_deleted_llsd_ends_cleanly(cluster, kube, controller):

@@ -68,11 +68,10 @@ pub async fn reconcile(
     ctx.metrics
         .reconcile_seconds
         .observe(started.elapsed().as_secs_f64());
-    let label = outcome
-        .as_ref()
-        .map_or("error", |written| written.ended().0);
-    ctx.metrics.reconciled(label);
-    outcome.map(|written| written.ended().1)
+    let ended = outcome.map(|written| written.ended());
+    ctx.metrics
+        .reconciled(ended.as_ref().map_or("error", |(label, _)| label));
+    ended.map(|(_, next)| next)
 }
 
 enum Written {

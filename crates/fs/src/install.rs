@@ -83,12 +83,8 @@ impl PodIo for PodVolumes {
         crd: &CrdConfig,
         file: &str,
     ) -> Result<Vec<String>, Stop> {
-        let id = &crd.provider_id;
-        let path = self
-            .sources
-            .join(id)
-            .join("lls-provider/packages")
-            .join(file);
+        let tree = provider_tree::tree_dir(&self.sources, &crd.provider_id);
+        let path = provider_tree::packages_dir(&tree).join(file);
         let written = unpack::install_wheel(&path, &self.target)
             .map_err(|problem| step.unpack_failed(crd, file, &problem))?;
         let relative = written

@@ -57,13 +57,10 @@ impl MergeFiles {
         if let Err(message) = check_destinations(&outputs) {
             return MergeEnd::Unusable(message);
         }
-        let base_text = match self
-            .base
-            .as_deref()
-            .map(|b| read_bounded(b, MAX_BASE_BYTES))
-        {
-            Some(Err(message)) => return MergeEnd::Unusable(message),
-            read => read.and_then(Result::ok),
+        let base = self.base.as_deref();
+        let base_text = match base.map(|b| read_bounded(b, MAX_BASE_BYTES)).transpose() {
+            Ok(text) => text,
+            Err(message) => return MergeEnd::Unusable(message),
         };
         let base_name = self.base.as_ref().map(|p| p.display().to_string());
         let base = base_name.as_deref().zip(base_text.as_deref());

@@ -47,6 +47,16 @@ pub fn wheel_files(packages: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// Where the provider `id`'s tree is under `sources` (`{id}/lls-provider`).
+pub fn tree_dir(sources: &Path, id: &str) -> PathBuf {
+    sources.join(id).join("lls-provider")
+}
+
+/// The directory of its wheels in a provider's tree.
+pub fn packages_dir(tree: &Path) -> PathBuf {
+    tree.join("packages")
+}
+
 /// One provider's tree: its spec and its wheels, read as regular files and
 /// real directories only (as the merge reads its metadata directory): in
 /// imageVolume mode the tree is the image itself, and a link, FIFO or
@@ -57,13 +67,13 @@ pub fn read_tree(
     crd: &CrdConfig,
     step: &Step,
 ) -> Result<(Provider, Vec<u8>), Stop> {
-    let tree = sources.join(&crd.provider_id).join("lls-provider");
+    let tree = tree_dir(sources, &crd.provider_id);
     let refused = |problem: String| step.not_image_files(crd, &in_image(sources, crd, &problem));
     let spec = real_dir(&tree, IMAGE_FILES)
         .and_then(|_| read_regular(&tree.join(SPEC_FILE), MAX_INPUT_BYTES, IMAGE_FILES))
         .map_err(refused)?
         .ok_or_else(|| step.missing_spec(crd))?;
-    let files = wheel_files(&tree.join("packages")).map_err(refused)?;
+    let files = wheel_files(&packages_dir(&tree)).map_err(refused)?;
     if files.is_empty() {
         return Err(step.no_wheels(crd));
     }
